@@ -1,0 +1,65 @@
+"""Command line: ``talkwidgets serve`` runs the emulator in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import __version__
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .emulator import Emulator, EmulatorConfig, load_seed, serve
+
+    config = EmulatorConfig(db_path=args.db, max_upload_bytes=int(args.max_upload_mb * 1024 * 1024))
+    emulator = Emulator(config)
+    secret = emulator.store.ensure_app(args.app_id, args.secret_key, args.webhook_url)
+    if args.seed:
+        try:
+            counts = load_seed(emulator.store, args.app_id, args.seed)
+        except ValueError as exc:
+            print(f"talkwidgets serve: {exc}", file=sys.stderr)
+            return 2
+        print(f"seeded {counts['users']} users, {counts['conversations']} conversations, "
+              f"{counts['messages']} messages from {args.seed}")
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"talkwidgets emulator {__version__}")
+    print(f"  base URL:   http://{host}:{args.port}")
+    print(f"  app id:     {args.app_id}")
+    print(f"  secret key: {secret}{'' if args.secret_key else '  (generated)'}")
+    print(f"  database:   {args.db}")
+    if args.webhook_url:
+        print(f"  webhooks:   {args.webhook_url}")
+    print("Press Ctrl-C to stop.", flush=True)
+    serve(emulator, args.host, args.port, log_level=args.log_level)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="talkwidgets", description=__doc__)
+    parser.add_argument("--version", action="version", version=__version__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="run the TalkJS-compatible emulator")
+    s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    s.add_argument("--port", type=int, default=8765)
+    s.add_argument("--db", default=":memory:", help="SQLite file to keep data in (default: in memory)")
+    s.add_argument("--app-id", default="demo")
+    s.add_argument("--secret-key", default=None, help="default: a new random sk_test_ key, printed")
+    s.add_argument("--webhook-url", default=None, help="POST signed webhooks to this URL")
+    s.add_argument("--seed", default=None, help="JSON file of users/conversations/messages to load")
+    s.add_argument("--max-upload-mb", type=float, default=25.0)
+    s.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
+    s.set_defaults(func=_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""The live feed: a WebSocket per client, resumable by sequence number (docs/realtime-protocol.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from starlette.responses import JSONResponse
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from . import validate as v
+from .auth import authenticate
+from .errors import ApiError, forbidden
+from .store import FeedEvent
+
+if TYPE_CHECKING:
+    from .app import Emulator
+
+PROTOCOL_VERSION = 1
+MAX_QUEUE = 10_000
+"""A client this far behind is dropped; it reconnects with ``since`` and catches up from storage."""
+
+
+@dataclass(eq=False)
+class Listener:
+    app_id: str
+    user_id: str | None
+    queue: asyncio.Queue[FeedEvent | None] = field(default_factory=asyncio.Queue)
+
+
+class FeedHub:
+    """Fans committed events out to the connected listeners of each app."""
+
+    def __init__(self) -> None:
+        self._listeners: dict[str, set[Listener]] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._thread: int | None = None
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._thread = threading.get_ident()
+
+    def add(self, listener: Listener) -> None:
+        self._listeners.setdefault(listener.app_id, set()).add(listener)
+
+    def remove(self, listener: Listener) -> None:
+        self._listeners.get(listener.app_id, set()).discard(listener)
+
+    def publish(self, events: list[FeedEvent]) -> None:
+        """Called after a commit; safe from any thread."""
+        if self.loop is None:
+            return
+        if threading.get_ident() == self._thread:
+            self._deliver(events)
+        else:
+            self.loop.call_soon_threadsafe(self._deliver, events)
+
+    def _deliver(self, events: list[FeedEvent]) -> None:
+        for event in events:
+            for listener in list(self._listeners.get(event.app_id, ())):
+                if event.visible_to(listener.user_id):
+                    if listener.queue.qsize() >= MAX_QUEUE:
+                        self.remove(listener)
+                        listener.queue.put_nowait(None)  # tells the connection to close
+                    else:
+                        listener.queue.put_nowait(event)
+
+    def close_all(self) -> None:
+        for listeners in self._listeners.values():
+            for listener in listeners:
+                listener.queue.put_nowait(None)
+        self._listeners.clear()
+
+    def count(self, app_id: str | None = None) -> int:
+        if app_id is not None:
+            return len(self._listeners.get(app_id, ()))
+        return sum(len(s) for s in self._listeners.values())
+
+
+async def _deny(websocket: WebSocket, error: ApiError) -> None:
+    try:
+        await websocket.send_denial_response(JSONResponse(error.body(), status_code=error.status))
+    except RuntimeError:  # the server lacks the denial extension: close before accepting
+        await websocket.close(code=4003 if error.status == 403 else 4001, reason="; ".join(error.reasons)[:120])
+
+
+async def feed_endpoint(websocket: WebSocket) -> None:
+    """Authenticate, replay what the client missed since ``since``, then stream live events."""
+    em: Emulator = websocket.app.state.emulator
+    app_id = websocket.path_params["app_id"]
+    try:
+        who = authenticate(websocket, em.store, app_id, allow_query=True)
+        user_id = websocket.query_params.get("userId") or who.user_id
+        if user_id is not None:
+            v.check_id("userId", user_id)
+        if who.user_id is not None and user_id != who.user_id:
+            raise forbidden(f"a token for user {who.user_id!r} cannot follow user {user_id!r}")
+        since = v.query_int(websocket.query_params, "since", lo=0)
+    except ApiError as exc:
+        await _deny(websocket, exc)
+        return
+
+    listener = Listener(app_id, user_id)
+    em.hub.add(listener)
+    try:
+        await websocket.accept()
+        latest = em.store.latest_seq(app_id)
+        last_sent = latest
+        backlog: list[FeedEvent] = []
+        resync = False
+        if since is not None:
+            backlog, complete = em.store.events_after(app_id, since)
+            resync = not complete
+            if not resync:
+                last_sent = since
+        await websocket.send_text(json.dumps({"op": "hello", "v": PROTOCOL_VERSION, "seq": latest,
+                                              "userId": user_id, "resumed": since is not None and not resync}))
+        if resync:
+            reason = (f"events after {since} are no longer retained" if since is not None and since <= latest
+                      else f"this server has no events after {latest}")
+            await websocket.send_text(json.dumps({"op": "resync", "seq": latest, "reason": reason}))
+        else:
+            for event in backlog:
+                if event.seq > latest:
+                    break
+                if event.visible_to(user_id):
+                    await websocket.send_text(json.dumps(event.frame()))
+                    last_sent = event.seq
+            last_sent = max(last_sent, latest)
+        await _pump(websocket, listener, last_sent, who.expires_at)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        em.hub.remove(listener)
+
+
+async def _pump(websocket: WebSocket, listener: Listener, last_sent: int, expires_at: int | None) -> None:
+    async def writer() -> None:
+        nonlocal last_sent
+        while True:
+            event = await listener.queue.get()
+            if event is None:
+                await websocket.close(code=1001, reason="server going away or client too far behind")
+                return
+            if event.seq <= last_sent:
+                continue
+            last_sent = event.seq
+            await websocket.send_text(json.dumps(event.frame()))
+
+    async def reader() -> None:
+        while True:
+            raw = await websocket.receive_text()
+            with contextlib.suppress(ValueError, AttributeError):
+                if json.loads(raw).get("op") == "ping":
+                    await websocket.send_text('{"op":"pong"}')
+
+    async def expiry() -> None:
+        if expires_at is None:
+            await asyncio.Event().wait()
+        await asyncio.sleep(max(0.0, expires_at - time.time()))
+        await websocket.close(code=4001, reason="token expired")
+
+    tasks = [asyncio.ensure_future(t()) for t in (writer, reader, expiry)]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            exc: Any = task.exception()
+            if exc is not None and not isinstance(exc, (WebSocketDisconnect, RuntimeError)):
+                raise exc
+    finally:
+        for task in tasks:
+            task.cancel()

@@ -1,0 +1,126 @@
+"""Running the emulator: embedded in a background thread, or in the foreground for the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import socket
+import threading
+from typing import Any
+
+import uvicorn
+
+from .app import Emulator, create_app
+from .config import EmulatorConfig
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+class EmbeddedServer:
+    """An emulator serving on 127.0.0.1 from a daemon thread of this process.
+
+    Clients still reach it only over HTTP and WebSocket, exactly as they reach the cloud.
+    """
+
+    def __init__(self, config: EmulatorConfig | None = None, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.emulator = Emulator(config)
+        self.app = create_app(self.emulator)
+        self.host = host
+        self._sock = _bind(host, port)
+        self.port: int = self._sock.getsockname()[1]
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> EmbeddedServer:
+        if self._thread is not None:
+            return self
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="on", ws="websockets-sansio",
+                                ws_ping_interval=20, timeout_graceful_shutdown=2)
+        self._server = uvicorn.Server(config)
+        started = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+
+            async def main() -> None:
+                assert self._server is not None
+                task = asyncio.ensure_future(self._server.serve(sockets=[self._sock]))
+                while not self._server.started and not task.done():
+                    await asyncio.sleep(0.01)
+                started.set()
+                await task
+
+            try:
+                loop.run_until_complete(main())
+            except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
+                failure.append(exc)
+                started.set()
+            finally:
+                loop.close()
+
+        self._thread = threading.Thread(target=run, name=f"talkwidgets-emulator:{self.port}", daemon=True)
+        self._thread.start()
+        if not started.wait(timeout) or failure or not self._server.started:
+            raise RuntimeError(f"the embedded emulator did not start: {failure[0] if failure else 'timeout'}")
+        return self
+
+    def ensure_app(self, app_id: str, secret_key: str | None = None, webhook_url: str | None = None) -> str:
+        """Create ``app_id`` on demand and return its secret key."""
+        if not isinstance(app_id, str) or not app_id or "/" in app_id:
+            raise ValueError(f"app_id must be a non-empty string without '/', got {app_id!r}")
+        return self.emulator.store.ensure_app(app_id, secret_key, webhook_url)
+
+    def reset(self, app_id: str) -> None:
+        self.emulator.reset(app_id)
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(10)
+            self._thread = None
+        self._sock.close()
+        self.emulator.close()
+
+    def __enter__(self) -> EmbeddedServer:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+_shared: EmbeddedServer | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_server() -> EmbeddedServer:
+    """The process-wide embedded emulator that sessions use by default (started on first use)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = EmbeddedServer().start()
+            atexit.register(_shared.stop)
+        return _shared
+
+
+def serve(emulator: Emulator, host: str = "127.0.0.1", port: int = 8765, *, log_level: str = "warning") -> None:
+    """Run in the foreground until Ctrl-C (the ``talkwidgets serve`` command)."""
+    try:
+        uvicorn.run(create_app(emulator), host=host, port=port, log_level=log_level, ws="websockets-sansio",
+                    timeout_graceful_shutdown=2)
+    finally:
+        emulator.close()

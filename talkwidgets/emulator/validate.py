@@ -1,0 +1,150 @@
+"""Checks of request bodies and query strings; every failure is a 400 with a readable reason."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from .errors import bad_request
+
+MAX_ID = 255
+MAX_NAME = 1_000
+MAX_CUSTOM_KEYS = 100
+MAX_CUSTOM_VALUE = 10_000
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+SUBTYPES = ("image", "video", "audio", "voice")
+
+
+def check_id(kind: str, value: Any) -> str:
+    """Ids are caller-chosen strings: non-empty, at most 255 chars, no control characters."""
+    if not isinstance(value, str) or not value:
+        raise bad_request(f"{kind} must be a non-empty string")
+    if len(value) > MAX_ID:
+        raise bad_request(f"{kind} is longer than {MAX_ID} characters")
+    if _CONTROL.search(value):
+        raise bad_request(f"{kind} contains control characters")
+    return value
+
+
+def expect_object(body: Any, what: str = "request body") -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise bad_request(f"{what} must be a JSON object")
+    return body
+
+
+def reject_unknown(body: dict[str, Any], allowed: tuple[str, ...], what: str) -> None:
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise bad_request(f"{what}: unknown field(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}")
+
+
+def opt_str(body: dict[str, Any], key: str, max_len: int = MAX_NAME, *, nullable: bool = True) -> None:
+    if key not in body:
+        return
+    value = body[key]
+    if value is None and nullable:
+        return
+    if not isinstance(value, str):
+        raise bad_request(f"{key} must be a string{' or null' if nullable else ''}")
+    if len(value) > max_len:
+        raise bad_request(f"{key} is longer than {max_len} characters")
+
+
+def opt_str_list(body: dict[str, Any], key: str, max_items: int = 100, max_len: int = MAX_NAME) -> None:
+    if key not in body or body[key] is None:
+        return
+    value = body[key]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise bad_request(f"{key} must be an array of strings or null")
+    if len(value) > max_items:
+        raise bad_request(f"{key} has more than {max_items} entries")
+    if any(len(v) > max_len for v in value):
+        raise bad_request(f"an entry of {key} is longer than {max_len} characters")
+
+
+def opt_custom(body: dict[str, Any], key: str = "custom") -> None:
+    """``custom`` maps strings to strings; ``null`` values delete keys."""
+    if key not in body or body[key] is None:
+        return
+    value = body[key]
+    if not isinstance(value, dict):
+        raise bad_request(f"{key} must be an object of strings")
+    if len(value) > MAX_CUSTOM_KEYS:
+        raise bad_request(f"{key} has more than {MAX_CUSTOM_KEYS} keys")
+    for k, v in value.items():
+        if not k or len(k) > MAX_ID:
+            raise bad_request(f"{key} keys must be 1..{MAX_ID} characters")
+        if v is not None and not isinstance(v, str):
+            raise bad_request(f"{key}[{k!r}] must be a string or null, not {type(v).__name__}")
+        if isinstance(v, str) and len(v) > MAX_CUSTOM_VALUE:
+            raise bad_request(f"{key}[{k!r}] is longer than {MAX_CUSTOM_VALUE} characters")
+
+
+def notify_value(value: Any) -> bool | str:
+    if isinstance(value, bool) or value == "MentionsOnly":
+        return value
+    raise bad_request("notify must be true, false or \"MentionsOnly\"")
+
+
+def access_value(value: Any, *, allow_none: bool = False) -> str:
+    allowed = ("ReadWrite", "Read", "None") if allow_none else ("ReadWrite", "Read")
+    if value not in allowed:
+        raise bad_request(f"access must be one of {', '.join(allowed)}")
+    return str(value)
+
+
+def query_int(params: Any, key: str, *, default: int | None = None, lo: int | None = None,
+              hi: int | None = None) -> int | None:
+    """An integer query parameter; out of range is a 400, never silently clamped."""
+    raw = params.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad_request(f"{key} must be an integer, got {raw!r}") from None
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise bad_request(f"{key} must be between {lo} and {hi}, got {value}")
+    return value
+
+
+def query_bool(params: Any, key: str) -> bool:
+    raw = params.get(key)
+    if raw in (None, "", "false", "0"):
+        return False
+    if raw in ("true", "1"):
+        return True
+    raise bad_request(f"{key} must be true or false, got {raw!r}")
+
+
+def positive_int_field(raw: str, key: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad_request(f"{key} must be a positive integer, got {raw!r}") from None
+    if value <= 0:
+        raise bad_request(f"{key} must be a positive integer, got {value}")
+    return value
+
+
+def duration_field(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise bad_request(f"duration must be a number of seconds, got {raw!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise bad_request(f"duration must be a finite, non-negative number, got {raw!r}")
+    return value
+
+
+def filename(value: Any) -> str:
+    """Filenames are data, never paths: kept as given, but bounded and free of control characters."""
+    if not isinstance(value, str) or not value.strip():
+        raise bad_request("the file needs a non-empty filename")
+    if len(value) > MAX_ID:
+        raise bad_request(f"filename is longer than {MAX_ID} characters")
+    if _CONTROL.search(value):
+        raise bad_request("filename contains NUL or control characters")
+    return value
