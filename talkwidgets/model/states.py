@@ -1,0 +1,78 @@
+"""Subscription states: ``pending → active → (unsubscribed | error)``.
+
+Each update while active produces a *new* ``ActiveState``; the two terminal
+states are final. ``type`` mirrors the JS discriminator so code can branch on
+either the class or the string.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, Literal, TypeVar, Union
+
+from .errors import InvalidArgumentError
+
+__all__ = [
+    "PendingState",
+    "ActiveState",
+    "UnsubscribedState",
+    "ErrorState",
+    "SubscriptionState",
+    "TerminalState",
+]
+
+T = TypeVar("T")
+
+_dc = dataclass(frozen=True, slots=True, kw_only=True)
+
+
+def _check(obj: object, expected: str) -> None:
+    if getattr(obj, "type") != expected:
+        raise InvalidArgumentError(f"{type(obj).__name__}.type must be {expected!r}")
+
+
+@_dc
+class PendingState:
+    """Not connected yet; no data."""
+
+    type: Literal["pending"] = "pending"
+
+    def __post_init__(self) -> None:
+        _check(self, "pending")
+
+
+@_dc
+class ActiveState(Generic[T]):
+    """Connected. ``loaded_all`` is ``None`` for non-windowed subscriptions."""
+
+    type: Literal["active"] = "active"
+    latest_snapshot: T
+    loaded_all: bool | None = None
+
+    def __post_init__(self) -> None:
+        _check(self, "active")
+
+
+@_dc
+class UnsubscribedState:
+    """Stopped by ``unsubscribe()``; final."""
+
+    type: Literal["unsubscribed"] = "unsubscribed"
+
+    def __post_init__(self) -> None:
+        _check(self, "unsubscribed")
+
+
+@_dc
+class ErrorState:
+    """Stopped by an error; final."""
+
+    type: Literal["error"] = "error"
+    error: BaseException
+
+    def __post_init__(self) -> None:
+        _check(self, "error")
+
+
+TerminalState = Union[UnsubscribedState, ErrorState]
+SubscriptionState = Union[PendingState, ActiveState, UnsubscribedState, ErrorState]
