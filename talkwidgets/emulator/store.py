@@ -612,7 +612,8 @@ class Store:
                 if sender is not None and self._participant(app_id, cid, sender) is None:
                     raise forbidden_sender(sender, cid)
                 n += 1
-                ts = (created_at[i] if created_at and created_at[i] else None) or max(now_ms(), last_at)
+                # strictly increasing within a conversation, so clients can order and de-duplicate by time
+                ts = (created_at[i] if created_at and created_at[i] else None) or max(now_ms(), last_at + 1)
                 last_at = ts
                 mid = message_id()
                 content = self._resolve_content(app_id, item["content"])

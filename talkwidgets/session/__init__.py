@@ -1,0 +1,9 @@
+"""The Python mirror of TalkJS's ``TalkSession`` Data API."""
+
+from ._conversation_list import ConversationListSubscription
+from ._refs import ConversationRef, MessageRef, ParticipantRef, UserRef
+from ._registry import get_talk_session
+from ._session import ErrorSubscription, TalkSession
+
+__all__ = ["ConversationListSubscription", "ConversationRef", "ErrorSubscription", "MessageRef", "ParticipantRef",
+           "TalkSession", "UserRef", "get_talk_session"]

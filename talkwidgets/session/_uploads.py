@@ -1,0 +1,95 @@
+"""Reading upload data (bytes, binary file objects, paths) and probing media files for metadata."""
+
+from __future__ import annotations
+
+import io
+import mimetypes
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, Union
+
+from ..model.errors import InvalidArgumentError
+from ..model.files import (AudioFileMetadata, GenericFileMetadata, ImageFileMetadata, VideoFileMetadata,
+                           VoiceRecordingFileMetadata)
+
+UploadData = Union[bytes, bytearray, memoryview, IO[bytes], str, "os.PathLike[str]"]
+AnyMetadata = Union[GenericFileMetadata, ImageFileMetadata, VideoFileMetadata, AudioFileMetadata,
+                    VoiceRecordingFileMetadata]
+
+
+@contextmanager
+def open_upload(data: Any) -> Iterator[IO[bytes]]:
+    """A binary stream over ``data``; paths are opened (and closed) here, file objects are borrowed."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        yield io.BytesIO(data)
+    elif isinstance(data, (str, os.PathLike)):
+        path = Path(data)
+        if not path.is_file():
+            raise InvalidArgumentError(f"no such file: {path}")
+        with path.open("rb") as fh:
+            yield fh
+    elif hasattr(data, "read"):
+        probe = data.read(0)
+        if not isinstance(probe, bytes):
+            raise TypeError("file objects must be opened in binary mode ('rb')")
+        yield data
+    else:
+        raise TypeError(f"data must be bytes-like, a binary file object or a path, not {type(data).__name__}")
+
+
+def content_type(filename: str) -> str:
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+
+def _ms_to_s(value: Any) -> float | None:
+    try:
+        seconds = float(value) / 1000.0
+    except (TypeError, ValueError):
+        return None
+    return seconds if seconds >= 0 else None
+
+
+def _pos_int(value: Any) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+def probe_file(path: str | os.PathLike[str], *, voice: bool = False) -> AnyMetadata:
+    """The metadata class and values for a media file, read from its content (not its extension).
+
+    Uses pymediainfo (MediaInfo). Images give width/height, videos width/height/duration, audio its
+    duration; anything else is a generic file. ``voice=True`` marks audio as a voice recording.
+    """
+    from pymediainfo import MediaInfo
+
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidArgumentError(f"no such file: {path}")
+    name = path.name
+    info = MediaInfo.parse(str(path))
+    kinds = {t.track_type: t for t in info.tracks}
+    general = kinds.get("General")
+    if "Video" in kinds and not _is_still(kinds["Video"], general):
+        t = kinds["Video"]
+        duration = _ms_to_s(t.duration) or (_ms_to_s(general.duration) if general else None)
+        return VideoFileMetadata(filename=name, width=_pos_int(t.width), height=_pos_int(t.height), duration=duration)
+    if "Image" in kinds or "Video" in kinds:
+        t = kinds.get("Image") or kinds["Video"]
+        return ImageFileMetadata(filename=name, width=_pos_int(t.width), height=_pos_int(t.height))
+    if "Audio" in kinds:
+        t = kinds["Audio"]
+        duration = _ms_to_s(t.duration) or (_ms_to_s(general.duration) if general else None)
+        cls = VoiceRecordingFileMetadata if voice else AudioFileMetadata
+        return cls(filename=name, duration=duration)
+    return GenericFileMetadata(filename=name)
+
+
+def _is_still(track: Any, general: Any) -> bool:
+    """Animated GIF/WebP show up as a one-frame-or-more 'Video'; treat image formats as images."""
+    fmt = (getattr(general, "format", None) or "").lower()
+    return fmt in {"gif", "webp", "png", "jpeg", "bmp", "tiff"}

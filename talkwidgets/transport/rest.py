@@ -1,0 +1,97 @@
+"""The REST client: TalkJS's documented API over httpx, errors mapped to typed exceptions."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ..model.errors import AuthenticationError, TalkConnectionError, error_from_response
+from .auth import TokenSource
+
+RETRY_STATUSES = {429, 502, 503, 504}
+MAX_ATTEMPTS = 4
+
+
+def path(*parts: str) -> str:
+    """Join path segments, quoting each (ids may hold any character)."""
+    return "/" + "/".join(quote(p, safe="") for p in parts)
+
+
+class RestClient:
+    """Calls ``{host}/v1/{app_id}/...`` with a bearer token, retrying what is safe to retry."""
+
+    def __init__(self, host: str, app_id: str, tokens: TokenSource, *, timeout: float = 30.0) -> None:
+        self.host = host.rstrip("/")
+        self.app_id = app_id
+        self.tokens = tokens
+        self.base_url = f"{self.host}/v1/{quote(app_id, safe='')}"
+        self._client = httpx.AsyncClient(base_url=self.base_url, timeout=timeout,
+                                         headers={"User-Agent": "talkwidgets"})
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def request(self, method: str, url: str, *, json: Any = None, params: Mapping[str, Any] | None = None,
+                      files: Any = None, data: Any = None, retry: bool = True) -> Any:
+        """Send one request; answers the decoded JSON body. Raises ``TalkRequestError`` subclasses."""
+        refreshed = False
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            token = await self.tokens.get()
+            try:
+                response = await self._client.request(
+                    method, url, json=json, params=params, files=files, data=data,
+                    headers={"Authorization": f"Bearer {token}"})
+            except httpx.TransportError as exc:
+                if not retry or attempt == MAX_ATTEMPTS or files is not None:
+                    raise TalkConnectionError(f"{method} {url}: {type(exc).__name__}: {exc}") from exc
+                await asyncio.sleep(self._backoff(attempt))
+                continue
+            if response.status_code == 401 and not refreshed and self.tokens.can_refresh and files is None:
+                refreshed = True
+                await self.tokens.refresh()
+                continue
+            if response.status_code in RETRY_STATUSES and retry and attempt < MAX_ATTEMPTS and files is None:
+                await asyncio.sleep(self._retry_after(response) or self._backoff(attempt))
+                continue
+            return self._decode(method, url, response)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _backoff(attempt: int) -> float:
+        return min(5.0, 0.1 * 2 ** attempt) * (0.5 + random.random() / 2)
+
+    @staticmethod
+    def _retry_after(response: httpx.Response) -> float | None:
+        value = response.headers.get("retry-after")
+        try:
+            return min(30.0, float(value)) if value else None
+        except ValueError:
+            return None
+
+    @staticmethod
+    def _decode(method: str, url: str, response: httpx.Response) -> Any:
+        try:
+            body = response.json() if response.content else {}
+        except ValueError:
+            body = None
+        if response.is_success:
+            return body if body is not None else {}
+        retry_after = RestClient._retry_after(response) if response.status_code == 429 else None
+        raise error_from_response(response.status_code, body, response.text, retry_after=retry_after)
+
+    async def get_or_none(self, url: str, params: Mapping[str, Any] | None = None) -> Any:
+        """GET that answers None for 404 (reads of missing entities resolve to null in TalkJS)."""
+        from ..model.errors import NotFoundError
+
+        try:
+            return await self.request("GET", url, params=params)
+        except NotFoundError:
+            return None
+
+
+__all__ = ["RestClient", "path", "AuthenticationError"]
