@@ -98,6 +98,12 @@ async def _participant_body(request: Request, *, allow_none_access: bool) -> dic
     return out
 
 
+def _may_manage(em: Emulator, who: Principal, uid: str, what: str) -> None:
+    """Participants may manage others' participation only with client-side syncing on."""
+    if who.user_id is not None and who.user_id != uid and not em.config.client_sync:
+        who.require_self(uid, what)
+
+
 @endpoint
 async def join(request: Request, em: Emulator, who: Principal) -> None:
     """Join (or overwrite settings): defaults ``access: ReadWrite``, ``notify: true``."""
@@ -118,7 +124,7 @@ async def modify(request: Request, em: Emulator, who: Principal) -> None:
     cid = v.check_id("conversationId", request.path_params["conversation_id"])
     uid = v.check_id("userId", request.path_params["user_id"])
     body = await _participant_body(request, allow_none_access=True)
-    who.require_self(uid, "change the participation")
+    _may_manage(em, who, uid, "change the participation")
     require_participant(em, who, cid)
     em.store.modify_participant(who.app_id, cid, uid, body)
 
@@ -127,7 +133,7 @@ async def modify(request: Request, em: Emulator, who: Principal) -> None:
 async def leave(request: Request, em: Emulator, who: Principal) -> None:
     cid = v.check_id("conversationId", request.path_params["conversation_id"])
     uid = v.check_id("userId", request.path_params["user_id"])
-    who.require_self(uid, "remove the participation")
+    _may_manage(em, who, uid, "remove the participation")
     if who.user_id is not None:
         require_participant(em, who, cid)
     em.store.leave(who.app_id, cid, uid)

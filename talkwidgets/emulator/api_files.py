@@ -120,7 +120,10 @@ async def upload(request: Request, em: Emulator, who: Principal) -> Any:
         await form.close()
     content_type = part.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
     base = str(request.base_url).rstrip("/")
-    url = f"{base}/v1/{quote(who.app_id, safe='')}/files/{file_id}/{quote(name, safe='')}"
+    # the name in the URL is cosmetic (the id finds the file); "." and ".." would be dot segments
+    # that every client resolves away, so they get a neutral stand-in
+    segment = quote(name, safe="") if name not in (".", "..") else "file"
+    url = f"{base}/v1/{quote(who.app_id, safe='')}/files/{file_id}/{segment}"
     block = {"type": "file", "fileToken": token, "url": url, "size": size, "filename": name, **meta}
     try:
         em.store.add_file(who.app_id, token, file_id, block, path, content_type, who.user_id)

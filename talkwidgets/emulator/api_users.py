@@ -68,15 +68,15 @@ PRIVATE_USER_FIELDS = ("email", "phone", "pushTokens")
 
 @endpoint
 async def get_user(request: Request, em: Emulator, who: Principal) -> Any:
-    """A user. Other users' tokens see the public profile only (no email, phone or push tokens),
-    and only of users they share a conversation with (403 otherwise)."""
+    """A user. Other users' tokens see the public profile only (no email, phone or push tokens).
+
+    Profiles are app-wide like in TalkJS's Data API (``session.user(id).get()`` works for anyone),
+    so a client can show a sender or invitee before sharing a conversation with them."""
     user_id = v.check_id("userId", request.path_params["user_id"])
     user = em.store.get_user(who.app_id, user_id)
     if user is None:
         raise not_found(f"user {user_id!r}")
     if who.user_id is not None and who.user_id != user_id:
-        if not em.store.shares_conversation(who.app_id, who.user_id, user_id):
-            raise forbidden(f"user {who.user_id!r} shares no conversation with user {user_id!r}")
         for key in PRIVATE_USER_FIELDS:
             user[key] = None
     return user

@@ -25,6 +25,11 @@ CONVERSATION_PARAMS = {"subject": "subject", "photo_url": "photoUrl", "welcome_m
                        "custom": "custom"}
 
 
+def _ready(value: Any) -> Any:
+    yield from ()
+    return value
+
+
 def check_id(kind: str, value: object) -> str:
     """Ids must be non-empty strings: raise at once, as the JS SDK throws synchronously."""
     if not isinstance(value, str) or not value:
@@ -60,6 +65,10 @@ class UserRef:
 
     def __repr__(self) -> str:
         return f"UserRef({self.id!r})"
+
+    def __await__(self) -> Any:
+        """``await session.user(id)`` gives the ref itself (for code written against async factories)."""
+        return _ready(self)
 
     async def get(self) -> UserSnapshot | None:
         return await self._session._user_snapshot(self.id, refresh=True)
@@ -181,6 +190,10 @@ class ConversationRef:
 
     def __repr__(self) -> str:
         return f"ConversationRef({self.id!r})"
+
+    def __await__(self) -> Any:
+        """``await session.conversation(id)`` gives the ref itself."""
+        return _ready(self)
 
     def participant(self, user: str | UserRef) -> ParticipantRef:
         user_id = user.id if isinstance(user, UserRef) else check_id("user", user)

@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -149,6 +150,21 @@ class FeedClient:
         self._set_status("connected")
         if self._ready is not None and not self._ready.done():
             self._ready.set_result(self.last_seq)
+        renew = asyncio.get_running_loop().create_task(self._renew_before_expiry(ws))
+        try:
+            await self._read(ws)
+        finally:
+            renew.cancel()
+
+    async def _renew_before_expiry(self, ws: Any) -> None:
+        """Reconnect with a fresh token shortly before this one expires (resuming by seq)."""
+        due = self.tokens.refresh_due()
+        if due is None or not self.tokens.can_refresh:
+            return
+        await asyncio.sleep(max(0.0, due - time.time()))
+        await ws.close(code=1000, reason="renewing token")
+
+    async def _read(self, ws: Any) -> None:
         async for raw in ws:
             frame = json.loads(raw)
             op = frame.get("op")

@@ -1,0 +1,164 @@
+"""Incremental sync of the conversation list between the kernel and the browser.
+
+The ``ConversationList`` widget keeps the whole list in its ``conversations``
+trait (so a saved notebook still renders), but it does not re-send the whole
+list when one conversation changes.  Instead it sends a *patch*, a custom
+message that the front end applies to its copy of the list::
+
+    {"op": "patch", "seq": N, "ops": [op, ...]}
+
+    op = {"t": "put", "at": index, "c": conversation}   # remove the entry with
+                                                        # c["id"] (if any), then
+                                                        # insert c at ``index``
+       | {"t": "del", "id": conversation_id}            # remove it (no-op if absent)
+
+Ops apply in order.  ``at`` is an index into the list *after* the removal
+step of the same op and must satisfy ``0 <= at <= len(list)``.
+
+:func:`diff_ops` computes the ops that turn one list into another (by id),
+:func:`apply_ops` applies them.  ``js/src/list_sync.ts`` implements
+``apply_ops`` identically (same validation, same errors); the front end asks
+for a full resend (``{"op": "resync"}``) when a patch fails to apply.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = ["ListSyncError", "apply_ops", "diff_ops"]
+
+Conversation = Mapping[str, Any]
+Op = dict[str, Any]
+
+
+class ListSyncError(ValueError):
+    """A patch op is malformed or does not fit the list it is applied to."""
+
+
+def _op_error(i: int, why: str) -> ListSyncError:
+    return ListSyncError(f"op {i}: {why}")
+
+
+def apply_ops(old: Sequence[Conversation], ops: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """Return a new list: ``old`` with ``ops`` applied in order (``old`` is not modified).
+
+    Raises :class:`ListSyncError` for an unknown op type, a ``put`` without a
+    conversation with a string ``id``, or an ``at`` that is not an integer in
+    ``0..len(list)`` (after the op's own removal step).
+    """
+    out = list(old)
+    for i, op in enumerate(ops):
+        if not isinstance(op, Mapping):
+            raise _op_error(i, "not an object")
+        kind = op.get("t")
+        if kind == "del":
+            cid = op.get("id")
+            if not isinstance(cid, str):
+                raise _op_error(i, "del needs a string id")
+            idx = _index_of(out, cid)
+            if idx >= 0:
+                del out[idx]
+        elif kind == "put":
+            conv = op.get("c")
+            if not isinstance(conv, Mapping) or not isinstance(conv.get("id"), str):
+                raise _op_error(i, "put needs a conversation with a string id")
+            at = op.get("at")
+            if not isinstance(at, int) or isinstance(at, bool):
+                raise _op_error(i, "put needs an integer 'at'")
+            idx = _index_of(out, conv["id"])
+            if idx >= 0:
+                del out[idx]
+            if not 0 <= at <= len(out):
+                raise _op_error(i, f"'at' {at} out of range 0..{len(out)}")
+            out.insert(at, conv)
+        else:
+            raise _op_error(i, f"unknown op type {kind!r}")
+    return out
+
+
+def _index_of(items: Sequence[Conversation], cid: str) -> int:
+    for i, item in enumerate(items):
+        if item.get("id") == cid:
+            return i
+    return -1
+
+
+def _lis_members(seq: Sequence[int]) -> set[int]:
+    """Positions (indexes into ``seq``) of one longest strictly increasing subsequence."""
+    tails: list[int] = []  # tails[k] = smallest tail value of an increasing run of length k+1
+    tail_pos: list[int] = []  # position in seq of that tail
+    prev = [-1] * len(seq)
+    for pos, value in enumerate(seq):
+        k = bisect_left(tails, value)
+        if k == len(tails):
+            tails.append(value)
+            tail_pos.append(pos)
+        else:
+            tails[k] = value
+            tail_pos[k] = pos
+        prev[pos] = tail_pos[k - 1] if k > 0 else -1
+    members: set[int] = set()
+    pos = tail_pos[-1] if tail_pos else -1
+    while pos >= 0:
+        members.add(pos)
+        pos = prev[pos]
+    return members
+
+
+def diff_ops(
+    old: Sequence[Conversation],
+    new: Sequence[Conversation],
+    *,
+    max_changed: float | None = 0.5,
+) -> list[Op] | None:
+    """Ops that turn ``old`` into ``new`` (matched by ``id``), or ``None`` to resend all.
+
+    Conversations that are unchanged (``==``) and already in the right relative
+    order stay where they are; every other conversation costs exactly one
+    ``put`` and every vanished one one ``del``.  Moving one conversation to the
+    top (a new message) is therefore a single ``put``, whatever the list size.
+
+    Returns ``[]`` when the lists are equal.  Returns ``None`` when a full
+    resend is cheaper: when the number of ops exceeds ``max_changed`` times the
+    length of the longer list (pass ``max_changed=None`` to always get ops), or
+    when either list has duplicate or missing ids.
+
+    Invariant: ``apply_ops(old, diff_ops(old, new)) == list(new)`` whenever the
+    result is not ``None``.
+    """
+    old_ids = [c.get("id") for c in old]
+    new_ids = [c.get("id") for c in new]
+    if not all(isinstance(i, str) for i in old_ids) or not all(isinstance(i, str) for i in new_ids):
+        return None
+    if len(set(old_ids)) != len(old_ids) or len(set(new_ids)) != len(new_ids):
+        return None
+    new_pos = {cid: i for i, cid in enumerate(new_ids)}
+    old_by_id = {cid: c for cid, c in zip(old_ids, old)}
+
+    ops: list[Op] = [{"t": "del", "id": cid} for cid in old_ids if cid not in new_pos]
+
+    # Survivors whose content is unchanged can stay put if they keep their relative order:
+    # keep a longest run of them that is increasing in new positions, re-put the rest.
+    candidates = [cid for cid in old_ids if cid in new_pos and old_by_id[cid] == new[new_pos[cid]]]
+    keep_seq = [new_pos[cid] for cid in candidates]
+    kept = {candidates[p] for p in _lis_members(keep_seq)}
+
+    n_puts = len(new) - len(kept)
+    if max_changed is not None and len(ops) + n_puts > max_changed * max(len(old), len(new)):
+        return None
+    if n_puts == 0:
+        return ops
+
+    # Simulate the list so each put's index is exact: place new[i] right after new[i-1].
+    sim = [cid for cid in old_ids if cid in new_pos]
+    for i, cid in enumerate(new_ids):
+        if cid in kept:
+            continue
+        if cid in old_by_id:
+            sim.remove(cid)
+        at = 0 if i == 0 else sim.index(new_ids[i - 1]) + 1
+        sim.insert(at, cid)
+        ops.append({"t": "put", "at": at, "c": new[i]})
+    return ops

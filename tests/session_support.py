@@ -1,0 +1,67 @@
+"""Helpers for session tests: an admin REST client on the shared embedded emulator, bounded waits."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from talkwidgets.emulator import shared_server
+
+
+def new_app_id() -> str:
+    return "test-" + uuid.uuid4().hex[:12]
+
+
+class Admin:
+    """REST with the app's secret key: how another backend (or another person) changes data."""
+
+    def __init__(self, base_url: str, app_id: str, secret: str) -> None:
+        self.app_id = app_id
+        self.secret = secret
+        self.base_url = base_url
+        self.http = httpx.AsyncClient(base_url=f"{base_url}/v1/{app_id}",
+                                      headers={"Authorization": f"Bearer {secret}"}, timeout=30)
+
+    @classmethod
+    def embedded(cls, app_id: str) -> Admin:
+        server = shared_server()
+        return cls(server.base_url, app_id, server.ensure_app(app_id))
+
+    async def call(self, method: str, url: str, **kwargs: Any) -> Any:
+        response = await self.http.request(method, url, **kwargs)
+        assert response.is_success, f"{method} {url}: {response.status_code} {response.text}"
+        return response.json()
+
+    async def user(self, user_id: str, name: str | None = None) -> None:
+        await self.call("PUT", f"/users/{user_id}", json={"name": name or user_id.title()})
+
+    async def conversation(self, cid: str, *participants: str, **attrs: Any) -> None:
+        await self.call("PUT", f"/conversations/{cid}", json={"participants": list(participants), **attrs})
+
+    async def send(self, cid: str, sender: str, text: str) -> str:
+        answer = await self.call("POST", f"/conversations/{cid}/messages", json=[{"sender": sender, "text": text}])
+        return answer["messageIds"][0]
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+
+async def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+    """Poll ``predicate`` until truthy; bounded so a broken feature fails instead of hanging."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+def ids(sub: Any) -> list[str]:
+    return [c.id for c in sub.state.latest_snapshot]
