@@ -13,11 +13,12 @@ from .model.files import (AudioFileMetadata, FileToken, GenericFileMetadata, Ima
                           VoiceRecordingFileMetadata)
 from .model.snapshots import ConversationSnapshot, MessageSnapshot, ParticipantSnapshot, UserSnapshot
 from .model.states import ActiveState, ErrorState, PendingState, UnsubscribedState
+from .widgets import ConversationList
 from .session import (ConversationListSubscription, ConversationRef, ErrorSubscription, MessageRef, ParticipantRef,
                       TalkSession, UserRef, get_talk_session)
 
 __all__ = [
-    "ActiveState", "AudioBlock", "AudioFileMetadata", "AuthenticationError", "ConversationListSubscription",
+    "ActiveState", "AudioBlock", "ConversationList", "AudioFileMetadata", "AuthenticationError", "ConversationListSubscription",
     "ConversationRef", "ConversationSnapshot", "ErrorState", "ErrorSubscription", "FileToken", "GenericFileBlock",
     "GenericFileMetadata", "ImageBlock", "ImageFileMetadata", "InvalidArgumentError", "LocationBlock", "MessageRef",
     "MessageSnapshot", "NotFoundError", "ParticipantRef", "ParticipantSnapshot", "PayloadTooLargeError",

@@ -1,0 +1,248 @@
+"""``ConversationList``: a live inbox widget over ``session.subscribe_conversations``.
+
+The ``conversations`` trait always holds the whole window (saved notebooks and new views read it),
+but a change reaches the browser as a small patch message (see ``_list_sync``); the trait itself
+is updated without re-sending it. A view that misses a patch asks for the trait again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import traitlets
+
+from ..model.errors import TalkError
+from ..model.snapshots import ConversationSnapshot, UserSnapshot
+from ..model.states import ErrorState
+from ..model.wire import to_json
+from ..session import ConversationListSubscription, TalkSession
+from ._list_sync import diff_ops
+
+log = logging.getLogger("talkwidgets.widgets")
+
+_STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def _strip_tokens(value: Any) -> Any:
+    """File tokens are credentials for re-sending a file: they never go into widget state."""
+    if isinstance(value, dict):
+        return {k: _strip_tokens(v) for k, v in value.items() if k != "file_token"}
+    if isinstance(value, list):
+        return [_strip_tokens(v) for v in value]
+    return value
+
+
+class ConversationList(anywidget.AnyWidget):
+    """The current user's conversations, most recently active first, updating live.
+
+    ``ConversationList(session)`` subscribes at once; ``close()`` unsubscribes.
+    """
+
+    _esm = _STATIC / "conversation_list.js"
+    _css = _STATIC / "conversation_list.css"
+
+    conversations = traitlets.List(traitlets.Dict()).tag(sync=True)
+    """The loaded window as JSON snapshot dicts (snake_case), newest activity first.
+
+    Each has the ``ConversationSnapshot`` fields plus ``participants``: the other participants'
+    ``{id, name, photo_url}``. File tokens are removed."""
+
+    loaded_all = traitlets.Bool(False).tag(sync=True)
+    """True once every conversation of the user is in ``conversations``."""
+
+    state = traitlets.Unicode("pending").tag(sync=True)
+    """The subscription's state: ``pending``, ``active``, ``unsubscribed`` or ``error``."""
+
+    error = traitlets.Unicode("").tag(sync=True)
+    """The error message when ``state`` is ``error``, else empty."""
+
+    selected_id = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+    """The conversation picked in the browser (or set from Python); ``None`` when none is."""
+
+    connection = traitlets.Unicode("offline").tag(sync=True)
+    """Live-update link of the session: ``connected``, ``reconnecting`` or ``offline``."""
+
+    current_user_id = traitlets.Unicode("").tag(sync=True)
+    """Whose list this is (to write "You:" before your own messages)."""
+
+    loading_more = traitlets.Bool(False).tag(sync=True)
+    """True while a ``load_more`` is in flight."""
+
+    _seq = traitlets.Int(0).tag(sync=True)
+    """Number of the last patch applied to ``conversations`` (views detect gaps with it)."""
+
+    def __init__(self, session: TalkSession, **kwargs: Any) -> None:
+        if not isinstance(session, TalkSession):
+            raise TypeError(f"ConversationList needs a TalkSession, got {type(session).__name__}")
+        super().__init__(current_user_id=session.current_user.id, connection=session.connection, **kwargs)
+        self.session = session
+        self._quiet = False
+        self._json: dict[str, tuple[ConversationSnapshot, tuple[Any, ...], dict[str, Any]]] = {}
+        self._users: dict[str, UserSnapshot] = {}
+        self._pending_users: set[str] = set()
+        self._snapshots: tuple[ConversationSnapshot, ...] = ()
+        self._select_callbacks: list[Callable[[str | None], Any]] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.on_msg(self._handle_msg)
+        self.observe(self._on_selection, names="selected_id")
+        self._stop_connection = session.on_connection_change(self._on_connection_status)
+        self.subscription: ConversationListSubscription = session.subscribe_conversations(self._on_snapshot)
+        """The live ``ConversationListSubscription`` behind this widget."""
+        self.subscription.terminated.add_done_callback(self._terminated)
+
+    # -- public API -----------------------------------------------------------------------------
+
+    def on_select(self, callback: Callable[[str | None], Any]) -> Callable[[], None]:
+        """Call ``callback(conversation_id)`` whenever the selection changes; returns an undo."""
+        if not callable(callback):
+            raise TypeError("callback must be callable")
+        self._select_callbacks.append(callback)
+        return lambda: self._select_callbacks.remove(callback) if callback in self._select_callbacks else None
+
+    def load_more(self, count: int = 20) -> asyncio.Task[None]:
+        """Load ``count`` (1..30) older conversations; await the result or let it run."""
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 30:
+            raise ValueError(f"count must be an integer from 1 to 30, got {count!r}")
+        return self._spawn(self._load_more(count))
+
+    def close(self) -> None:
+        """Unsubscribe and close the widget."""
+        subscription = getattr(self, "subscription", None)
+        if subscription is not None:
+            subscription.unsubscribe()
+            self._terminated(subscription.terminated)
+            self._stop_connection()
+            for task in list(self._tasks):
+                task.cancel()
+        super().close()
+
+    # -- snapshots to traits --------------------------------------------------------------------
+
+    def _on_snapshot(self, snapshots: tuple[ConversationSnapshot, ...], loaded_all: bool) -> None:
+        self._snapshots = snapshots
+        self.state = "active"
+        self.loaded_all = loaded_all
+        self._learn_users(snapshots)
+        self._publish()
+
+    def _learn_users(self, snapshots: tuple[ConversationSnapshot, ...]) -> None:
+        me = self.session.current_user.id
+        missing = set()
+        for snap in snapshots:
+            sender = snap.last_message.sender if snap.last_message else None
+            if sender is not None:
+                self._users[sender.id] = sender
+            missing.update(uid for uid in snap.participant_ids if uid != me and uid not in self._users)
+        missing -= self._pending_users
+        if missing:
+            self._pending_users |= missing
+            self._spawn(self._fetch_users(sorted(missing)))
+
+    async def _fetch_users(self, user_ids: list[str]) -> None:
+        results = await asyncio.gather(*(self.session.user(uid).get() for uid in user_ids), return_exceptions=True)
+        for uid, user in zip(user_ids, results):
+            self._pending_users.discard(uid)
+            if isinstance(user, UserSnapshot):
+                self._users[uid] = user
+            else:
+                self._users[uid] = UserSnapshot(id=uid, name=uid)
+        self._publish()
+
+    def _to_json(self, snap: ConversationSnapshot) -> dict[str, Any]:
+        me = self.session.current_user.id
+        people = tuple(self._users.get(uid) for uid in snap.participant_ids if uid != me)
+        cached = self._json.get(snap.id)
+        if cached is not None and cached[0] is snap and cached[1] == people:
+            return cached[2]
+        data = _strip_tokens(to_json(snap))
+        data["participants"] = [{"id": uid, "name": u.name if u else uid, "photo_url": u.photo_url if u else None}
+                                for uid, u in zip((i for i in snap.participant_ids if i != me), people)]
+        self._json[snap.id] = (snap, people, data)
+        return data
+
+    def _publish(self) -> None:
+        new = [self._to_json(s) for s in self._snapshots]
+        live = {s.id for s in self._snapshots}
+        for cid in [c for c in self._json if c not in live]:
+            del self._json[cid]
+        old = self.conversations
+        ops = diff_ops(old, new)
+        if ops == []:
+            return
+        if ops is None:  # a full resend is cheaper: an ordinary trait change
+            with self.hold_sync():
+                self.conversations = new
+                self._seq += 1
+            return
+        with self._quietly():
+            self.conversations = new
+            self._seq += 1
+        self.send({"op": "patch", "seq": self._seq, "ops": ops})
+
+    @contextlib.contextmanager
+    def _quietly(self) -> Iterator[None]:
+        self._quiet = True
+        try:
+            yield
+        finally:
+            self._quiet = False
+
+    def _should_send_property(self, key: str, value: Any) -> bool:
+        if self._quiet and key in ("conversations", "_seq"):
+            return False  # the patch message carries this change
+        return bool(super()._should_send_property(key, value))
+
+    # -- browser messages and state -------------------------------------------------------------
+
+    def _handle_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if not isinstance(content, dict):
+            return
+        op = content.get("op")
+        if op == "load_more":
+            count = content.get("count", 20)
+            if isinstance(count, int) and not isinstance(count, bool) and 1 <= count <= 30:
+                self.load_more(count)
+        elif op == "resync":
+            self.send_state(["conversations", "_seq"])
+
+    async def _load_more(self, count: int) -> None:
+        self.loading_more = True
+        try:
+            await self.subscription.load_more(count)
+        except TalkError as exc:
+            log.warning("load_more failed: %s", exc)
+        finally:
+            self.loading_more = False
+
+    def _on_selection(self, change: dict[str, Any]) -> None:
+        for callback in list(self._select_callbacks):
+            try:
+                result = callback(change["new"])
+                if asyncio.iscoroutine(result):
+                    self._spawn(result)
+            except Exception:
+                log.exception("on_select callback raised")
+
+    def _on_connection_status(self, status: str) -> None:
+        self.connection = status
+
+    def _terminated(self, future: asyncio.Future[Any]) -> None:
+        state = future.result()
+        if isinstance(state, ErrorState):
+            self.error = str(state.error) or type(state.error).__name__
+            self.state = "error"
+        else:
+            self.state = "unsubscribed"
+        self.connection = "offline"
+
+    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro) if asyncio.iscoroutine(coro) else coro
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task

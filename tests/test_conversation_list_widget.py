@@ -1,0 +1,158 @@
+"""ConversationList in Python: traits, patches over the comm, selection, load_more, states.
+
+The session and emulator are real; only the far end of the widget's comm is a recorder, standing
+in for the browser (the browser tiers test the front end itself).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from talkwidgets import ConversationList, GenericFileMetadata, SendFileBlock, get_talk_session
+from talkwidgets.emulator import EmbeddedServer
+from talkwidgets.widgets._list_sync import apply_ops
+
+from session_support import Admin, new_app_id, wait_until
+
+
+class CommRecorder:
+    """Collects what the widget sends to the browser."""
+
+    def __init__(self, widget: ConversationList) -> None:
+        self.messages: list[dict[str, Any]] = []
+        widget.comm.send = self._send  # type: ignore[method-assign]
+
+    def _send(self, data: Any = None, metadata: Any = None, buffers: Any = None) -> None:
+        self.messages.append(json.loads(json.dumps(data)))
+
+    def patches(self) -> list[dict[str, Any]]:
+        return [m["content"] for m in self.messages if m.get("method") == "custom" and m["content"]["op"] == "patch"]
+
+    def state_updates(self) -> list[dict[str, Any]]:
+        return [m["state"] for m in self.messages if m.get("method") == "update"]
+
+
+@pytest.fixture
+async def world():
+    app_id = new_app_id()
+    admin = Admin.embedded(app_id)
+    for uid in ("alice", "bob", "carol"):
+        await admin.user(uid)
+    yield app_id, admin
+    await admin.aclose()
+
+
+def _ids(widget: ConversationList) -> list[str]:
+    return [c["id"] for c in widget.conversations]
+
+
+async def test_traits_follow_the_session_and_updates_travel_as_small_patches(world) -> None:
+    app_id, admin = world
+    for i in range(25):
+        await admin.conversation(f"c{i:02d}", "alice", "bob", "carol")
+        await admin.send(f"c{i:02d}", "bob", f"hello {i}")
+    session = await get_talk_session(app_id=app_id, user_id="alice")
+    widget = ConversationList(session)
+    comm = CommRecorder(widget)
+    assert widget.state == "pending" and widget.current_user_id == "alice"
+    await widget.subscription.connected
+    await wait_until(lambda: widget.conversations and widget.conversations[0]["participants"][0]["name"] == "Bob",
+                     what="participant names")
+    assert widget.state == "active" and widget.loaded_all is False
+    assert _ids(widget) == [f"c{i:02d}" for i in range(24, 4, -1)]
+    top = widget.conversations[0]
+    assert top["last_message"]["plaintext"] == "hello 24" and top["unread_message_count"] == 1
+    assert {p["id"] for p in top["participants"]} == {"bob", "carol"}
+
+    # what the browser holds: the last full list it was sent, once every name is resolved
+    def settled() -> bool:
+        fulls = [s for s in comm.state_updates() if "conversations" in s]
+        return bool(fulls) and fulls[-1]["_seq"] == widget._seq and all(
+            p["name"] != p["id"] for c in widget.conversations for p in c["participants"])
+
+    await wait_until(settled, what="the named list to reach the browser")
+    last_full = [s for s in comm.state_updates() if "conversations" in s][-1]
+    browser_list, browser_seq = last_full["conversations"], last_full["_seq"]
+    before = len(comm.messages)
+    await admin.send("c10", "carol", "bump")
+    await wait_until(lambda: _ids(widget)[0] == "c10", what="c10 on top")
+    new = comm.messages[before:]
+    patches = [m["content"] for m in new if m.get("method") == "custom"]
+    assert len(patches) == 1 and patches[0]["seq"] == browser_seq + 1
+    assert [op["t"] for op in patches[0]["ops"]] == ["put"] and patches[0]["ops"][0]["at"] == 0
+    assert not any("conversations" in m.get("state", {}) for m in new), "the list is not re-sent"
+    assert len(json.dumps(patches[0])) < 4096
+    # the browser applying the patch ends with exactly the kernel's trait
+    assert apply_ops(browser_list, patches[0]["ops"]) == widget.conversations
+    widget.close()
+
+
+async def test_gap_resync_selection_and_load_more_messages(world) -> None:
+    app_id, admin = world
+    for i in range(23):
+        await admin.conversation(f"c{i:02d}", "alice", "bob")
+    session = await get_talk_session(app_id=app_id, user_id="alice")
+    widget = ConversationList(session)
+    comm = CommRecorder(widget)
+    await widget.subscription.connected
+    await wait_until(lambda: len(widget.conversations) == 20, what="first window")
+
+    widget._handle_msg(widget, {"op": "resync"}, [])  # a view that saw a gap
+    resent = comm.state_updates()[-1]
+    assert resent["conversations"] == widget.conversations and resent["_seq"] == widget._seq
+
+    picked: list[Any] = []
+    undo = widget.on_select(picked.append)
+    widget.set_state({"selected_id": "c03"})  # what a click in the browser does
+    assert widget.selected_id == "c03" and picked == ["c03"]
+    undo()
+    widget.selected_id = None
+    assert picked == ["c03"]
+
+    widget._handle_msg(widget, {"op": "load_more", "count": 30}, [])
+    await wait_until(lambda: widget.loaded_all, what="load_more from the browser")
+    assert len(widget.conversations) == 23 and widget.loading_more is False
+    widget._handle_msg(widget, {"op": "load_more", "count": "lots"}, [])  # ignored, not a crash
+    with pytest.raises(ValueError):
+        widget.load_more(0)
+    widget.close()
+    assert widget.state == "unsubscribed"
+
+
+async def test_no_tokens_in_widget_state(world) -> None:
+    app_id, admin = world
+    await admin.conversation("files", "alice", "bob")
+    session = await get_talk_session(app_id=app_id, user_id="alice")
+    token = await session.upload_file(b"%PDF-1.4 tiny", GenericFileMetadata(filename="notes.pdf"))
+    await session.conversation("files").send(content=[SendFileBlock(file_token=token)])
+    widget = ConversationList(session)
+    await widget.subscription.connected
+    await wait_until(lambda: widget.conversations, what="the list")
+    block = widget.conversations[0]["last_message"]["content"][0]
+    assert block["filename"] == "notes.pdf" and "file_token" not in block
+    state = json.dumps(widget.get_state(), default=str)
+    assert token not in state
+    bearer = await session._backend.tokens.get()
+    assert bearer not in state
+    widget.close()
+
+
+async def test_error_state_and_message() -> None:
+    with EmbeddedServer() as server:
+        server.ensure_app("wid-err")
+        session = await get_talk_session("wid-err", "alice", token="garbage", host=server.base_url)
+        widget = ConversationList(session)
+        await asyncio.wait_for(widget.subscription.terminated, 10)
+        assert widget.state == "error" and "token" in widget.error.lower()
+        assert widget.connection == "offline"
+        widget.close()
+        await session.aclose()
+
+
+async def test_rejects_what_is_not_a_session() -> None:
+    with pytest.raises(TypeError):
+        ConversationList("alice")  # type: ignore[arg-type]
