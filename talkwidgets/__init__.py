@@ -13,12 +13,23 @@ from .model.files import (AudioFileMetadata, FileToken, GenericFileMetadata, Ima
                           VoiceRecordingFileMetadata)
 from .model.snapshots import ConversationSnapshot, MessageSnapshot, ParticipantSnapshot, UserSnapshot
 from .model.states import ActiveState, ErrorState, PendingState, UnsubscribedState
-from .widgets import ConversationList
 from .session import (ConversationListSubscription, ConversationRef, ErrorSubscription, MessageRef, ParticipantRef,
                       TalkSession, UserRef, get_talk_session)
 
+_WIDGETS = ("ConversationList", "FileDrop", "UploadResult")
+
+
+def __getattr__(name: str) -> object:
+    """Widgets load on first use: the emulator, the CLI and the session need no front end."""
+    if name in _WIDGETS:
+        from . import widgets
+
+        return getattr(widgets, name)
+    raise AttributeError(f"module 'talkwidgets' has no attribute {name!r}")
+
+
 __all__ = [
-    "ActiveState", "AudioBlock", "ConversationList", "AudioFileMetadata", "AuthenticationError", "ConversationListSubscription",
+    "ActiveState", "AudioBlock", "ConversationList", "FileDrop", "UploadResult", "AudioFileMetadata", "AuthenticationError", "ConversationListSubscription",
     "ConversationRef", "ConversationSnapshot", "ErrorState", "ErrorSubscription", "FileToken", "GenericFileBlock",
     "GenericFileMetadata", "ImageBlock", "ImageFileMetadata", "InvalidArgumentError", "LocationBlock", "MessageRef",
     "MessageSnapshot", "NotFoundError", "ParticipantRef", "ParticipantSnapshot", "PayloadTooLargeError",

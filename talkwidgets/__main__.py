@@ -13,6 +13,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     config = EmulatorConfig(db_path=args.db, max_upload_bytes=int(args.max_upload_mb * 1024 * 1024))
     emulator = Emulator(config)
+    existed = emulator.store.app(args.app_id) is not None
     secret = emulator.store.ensure_app(args.app_id, args.secret_key, args.webhook_url)
     if args.seed:
         try:
@@ -26,7 +27,8 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"talkwidgets emulator {__version__}")
     print(f"  base URL:   http://{host}:{args.port}")
     print(f"  app id:     {args.app_id}")
-    print(f"  secret key: {secret}{'' if args.secret_key else '  (generated)'}")
+    origin = "" if args.secret_key else ("  (from the database)" if existed else "  (generated)")
+    print(f"  secret key: {secret}{origin}")
     print(f"  database:   {args.db}")
     if args.webhook_url:
         print(f"  webhooks:   {args.webhook_url}")

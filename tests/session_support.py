@@ -45,7 +45,7 @@ class Admin:
 
     async def send(self, cid: str, sender: str, text: str) -> str:
         answer = await self.call("POST", f"/conversations/{cid}/messages", json=[{"sender": sender, "text": text}])
-        return answer["messageIds"][0]
+        return answer[0]["id"]
 
     async def aclose(self) -> None:
         await self.http.aclose()

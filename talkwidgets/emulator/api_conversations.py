@@ -19,8 +19,10 @@ if TYPE_CHECKING:
 DEFAULT_LIMIT = 10
 
 
-def require_participant(em: Emulator, who: Principal, cid: str) -> None:
-    """User tokens reach only conversations they take part in (403 otherwise; 404 if none)."""
+def require_participant(em: Emulator, who: Principal, cid: str, *, write: bool = False) -> None:
+    """User tokens reach only conversations they take part in (403 otherwise; 404 if none).
+
+    ``write``: the change needs ``ReadWrite`` access (read-only participants only read, and leave)."""
     if who.user_id is None:
         if not em.store.conversation_exists(who.app_id, cid):
             raise not_found(f"conversation {cid!r}")
@@ -29,6 +31,8 @@ def require_participant(em: Emulator, who: Principal, cid: str) -> None:
         if not em.store.conversation_exists(who.app_id, cid):
             raise not_found(f"conversation {cid!r}")
         raise forbidden(f"user {who.user_id!r} is not a participant of conversation {cid!r}")
+    if write and em.store.participant_access(who.app_id, cid, who.user_id) != "ReadWrite":
+        raise forbidden(f"user {who.user_id!r} has read-only access to conversation {cid!r}")
 
 
 @endpoint
@@ -49,7 +53,10 @@ async def put_conversation(request: Request, em: Emulator, who: Principal) -> No
     if who.user_id is not None:
         exists = em.store.conversation_exists(who.app_id, cid)
         if exists:
-            require_participant(em, who, cid)
+            require_participant(em, who, cid, write=True)
+            newcomers = [p for p in participants if not em.store.is_participant(who.app_id, cid, p)]
+            if newcomers and not em.config.client_sync:
+                raise forbidden("adding participants needs the secret key or an app token on this app")
         elif not em.config.client_sync:
             raise forbidden("creating conversations needs the secret key or an app token on this app")
         elif who.user_id not in participants:
@@ -111,7 +118,7 @@ async def join(request: Request, em: Emulator, who: Principal) -> None:
     uid = v.check_id("userId", request.path_params["user_id"])
     body = await _participant_body(request, allow_none_access=False)
     if who.user_id is not None:
-        require_participant(em, who, cid)
+        require_participant(em, who, cid, write=True)
         if uid != who.user_id and not em.config.client_sync:
             raise forbidden("adding participants needs the secret key or an app token on this app")
     em.store.join(who.app_id, cid, uid, body.get("access", "ReadWrite"), body.get("notify", True),
@@ -125,7 +132,7 @@ async def modify(request: Request, em: Emulator, who: Principal) -> None:
     uid = v.check_id("userId", request.path_params["user_id"])
     body = await _participant_body(request, allow_none_access=True)
     _may_manage(em, who, uid, "change the participation")
-    require_participant(em, who, cid)
+    require_participant(em, who, cid, write=True)
     em.store.modify_participant(who.app_id, cid, uid, body)
 
 
@@ -135,7 +142,7 @@ async def leave(request: Request, em: Emulator, who: Principal) -> None:
     uid = v.check_id("userId", request.path_params["user_id"])
     _may_manage(em, who, uid, "remove the participation")
     if who.user_id is not None:
-        require_participant(em, who, cid)
+        require_participant(em, who, cid, write=uid != who.user_id)  # anyone may leave
     em.store.leave(who.app_id, cid, uid)
 
 

@@ -143,6 +143,7 @@ async def download(request: Request) -> Response:
     return FileResponse(info["path"], media_type=info["contentType"], headers={
         "Content-Disposition": f"inline; filename*=UTF-8''{quote(name, safe='')}",
         "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'; media-src 'self'",
         "Cache-Control": "private, max-age=3600",
     })
 

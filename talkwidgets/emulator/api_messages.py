@@ -6,6 +6,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from . import validate as v
@@ -145,11 +146,9 @@ async def send_messages(request: Request, em: Emulator, who: Principal) -> Any:
     if len(body) > em.config.max_messages_per_post:
         raise bad_request(f"at most {em.config.max_messages_per_post} messages per request, got {len(body)}")
     items = [check_message(item, who, em.config.max_text_length) for item in body]
-    require_participant(em, who, cid)
-    if who.user_id is not None and em.store.participant_access(who.app_id, cid, who.user_id) != "ReadWrite":
-        raise forbidden(f"user {who.user_id!r} has read-only access to conversation {cid!r}")
+    require_participant(em, who, cid, write=True)
     ids = em.store.send_messages(who.app_id, cid, items, origin="web" if who.user_id else "rest")
-    return {"messageIds": ids}
+    return JSONResponse([{"id": mid} for mid in ids])  # TalkJS answers one {"id"} per message, in order
 
 
 @endpoint
@@ -173,7 +172,7 @@ async def get_message(request: Request, em: Emulator, who: Principal) -> Any:
 
 
 def _own_message(em: Emulator, who: Principal, cid: str, mid: str, what: str) -> None:
-    require_participant(em, who, cid)
+    require_participant(em, who, cid, write=True)
     msg = em.store.get_message(who.app_id, cid, mid)
     if msg is None:
         raise not_found(f"message {mid!r} in conversation {cid!r}")

@@ -68,9 +68,13 @@ class Emulator:
         self.hub.bind(loop)
 
     def reset(self, app_id: str) -> None:
-        """Empty one app (users, conversations, messages, files, events); keeps its secret key."""
+        """Empty one app (users, conversations, messages, files, events); keeps its secret key.
+
+        Sequence numbers keep counting, and connected live feeds receive a ``resync``.
+        """
         paths = self.store.file_paths(app_id)
         self.store.reset(app_id)
+        self.hub.resync(app_id, self.store.latest_seq(app_id), "the app was reset")
         for path in paths:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)

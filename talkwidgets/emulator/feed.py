@@ -26,11 +26,19 @@ MAX_QUEUE = 10_000
 """A client this far behind is dropped; it reconnects with ``since`` and catches up from storage."""
 
 
+@dataclass(frozen=True)
+class Resync:
+    """Tells a connection that the app's data changed wholesale (a reset): clients re-read."""
+
+    seq: int
+    reason: str
+
+
 @dataclass(eq=False)
 class Listener:
     app_id: str
     user_id: str | None
-    queue: asyncio.Queue[FeedEvent | None] = field(default_factory=asyncio.Queue)
+    queue: asyncio.Queue[FeedEvent | Resync | None] = field(default_factory=asyncio.Queue)
 
 
 class FeedHub:
@@ -69,6 +77,18 @@ class FeedHub:
                         listener.queue.put_nowait(None)  # tells the connection to close
                     else:
                         listener.queue.put_nowait(event)
+
+    def resync(self, app_id: str, seq: int, reason: str) -> None:
+        """Ask every connection of ``app_id`` to re-read its state; safe from any thread."""
+        def deliver() -> None:
+            for listener in list(self._listeners.get(app_id, ())):
+                listener.queue.put_nowait(Resync(seq, reason))
+        if self.loop is None:
+            return
+        if threading.get_ident() == self._thread:
+            deliver()
+        else:
+            self.loop.call_soon_threadsafe(deliver)
 
     def close_all(self) -> None:
         for listeners in self._listeners.values():
@@ -147,6 +167,10 @@ async def _pump(websocket: WebSocket, listener: Listener, last_sent: int, expire
             if event is None:
                 await websocket.close(code=1001, reason="server going away or client too far behind")
                 return
+            if isinstance(event, Resync):
+                last_sent = max(last_sent, event.seq)
+                await websocket.send_text(json.dumps({"op": "resync", "seq": event.seq, "reason": event.reason}))
+                continue
             if event.seq <= last_sent:
                 continue
             last_sent = event.seq

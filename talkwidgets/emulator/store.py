@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS messages (
   sender_id TEXT, created_at INTEGER NOT NULL, data TEXT NOT NULL,
   PRIMARY KEY (app_id, id));
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (app_id, conversation_id, n);
+CREATE INDEX IF NOT EXISTS messages_by_time ON messages (app_id, conversation_id, created_at);
 CREATE TABLE IF NOT EXISTS files (
   app_id TEXT NOT NULL, token TEXT NOT NULL, file_id TEXT NOT NULL UNIQUE, data TEXT NOT NULL,
   created_at INTEGER NOT NULL, PRIMARY KEY (app_id, token));
@@ -170,9 +171,16 @@ class Store:
             self._q("DELETE FROM events WHERE app_id=? AND seq<=?", (app_id, seq - self.event_retention))
         self._changes.events.append(FeedEvent(app_id, seq, type_, conversation_id, aud, ts, data))
 
-    def _webhook(self, app_id: str, type_: str, data: JSON) -> None:
+    def _webhook(self, app_id: str, type_: str, data: JSON | Callable[[], JSON]) -> None:
+        """Queue a webhook; ``data`` may be a function, built only when the app has a webhook URL."""
         assert self._changes is not None
-        self._changes.webhooks.append((app_id, type_, data))
+        if not self._has_webhook(app_id):
+            return
+        self._changes.webhooks.append((app_id, type_, data() if callable(data) else data))
+
+    def _has_webhook(self, app_id: str) -> bool:
+        row = self._one("SELECT webhook_url FROM apps WHERE id=?", (app_id,))
+        return bool(row and row["webhook_url"])
 
     # -- apps -----------------------------------------------------------------------------------
 
@@ -205,7 +213,8 @@ class Store:
         with self.transaction():
             for table in ("users", "conversations", "participants", "messages", "files", "events"):
                 self._q(f"DELETE FROM {table} WHERE app_id=?", (app_id,))  # noqa: S608 - fixed names
-            self._seq[app_id] = 0
+            # sequence numbers never go back: connected clients learn of the reset by a resync
+            self._emit(app_id, "app.reset", None, None, {})
 
     def latest_seq(self, app_id: str) -> int:
         seq = self._seq.get(app_id)
@@ -317,7 +326,7 @@ class Store:
         participants = {}
         for uid, p in parts.items():
             info = self._participant_json(p)
-            info["isUnread"] = self._unread_count(app_id, cid, uid, p["read_until"]) > 0
+            info["isUnread"] = self._has_unread(app_id, cid, uid, p["read_until"])
             participants[uid] = info
         return {
             "id": cid, "subject": data.get("subject"), "photoUrl": data.get("photoUrl"),
@@ -325,6 +334,11 @@ class Store:
             "topicId": data.get("topicId"), "lastMessage": last, "participants": participants,
             "createdAt": row["created_at"],
         }
+
+    def _has_unread(self, app_id: str, cid: str, user_id: str, read_until: int) -> bool:
+        return self._one("SELECT 1 FROM messages WHERE app_id=? AND conversation_id=? AND created_at>?"
+                         " AND (sender_id IS NULL OR sender_id<>?) LIMIT 1",
+                         (app_id, cid, read_until, user_id)) is not None
 
     def _unread_count(self, app_id: str, cid: str, user_id: str, read_until: int) -> int:
         row = self._one("SELECT COUNT(*) FROM messages WHERE app_id=? AND conversation_id=? AND created_at>?"
@@ -547,7 +561,7 @@ class Store:
                     (until, app_id, cid, uid))
             self._emit(app_id, "conversation.read", cid, self._participants(app_id, cid).keys(),
                        {"userId": uid, "readUntil": until})
-            if newly_read:
+            if newly_read and self._has_webhook(app_id):
                 parts = self._participants(app_id, cid)
                 recipient = self.get_user(app_id, uid)
                 for mid in newly_read:
@@ -625,7 +639,8 @@ class Store:
                     "attachment": {"url": first_file["url"], "size": first_file["size"]} if first_file else None,
                     "location": [first_loc["latitude"], first_loc["longitude"]] if first_loc else None,
                     "origin": origin, "createdAt": ts, "editedAt": None,
-                    "referencedMessageId": item.get("referencedMessageId"), "custom": item.get("custom") or {},
+                    "referencedMessageId": item.get("referencedMessageId"),
+                    "custom": {k: v for k, v in (item.get("custom") or {}).items() if v is not None},
                 }
                 if msg["referencedMessageId"] and not self._one(
                         "SELECT 1 FROM messages WHERE app_id=? AND conversation_id=? AND id=?",
@@ -640,9 +655,9 @@ class Store:
                                               parts)
                 self._emit(app_id, "message.sent", cid, parts.keys(), {"message": full})
                 if fire_webhooks:
-                    conv_json = self._conversation_json(self._conversation_row(app_id, cid))  # type: ignore[arg-type]
-                    self._webhook(app_id, "message.sent", {"conversation": conv_json, "message": full,
-                                                   "sender": self.get_user(app_id, sender) if sender else None})
+                    self._webhook(app_id, "message.sent", lambda: {
+                        "conversation": self._conversation_json(self._conversation_row(app_id, cid)),  # type: ignore[arg-type]
+                        "message": full, "sender": self.get_user(app_id, sender) if sender else None})
                 ids.append(mid)
             return ids
 
@@ -679,6 +694,10 @@ class Store:
                     else:
                         custom[k] = v
                 msg["custom"] = custom
+            first_file = next((b for b in msg["content"] if b["type"] == "file"), None)
+            first_loc = next((b for b in msg["content"] if b["type"] == "location"), None)
+            msg["attachment"] = {"url": first_file["url"], "size": first_file["size"]} if first_file else None
+            msg["location"] = [first_loc["latitude"], first_loc["longitude"]] if first_loc else None
             msg["editedAt"] = now_ms()
             self._q("UPDATE messages SET data=? WHERE app_id=? AND id=?", (_dumps(msg), app_id, mid))
             parts = self._participants(app_id, cid)

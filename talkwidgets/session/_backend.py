@@ -5,6 +5,7 @@ The cloud is used only when the caller names its host explicitly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
@@ -26,6 +27,8 @@ class Backend:
     tokens: TokenSource
     admin: bool
     """True when acting through the secret key or an app token (full REST access)."""
+    user_token_minter: Callable[[float], str] | None = None
+    """Mints short-lived user tokens (for direct browser uploads) when the secret is at hand."""
 
 
 def normalize_host(host: str) -> str:
@@ -68,7 +71,8 @@ def resolve_backend(app_id: str, user_id: str, *, host: str | None, token: str |
             def token_fetcher() -> str:
                 return mint_user_token(app_id, user_id, secret, ttl=EMBEDDED_TOKEN_TTL)
         tokens = TokenSource(token=token, fetcher=token_fetcher)
-        return Backend(server.base_url, "embedded", "poll" if live == "poll" else "feed", tokens, admin=False)
+        return Backend(server.base_url, "embedded", "poll" if live == "poll" else "feed", tokens, admin=False,
+                       user_token_minter=lambda ttl: mint_user_token(app_id, user_id, secret, ttl=ttl))
 
     host = normalize_host(host)
     cloud = is_cloud(host)
@@ -77,15 +81,21 @@ def resolve_backend(app_id: str, user_id: str, *, host: str | None, token: str |
             raise InvalidArgumentError("secret_key must be a non-empty string")
         tokens = TokenSource(secret_key=secret_key, app_id=app_id)
         admin = True
+        key = secret_key
+
+        def minter(ttl: float) -> str:
+            return mint_user_token(app_id, user_id, key, ttl=ttl)
     elif token is not None or token_fetcher is not None:
         if token is not None and (not isinstance(token, str) or not token):
             raise InvalidArgumentError("token must be a non-empty JWT string")
         tokens = TokenSource(token=token, fetcher=token_fetcher)
         admin = token is not None and _token_type(token) == "app"
+        minter = None
+        minter = None
     else:
         raise InvalidArgumentError("a host needs credentials: token=, token_fetcher= or secret_key=")
     mode = live if live != "auto" else ("poll" if cloud else "feed")
-    return Backend(host, "cloud" if cloud else "server", mode, tokens, admin)
+    return Backend(host, "cloud" if cloud else "server", mode, tokens, admin, minter)
 
 
 __all__ = ["Backend", "LiveMode", "TokenError", "resolve_backend"]

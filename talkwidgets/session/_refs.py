@@ -245,8 +245,8 @@ class ConversationRef:
             message["referencedMessageId"] = (referenced_message.id if isinstance(referenced_message, MessageRef)
                                               else check_id("message", referenced_message))
         answer = await self._session._call("POST", path("conversations", self.id, "messages"), json=[message])
-        ids = answer.get("messageIds") if isinstance(answer, dict) else None
-        return MessageRef(self._session, self.id, ids[0] if ids else "")
+        first = answer[0] if isinstance(answer, list) and answer and isinstance(answer[0], dict) else {}
+        return MessageRef(self._session, self.id, str(first.get("id", "")))
 
     async def mark_as_read(self) -> None:
         """Mark everything in the conversation read for the current user."""

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from ..model.errors import (AuthenticationError, InvalidArgumentError, NotFoundError, TalkError,
@@ -21,11 +22,19 @@ from ..transport.rest import RestClient, path
 from ._backend import Backend
 from ._conversation_list import ConversationListSubscription, OnSnapshot
 from ._refs import ConversationRef, UserRef, check_id
-from ._uploads import AnyMetadata, UploadData, content_type, open_upload, probe_file
+from ._uploads import AnyMetadata, UploadData, content_type, open_upload, probe_file, upload_fields
 
 log = logging.getLogger("talkwidgets.session")
 
 M = TypeVar("M")
+
+
+@dataclass(frozen=True)
+class UploadTarget:
+    """A ``POST /files`` endpoint and the bearer token to use there."""
+
+    url: str
+    token: str = field(repr=False)
 
 
 class _Done:
@@ -215,12 +224,31 @@ class TalkSession:
             VoiceRecordingFileMetadata: self.upload_voice}[type(metadata)]
         return await upload(file, metadata), metadata
 
+    async def upload_target(self, ttl: float = 300) -> UploadTarget:
+        """Python extension: where and how a browser may upload directly as the current user.
+
+        Answers the ``/files`` URL and a user token living ``ttl`` seconds. Meant for messages
+        to a front end (never for widget state). Raises ``TalkError`` when no user token can be
+        made (a host reached with an app token and no secret key).
+        """
+        if not isinstance(ttl, (int, float)) or isinstance(ttl, bool) or not 10 <= ttl <= 3600:
+            raise InvalidArgumentError("ttl must be between 10 and 3600 seconds")
+        minter = self._backend.user_token_minter
+        if minter is not None:
+            token = minter(ttl)
+        elif not self._backend.admin:
+            token = await self._backend.tokens.get()
+        else:
+            raise TalkError("an app token cannot act as a user in the browser; pass secret_key= instead")
+        return UploadTarget(url=f"{self._rest.base_url}/files", token=token)
+
     async def _upload(self, data: UploadData, metadata: Any, cls: type[M], name: str) -> FileToken:
         if type(metadata) is not cls:
             raise TypeError(f"{name} needs {cls.__name__}, got {type(metadata).__name__}")
         with open_upload(data) as stream:
             files = {"file": (metadata.filename, stream, content_type(metadata.filename))}
-            answer = await self._call("POST", path("files"), files=files, data=metadata.form_fields())
+            answer = await self._call("POST", path("files"), files=files,
+                                      data=upload_fields(metadata, self._backend.kind))
         return FileToken(answer["fileToken"])
 
     # -- lifecycle ------------------------------------------------------------------------------
