@@ -105,6 +105,18 @@ async def test_gap_resync_selection_and_load_more_messages(world) -> None:
     resent = comm.state_updates()[-1]
     assert resent["conversations"] == widget.conversations and resent["_seq"] == widget._seq
 
+    # a new front end reports the seq it starts from; a stale one gets the traits again
+    sent = len(comm.messages)
+    widget._handle_msg(widget, {"op": "ready", "seq": widget._seq}, [])
+    assert len(comm.messages) == sent
+    widget._handle_msg(widget, {"op": "ready", "seq": widget._seq - 1}, [])
+    assert comm.state_updates()[-1]["_seq"] == widget._seq
+
+    # ipywidgets sends the browser's locally patched list along with a selection: never take it back
+    kernel_list, kernel_seq = list(widget.conversations), widget._seq
+    widget.set_state({"selected_id": "c01", "conversations": [], "_seq": 0})
+    assert widget.conversations == kernel_list and widget._seq == kernel_seq and widget.selected_id == "c01"
+
     picked: list[Any] = []
     undo = widget.on_select(picked.append)
     widget.set_state({"selected_id": "c03"})  # what a click in the browser does

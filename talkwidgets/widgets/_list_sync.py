@@ -19,15 +19,25 @@ step of the same op and must satisfy ``0 <= at <= len(list)``.
 :func:`apply_ops` applies them.  ``js/src/list_sync.ts`` implements
 ``apply_ops`` identically (same validation, same errors); the front end asks
 for a full resend (``{"op": "resync"}``) when a patch fails to apply.
+:class:`PatchedListSync` is the kernel half of the protocol for a widget class.
+
+Full protocol (docs/widget-sync-protocol.md)::
+
+    kernel -> browser   {"op": "patch", "seq": N, "ops": [...]}
+    browser -> kernel   {"op": "ready", "seq": N}   once per front-end model
+                        {"op": "resync"}            after a gap or a patch that failed
+                        {"op": "load_more", "count": 20}
+                        {"op": "select", "id": conversation_id}
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["ListSyncError", "apply_ops", "diff_ops"]
+__all__ = ["ListSyncError", "PatchedListSync", "apply_ops", "diff_ops"]
 
 Conversation = Mapping[str, Any]
 Op = dict[str, Any]
@@ -162,3 +172,92 @@ def diff_ops(
         sim.insert(at, cid)
         ops.append({"t": "put", "at": at, "c": new[i]})
     return ops
+
+
+class PatchedListSync:
+    """Kernel half of the protocol, mixed into an ipywidgets/anywidget widget.
+
+    The widget declares the synced traits ``conversations`` (a list of dicts) and
+    ``_seq`` (an int); put this class *before* the widget base class::
+
+        class ConversationList(PatchedListSync, anywidget.AnyWidget):
+            conversations = traitlets.List(traitlets.Dict()).tag(sync=True)
+            _seq = traitlets.Int(0).tag(sync=True)
+
+            def __init__(self, **kw):
+                super().__init__(**kw)
+                self.on_msg(self._handle_list_sync_msg)
+
+    Then call :meth:`update_conversations` with each new list.  It updates both
+    traits in Python (so ``get_state()``, late-joining front ends and widget-state
+    saving see the current list) but sends only a ``patch`` custom message, or a
+    normal trait update when :func:`diff_ops` says a full resend is cheaper.
+
+    It also handles the browser's messages: ``{"op": "resync"}`` (a gap) and
+    ``{"op": "ready", "seq": n}`` (a new front-end model; patches sent before it
+    listened are lost, so the traits are re-sent when ``n`` is not the current seq).
+    And it drops ``conversations``/``_seq`` from browser state updates: the front
+    end sets them locally when it applies a patch, and ipywidgets would otherwise
+    send that copy back with the next ``save_changes()`` (e.g. a selection) and
+    echo it to the other front ends.
+    """
+
+    _LIST_KEYS = ("conversations", "_seq")
+    _list_patching = False
+
+    if TYPE_CHECKING:  # provided by ipywidgets.Widget / the subclass
+        conversations: list[dict[str, Any]]
+        _seq: int
+
+        def send(self, content: Any, buffers: Any = None) -> None: ...
+        def send_state(self, key: Any = None) -> None: ...
+        def hold_sync(self) -> AbstractContextManager[None]: ...
+
+    def update_conversations(self, new: Sequence[Mapping[str, Any]]) -> list[Op] | None:
+        """Make ``new`` the list; returns the ops sent, ``None`` for a full resend, ``[]`` if unchanged."""
+        new_list = [dict(c) for c in new]
+        ops = diff_ops(self.conversations, new_list)
+        if ops == []:
+            return ops
+        seq = self._seq + 1
+        if ops is None:
+            with self.hold_sync():
+                self.conversations = new_list
+                self._seq = seq
+            return None
+        self._list_patching = True
+        try:
+            self.conversations = new_list
+            self._seq = seq
+        finally:
+            self._list_patching = False
+        self.send({"op": "patch", "seq": seq, "ops": ops})
+        return ops
+
+    def resend_conversations(self) -> None:
+        """Send the full ``conversations`` and ``_seq`` traits (what a resync does)."""
+        self.send_state(list(self._LIST_KEYS))
+
+    def _handle_list_sync_msg(self, _widget: Any, content: Any, _buffers: Any = None) -> bool:
+        """``on_msg`` handler; returns True when the message belonged to the list sync."""
+        if not isinstance(content, Mapping):
+            return False
+        op = content.get("op")
+        if op == "resync":
+            self.resend_conversations()
+            return True
+        if op == "ready":
+            if content.get("seq") != self._seq:
+                self.resend_conversations()
+            return True
+        return False
+
+    # ipywidgets hooks
+    def _should_send_property(self, key: str, value: Any) -> bool:
+        if self._list_patching and key in self._LIST_KEYS:
+            return False
+        return super()._should_send_property(key, value)  # type: ignore[misc, no-any-return]
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        sync_data = {k: v for k, v in sync_data.items() if k not in self._LIST_KEYS}
+        super().set_state(sync_data)  # type: ignore[misc]

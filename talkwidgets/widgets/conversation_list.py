@@ -8,9 +8,8 @@ is updated without re-sending it. A view that misses a patch asks for the trait 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from ..model.snapshots import ConversationSnapshot, UserSnapshot
 from ..model.states import ErrorState
 from ..model.wire import to_json
 from ..session import ConversationListSubscription, TalkSession
-from ._list_sync import diff_ops
+from ._list_sync import PatchedListSync
 
 log = logging.getLogger("talkwidgets.widgets")
 
@@ -38,7 +37,7 @@ def _strip_tokens(value: Any) -> Any:
     return value
 
 
-class ConversationList(anywidget.AnyWidget):
+class ConversationList(PatchedListSync, anywidget.AnyWidget):
     """The current user's conversations, most recently active first, updating live.
 
     ``ConversationList(session)`` subscribes at once; ``close()`` unsubscribes.
@@ -82,7 +81,6 @@ class ConversationList(anywidget.AnyWidget):
             raise TypeError(f"ConversationList needs a TalkSession, got {type(session).__name__}")
         super().__init__(current_user_id=session.current_user.id, connection=session.connection, **kwargs)
         self.session = session
-        self._quiet = False
         self._json: dict[str, tuple[ConversationSnapshot, tuple[Any, ...], dict[str, Any]]] = {}
         self._users: dict[str, UserSnapshot] = {}
         self._pending_users: set[str] = set()
@@ -171,45 +169,18 @@ class ConversationList(anywidget.AnyWidget):
         live = {s.id for s in self._snapshots}
         for cid in [c for c in self._json if c not in live]:
             del self._json[cid]
-        old = self.conversations
-        ops = diff_ops(old, new)
-        if ops == []:
-            return
-        if ops is None:  # a full resend is cheaper: an ordinary trait change
-            with self.hold_sync():
-                self.conversations = new
-                self._seq += 1
-            return
-        with self._quietly():
-            self.conversations = new
-            self._seq += 1
-        self.send({"op": "patch", "seq": self._seq, "ops": ops})
-
-    @contextlib.contextmanager
-    def _quietly(self) -> Iterator[None]:
-        self._quiet = True
-        try:
-            yield
-        finally:
-            self._quiet = False
-
-    def _should_send_property(self, key: str, value: Any) -> bool:
-        if self._quiet and key in ("conversations", "_seq"):
-            return False  # the patch message carries this change
-        return bool(super()._should_send_property(key, value))
+        self.update_conversations(new)
 
     # -- browser messages and state -------------------------------------------------------------
 
-    def _handle_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if not isinstance(content, dict):
+    def _handle_msg(self, widget: Any, content: Any, buffers: Any) -> None:
+        if not isinstance(content, dict) or self._handle_list_sync_msg(widget, content, buffers):
             return
         op = content.get("op")
         if op == "load_more":
             count = content.get("count", 20)
             if isinstance(count, int) and not isinstance(count, bool) and 1 <= count <= 30:
                 self.load_more(count)
-        elif op == "resync":
-            self.send_state(["conversations", "_seq"])
 
     async def _load_more(self, count: int) -> None:
         self.loading_more = True

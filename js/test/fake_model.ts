@@ -1,0 +1,78 @@
+/** A minimal in-memory anywidget model (get/set/on/off/send/save_changes) for unit tests. */
+import type { AnyModel } from "@anywidget/types";
+import type { ConversationListModel } from "../src/types";
+
+type Handler = (...args: unknown[]) => void;
+
+export interface FakeModel extends AnyModel<ConversationListModel> {
+  /** Custom messages sent to the kernel. */
+  sent: unknown[];
+  /** Snapshot of the changed keys at each save_changes(). */
+  saved: Array<Partial<ConversationListModel>>;
+  /** Deliver a kernel -> browser custom message. */
+  deliver(msg: unknown): void;
+  /** A trait change coming from the kernel. */
+  kernelSet(values: Partial<ConversationListModel>): void;
+  listenerCount(): number;
+}
+
+export function defaults(): ConversationListModel {
+  return {
+    conversations: [],
+    current_user_id: "me",
+    loaded_all: false,
+    state: "active",
+    error: "",
+    connection: "connected",
+    selected_id: null,
+    loading_more: false,
+    _seq: 0,
+  };
+}
+
+export function fakeModel(initial: Partial<ConversationListModel> = {}): FakeModel {
+  const state: Record<string, unknown> = { ...defaults(), ...initial };
+  const listeners = new Map<string, Handler[]>();
+  let dirty: Record<string, unknown> = {};
+  const emit = (ev: string, ...args: unknown[]) => (listeners.get(ev) ?? []).slice().forEach((f) => f(...args));
+  const model = {
+    sent: [] as unknown[],
+    saved: [] as Array<Partial<ConversationListModel>>,
+    get: (k: string) => state[k],
+    set: (k: string, v: unknown) => {
+      if (Object.is(state[k], v)) return;
+      state[k] = v;
+      dirty[k] = v;
+      emit(`change:${k}`);
+    },
+    on: (ev: string, f: Handler) => {
+      listeners.set(ev, [...(listeners.get(ev) ?? []), f]);
+    },
+    off: (ev?: string | null, f?: Handler | null) => {
+      if (!ev) return listeners.clear();
+      if (!f) return void listeners.delete(ev);
+      listeners.set(
+        ev,
+        (listeners.get(ev) ?? []).filter((g) => g !== f),
+      );
+    },
+    save_changes: () => {
+      model.saved.push(dirty as Partial<ConversationListModel>);
+      dirty = {};
+    },
+    send: (content: unknown) => {
+      model.sent.push(content);
+    },
+    deliver: (msg: unknown) => emit("msg:custom", msg, []),
+    kernelSet: (values: Record<string, unknown>) => {
+      for (const [k, v] of Object.entries(values)) {
+        if (Object.is(state[k], v)) continue;
+        state[k] = v;
+        emit(`change:${k}`);
+      }
+    },
+    listenerCount: () => [...listeners.values()].reduce((n, l) => n + l.length, 0),
+    widget_manager: { get_model: async () => model },
+  };
+  return model as unknown as FakeModel;
+}
