@@ -142,3 +142,25 @@ async def test_server_restart_with_a_file_database_loses_no_update(tmp_path: Pat
     finally:
         proc.kill()
         proc.wait(10)
+
+
+async def test_a_failing_token_fetcher_ends_the_session_through_on_error() -> None:
+    with EmbeddedServer() as server:
+        secret = server.ensure_app("fetchfail")
+        admin = Admin(server.base_url, "fetchfail", secret)
+        await admin.user("alice")
+
+        def broken_fetcher() -> str:
+            raise ConnectionError("auth backend is down")
+
+        session = await get_talk_session("fetchfail", "alice", token=mint_user_token("fetchfail", "alice", secret, ttl=2),
+                                         token_fetcher=broken_fetcher, host=server.base_url)
+        errors: list[Exception] = []
+        session.on_error(errors.append)
+        sub = session.subscribe_conversations()
+        await sub.connected
+        state = await asyncio.wait_for(sub.terminated, 15)
+        assert state.type == "error" and "auth backend is down" in str(state.error)
+        assert len(errors) == 1 and isinstance(errors[0], TalkSessionError)
+        await session.aclose()
+        await admin.aclose()

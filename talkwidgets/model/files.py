@@ -35,13 +35,19 @@ FileToken = NewType("FileToken", str)
 Its format may change, so do not persist it."""
 
 
+MAX_FILENAME = 255
+"""The longest filename a backend keeps (the emulator's limit; TalkJS states none)."""
+
+
 def _check_filename(value: object) -> str:
     if not isinstance(value, str):
         raise TypeError(f"filename must be a str, got {type(value).__name__}")
-    if not value:
-        raise InvalidArgumentError("filename must not be empty")
-    if "\x00" in value:
-        raise InvalidArgumentError("filename must not contain NUL characters")
+    if not value.strip():
+        raise InvalidArgumentError("filename must not be empty or only whitespace")
+    if len(value) > MAX_FILENAME:
+        raise InvalidArgumentError(f"filename must be at most {MAX_FILENAME} characters")
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        raise InvalidArgumentError("filename must not contain NUL or control characters")
     return value
 
 

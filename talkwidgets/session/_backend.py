@@ -66,6 +66,10 @@ def resolve_backend(app_id: str, user_id: str, *, host: str | None, token: str |
         from ..emulator.server import shared_server
 
         server = shared_server()
+        existing = server.emulator.store.app(app_id)
+        if secret_key is not None and existing is not None and existing["secret_key"] != secret_key:
+            raise InvalidArgumentError(f"the embedded app {app_id!r} already has another secret key; "
+                                       "leave secret_key out (it is only needed with host=)")
         secret = server.ensure_app(app_id, secret_key)
         if token is None and token_fetcher is None:
             def token_fetcher() -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..model.content import TextBlock
-from ..model.errors import InvalidArgumentError
+from ..model.errors import InvalidArgumentError, PermissionDeniedError
 from ..model.snapshots import ConversationSnapshot, MessageSnapshot, ParticipantSnapshot, UserSnapshot
 from ..model.wire import content_to_wire, participant_from_wire
 from ..transport.rest import path
@@ -104,8 +104,12 @@ class MessageRef:
         return f"MessageRef({self.conversation_id!r}, {self.id!r})"
 
     async def get(self) -> MessageSnapshot | None:
-        wire = await self._session._call_or_none(
-            "GET", path("conversations", self.conversation_id, "messages", self.id))
+        """The message, or None if it doesn't exist or you can't see it (not a participant)."""
+        try:
+            wire = await self._session._call_or_none(
+                "GET", path("conversations", self.conversation_id, "messages", self.id))
+        except PermissionDeniedError:
+            return None
         return None if wire is None else await self._session._message_snapshot(wire)
 
     async def edit(self, text: str) -> None:
@@ -181,12 +185,13 @@ class ParticipantRef:
 class ConversationRef:
     """A conversation by id, seen by the session's current user."""
 
-    __slots__ = ("_session", "id", "_participants", "__weakref__")
+    __slots__ = ("_session", "id", "_participants", "_messages", "__weakref__")
 
     def __init__(self, session: TalkSession, id: str) -> None:
         self._session = session
         self.id = id
         self._participants: dict[str, ParticipantRef] = {}
+        self._messages: dict[str, MessageRef] = {}
 
     def __repr__(self) -> str:
         return f"ConversationRef({self.id!r})"
@@ -203,7 +208,11 @@ class ConversationRef:
         return ref
 
     def message(self, id: str) -> MessageRef:
-        return MessageRef(self._session, self.id, check_id("message", id))
+        """A ref to a message of this conversation (cached per id; no I/O)."""
+        ref = self._messages.get(check_id("message", id))
+        if ref is None:
+            ref = self._messages[id] = MessageRef(self._session, self.id, id)
+        return ref
 
     async def get(self) -> ConversationSnapshot | None:
         """The conversation as you see it, or None if it doesn't exist or you're not in it."""
@@ -246,7 +255,7 @@ class ConversationRef:
                                               else check_id("message", referenced_message))
         answer = await self._session._call("POST", path("conversations", self.id, "messages"), json=[message])
         first = answer[0] if isinstance(answer, list) and answer and isinstance(answer[0], dict) else {}
-        return MessageRef(self._session, self.id, str(first.get("id", "")))
+        return self.message(str(first.get("id") or "?"))
 
     async def mark_as_read(self) -> None:
         """Mark everything in the conversation read for the current user."""

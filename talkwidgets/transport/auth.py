@@ -85,9 +85,12 @@ class TokenSource:
                 return self._token  # type: ignore[return-value]
             if self._fetcher is None:
                 raise TalkSessionError("the server refused the token and no token_fetcher can renew it")
-            result = self._fetcher()
-            if inspect.isawaitable(result):
-                result = await result
+            try:
+                result = self._fetcher()
+                if inspect.isawaitable(result):
+                    result = await result
+            except Exception as exc:  # the fetcher retries transient failures itself (as in TalkJS)
+                raise TalkSessionError(f"token_fetcher failed: {type(exc).__name__}: {exc}") from exc
             if not isinstance(result, str) or not result:
                 raise TalkSessionError(f"token_fetcher returned {type(result).__name__}, expected a JWT string")
             self.set(result)

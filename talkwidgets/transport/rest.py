@@ -14,6 +14,7 @@ from ..model.errors import AuthenticationError, TalkConnectionError, error_from_
 from .auth import TokenSource
 
 RETRY_STATUSES = {429, 502, 503, 504}
+"""Answers that say nothing happened; a POST is never repeated after its bytes may have arrived."""
 MAX_ATTEMPTS = 4
 
 
@@ -47,7 +48,8 @@ class RestClient:
                     method, url, json=json, params=params, files=files, data=data,
                     headers={"Authorization": f"Bearer {token}"})
             except httpx.TransportError as exc:
-                if not retry or attempt == MAX_ATTEMPTS or files is not None:
+                unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+                if not retry or attempt == MAX_ATTEMPTS or files is not None or (method == "POST" and not unsent):
                     raise TalkConnectionError(f"{method} {url}: {type(exc).__name__}: {exc}") from exc
                 await asyncio.sleep(self._backoff(attempt))
                 continue
