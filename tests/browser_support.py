@@ -63,9 +63,13 @@ def require_bundle(name: str) -> None:
         pytest.fail(f"bundle not built: {missing} (pip install -e . or `cd js && npm run build`)")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """A launched headless Chromium (session scope)."""
+    """A launched headless Chromium, one per test module.
+
+    Playwright's sync API keeps an event loop running in the main thread while it is open; module
+    scope closes it before the asyncio test modules run (pytest-asyncio cannot start theirs inside).
+    """
     require_chromium()
     from playwright.sync_api import sync_playwright
 
