@@ -16,7 +16,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.routing import Mount, Route, Router, WebSocketRoute
 
 from .. import __version__
 from . import api_conversations, api_files, api_messages, api_users
@@ -134,8 +134,9 @@ def create_app(emulator: Emulator | None = None, *, config: EmulatorConfig | Non
     routes = [
         Route("/_emulator/health", health, methods=["GET"]),
         Route("/_emulator/apps/{app_id}/reset", reset_app, methods=["POST"]),
-        Mount("/v1/{app_id}", routes=_app_routes()),
-        Mount("/public_api/v1/{app_id}", routes=_app_routes()),
+        # no trailing-slash redirects: "/users/" (an empty id) must not be redirected to "/users" (batch)
+        Mount("/v1/{app_id}", app=Router(_app_routes(), redirect_slashes=False)),
+        Mount("/public_api/v1/{app_id}", app=Router(_app_routes(), redirect_slashes=False)),
     ]
     middleware = [Middleware(
         CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
@@ -143,5 +144,6 @@ def create_app(emulator: Emulator | None = None, *, config: EmulatorConfig | Non
         max_age=600)]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
                     exception_handlers={ApiError: api_error, HTTPException: http_error})
+    app.router.redirect_slashes = False
     app.state.emulator = em
     return app

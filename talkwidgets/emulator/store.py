@@ -235,6 +235,8 @@ class Store:
             events = [FeedEvent(app_id, r["seq"], r["type"], r["conversation_id"],
                                 json.loads(r["audience"]) if r["audience"] else None, r["ts"],
                                 json.loads(r["data"])) for r in rows]
+            # a reset in between cannot be replayed to user views (its event is admin-only): resync
+            complete = complete and not any(e.type == "app.reset" for e in events)
             return events, complete
 
     # -- users ----------------------------------------------------------------------------------

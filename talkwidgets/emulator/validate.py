@@ -13,6 +13,7 @@ MAX_NAME = 1_000
 MAX_CUSTOM_KEYS = 100
 MAX_CUSTOM_VALUE = 10_000
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_INTEGER = re.compile(r"-?[0-9]{1,18}")
 
 SUBTYPES = ("image", "video", "audio", "voice")
 
@@ -101,10 +102,9 @@ def query_int(params: Any, key: str, *, default: int | None = None, lo: int | No
     raw = params.get(key)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise bad_request(f"{key} must be an integer, got {raw!r}") from None
+    if not _INTEGER.fullmatch(raw):
+        raise bad_request(f"{key} must be an integer, got {raw!r}")
+    value = int(raw)
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         raise bad_request(f"{key} must be between {lo} and {hi}, got {value}")
     return value
