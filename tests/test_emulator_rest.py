@@ -496,7 +496,7 @@ def test_ids_text_and_limits(client):
     assert ok(client.get(f"/conversations/conv/messages/{mid}")).json()["text"] == "x" * 10_000
 
     for path in ("/users", "/conversations", "/conversations/conv/messages", "/users/alice/conversations"):
-        for limit in ("0", "-1", "abc", "1.5", "101"):
+        for limit in ("0", "-1", "abc", "1.5", "101", "1_0", "+5", " 5 "):
             body = assert_error(client.get(path, params={"limit": limit}), 400)
             assert body["errorCode"] == "BAD_REQUEST"
         ok(client.get(path, params={"limit": "1"}))
