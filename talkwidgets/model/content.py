@@ -284,7 +284,7 @@ class GenericFileBlock:
 
     type: Literal["file"] = "file"
     subtype: None = None
-    file_token: FileToken
+    file_token: FileToken = field(repr=False)
     url: str
     size: int
     filename: str
@@ -300,7 +300,7 @@ class ImageBlock:
 
     type: Literal["file"] = "file"
     subtype: Literal["image"] = "image"
-    file_token: FileToken
+    file_token: FileToken = field(repr=False)
     url: str
     size: int
     filename: str
@@ -318,7 +318,7 @@ class VideoBlock:
 
     type: Literal["file"] = "file"
     subtype: Literal["video"] = "video"
-    file_token: FileToken
+    file_token: FileToken = field(repr=False)
     url: str
     size: int
     filename: str
@@ -337,7 +337,7 @@ class AudioBlock:
 
     type: Literal["file"] = "file"
     subtype: Literal["audio"] = "audio"
-    file_token: FileToken
+    file_token: FileToken = field(repr=False)
     url: str
     size: int
     filename: str
@@ -354,7 +354,7 @@ class VoiceBlock:
 
     type: Literal["file"] = "file"
     subtype: Literal["voice"] = "voice"
-    file_token: FileToken
+    file_token: FileToken = field(repr=False)
     url: str
     size: int
     filename: str
@@ -370,7 +370,7 @@ class SendFileBlock:
     """The send side of a file: only the token from an upload (or from a received block)."""
 
     type: Literal["file"] = "file"
-    file_token: FileToken
+    file_token: FileToken = field(repr=False)
 
     def __post_init__(self) -> None:
         _check_tag(self, "type", "file")
