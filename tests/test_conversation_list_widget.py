@@ -17,6 +17,7 @@ from talkwidgets.emulator import EmbeddedServer
 from talkwidgets.widgets._list_sync import apply_ops
 
 from session_support import Admin, new_app_id, wait_until
+from widget_support import browser_update, from_browser
 
 
 class CommRecorder:
@@ -101,34 +102,38 @@ async def test_gap_resync_selection_and_load_more_messages(world) -> None:
     await widget.subscription.connected
     await wait_until(lambda: len(widget.conversations) == 20, what="first window")
 
-    widget._handle_msg(widget, {"op": "resync"}, [])  # a view that saw a gap
+    from_browser(widget, {"op": "resync"})  # a view that saw a gap
     resent = comm.state_updates()[-1]
     assert resent["conversations"] == widget.conversations and resent["_seq"] == widget._seq
 
     # a new front end reports the seq it starts from; a stale one gets the traits again
     sent = len(comm.messages)
-    widget._handle_msg(widget, {"op": "ready", "seq": widget._seq}, [])
+    from_browser(widget, {"op": "ready", "seq": widget._seq})
     assert len(comm.messages) == sent
-    widget._handle_msg(widget, {"op": "ready", "seq": widget._seq - 1}, [])
+    from_browser(widget, {"op": "ready", "seq": widget._seq - 1})
     assert comm.state_updates()[-1]["_seq"] == widget._seq
 
     # ipywidgets sends the browser's locally patched list along with a selection: never take it back
     kernel_list, kernel_seq = list(widget.conversations), widget._seq
-    widget.set_state({"selected_id": "c01", "conversations": [], "_seq": 0})
+    browser_update(widget, {"selected_id": "c01", "conversations": [], "_seq": 0})
     assert widget.conversations == kernel_list and widget._seq == kernel_seq and widget.selected_id == "c01"
 
     picked: list[Any] = []
     undo = widget.on_select(picked.append)
-    widget.set_state({"selected_id": "c03"})  # what a click in the browser does
+    browser_update(widget, {"selected_id": "c03"})  # what a click in the browser does
     assert widget.selected_id == "c03" and picked == ["c03"]
+    from_browser(widget, {"op": "select", "id": "c07"})  # what the bundled front end sends
+    assert widget.selected_id == "c07" and picked == ["c03", "c07"]
+    from_browser(widget, {"op": "select", "id": 42})  # malformed: ignored
+    assert widget.selected_id == "c07"
     undo()
     widget.selected_id = None
-    assert picked == ["c03"]
+    assert picked == ["c03", "c07"]
 
-    widget._handle_msg(widget, {"op": "load_more", "count": 30}, [])
+    from_browser(widget, {"op": "load_more", "count": 30})
     await wait_until(lambda: widget.loaded_all, what="load_more from the browser")
     assert len(widget.conversations) == 23 and widget.loading_more is False
-    widget._handle_msg(widget, {"op": "load_more", "count": "lots"}, [])  # ignored, not a crash
+    from_browser(widget, {"op": "load_more", "count": "lots"})  # ignored, not a crash
     with pytest.raises(ValueError):
         widget.load_more(0)
     widget.close()

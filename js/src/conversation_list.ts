@@ -489,9 +489,13 @@ export class ConversationListView {
     row.el.scrollIntoView?.({ block: "nearest" });
   }
 
+  /**
+   * The selection goes to the kernel as a message, and the kernel sets `selected_id` (which syncs
+   * back to every view). No `save_changes()`: ipywidgets would send along everything set locally,
+   * including the whole patched list (about 1 KB per row), which the kernel already has.
+   */
   private select(row: Row): void {
     this.model.set("selected_id", row.id);
-    this.model.save_changes();
     this.model.send({ op: "select", id: row.id });
     this.syncSelection();
   }

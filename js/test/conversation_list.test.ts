@@ -128,12 +128,12 @@ describe("ConversationList view", () => {
     for (const id of ["a", "c", "d"]) expect(el!.querySelector(`[data-id="${id}"]`)).toBe(before.get(id));
   });
 
-  it("selects by click and keyboard; sets selected_id, saves, sends select", () => {
+  it("selects by click and keyboard: sets selected_id locally, sends select, never save_changes", () => {
     const model = fakeModel({ conversations: [conv("a"), conv("b"), conv("c")] });
     const [el] = mount(model);
     el!.querySelector<HTMLElement>('[data-id="b"]')!.click();
     expect(model.get("selected_id")).toBe("b");
-    expect(model.saved.at(-1)).toEqual({ selected_id: "b" });
+    expect(model.saved).toEqual([]);
     expect(model.sent.at(-1)).toEqual({ op: "select", id: "b" });
     expect(el!.querySelector('[aria-selected="true"]')!.getAttribute("data-id")).toBe("b");
 

@@ -62,7 +62,8 @@ class ConversationList(PatchedListSync, anywidget.AnyWidget):
     """The error message when ``state`` is ``error``, else empty."""
 
     selected_id = traitlets.Unicode(None, allow_none=True).tag(sync=True)
-    """The conversation picked in the browser (or set from Python); ``None`` when none is."""
+    """The conversation picked in the browser (sent as a ``select`` message) or set from Python;
+    ``None`` when none is."""
 
     connection = traitlets.Unicode("offline").tag(sync=True)
     """Live-update link of the session: ``connected``, ``reconnecting`` or ``offline``."""
@@ -87,7 +88,7 @@ class ConversationList(PatchedListSync, anywidget.AnyWidget):
         self._snapshots: tuple[ConversationSnapshot, ...] = ()
         self._select_callbacks: list[Callable[[str | None], Any]] = []
         self._tasks: set[asyncio.Task[Any]] = set()
-        self.on_msg(self._handle_msg)
+        self.on_msg(self._on_custom_msg)
         self.observe(self._on_selection, names="selected_id")
         self._stop_connection = session.on_connection_change(self._on_connection_status)
         self.subscription: ConversationListSubscription = session.subscribe_conversations(self._on_snapshot)
@@ -173,11 +174,15 @@ class ConversationList(PatchedListSync, anywidget.AnyWidget):
 
     # -- browser messages and state -------------------------------------------------------------
 
-    def _handle_msg(self, widget: Any, content: Any, buffers: Any) -> None:
+    def _on_custom_msg(self, widget: Any, content: Any, buffers: Any) -> None:
         if not isinstance(content, dict) or self._handle_list_sync_msg(widget, content, buffers):
             return
         op = content.get("op")
-        if op == "load_more":
+        if op == "select":  # a click or Enter in the browser
+            selected = content.get("id")
+            if selected is None or (isinstance(selected, str) and selected):
+                self.selected_id = selected
+        elif op == "load_more":
             count = content.get("count", 20)
             if isinstance(count, int) and not isinstance(count, bool) and 1 <= count <= 30:
                 self.load_more(count)
