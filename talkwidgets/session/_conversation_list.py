@@ -10,6 +10,8 @@ twice is harmless, which is what makes the initial load and reconnects gap-free.
 from __future__ import annotations
 
 import asyncio
+import bisect
+import contextlib
 import inspect
 import logging
 from collections.abc import Callable
@@ -56,6 +58,7 @@ class ConversationListSubscription:
         self._convs: dict[str, Wire] = {}
         self._snaps: dict[str, ConversationSnapshot] = {}
         self._order: list[str] = []
+        """Loaded conversation ids, least recently active first (emitted reversed)."""
         self._loaded_all = False
         self._queue: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = loop.create_task(self._run(), name="talkwidgets-conversations")
@@ -149,7 +152,7 @@ class ConversationListSubscription:
         need = target - len(self._order)
         if need <= 0 or self._loaded_all:
             return
-        page, exhausted = await self._fetch(need, self._order[-1] if self._order else None)
+        page, exhausted = await self._fetch(need, self._order[0] if self._order else None)
         for conv in page:
             if conv["id"] not in self._convs:
                 self._convs[conv["id"]] = conv
@@ -266,18 +269,30 @@ class ConversationListSubscription:
         self._order.remove(cid)
         return True
 
+    def _key(self, cid: str) -> tuple[int, str]:
+        return activity(self._convs[cid]), cid
+
     async def _rebuild(self, cids: Any, *, force: bool = False) -> None:
-        """Make snapshots for changed conversations (others keep their identity) and re-sort."""
-        for cid in list(cids):
-            conv = self._convs.get(cid)
-            if conv is not None:
-                self._snaps[cid] = await self._session._conversation_from_wire(conv, fresh_sender=force)
-        self._order = sorted(self._convs, key=lambda c: (activity(self._convs[c]), c), reverse=True)
+        """Make snapshots for changed conversations (others keep their identity) and re-order.
+
+        One changed conversation moves by bisection (the common case: a new message); more are
+        re-sorted. The server's order is the same: activity, then id, both descending.
+        """
+        changed = [cid for cid in dict.fromkeys(cids) if cid in self._convs]
+        for cid in changed:
+            self._snaps[cid] = await self._session._conversation_from_wire(self._convs[cid], fresh_sender=force)
+        if len(changed) == 1 and len(self._order) + 1 >= len(self._convs):
+            cid = changed[0]
+            with contextlib.suppress(ValueError):  # absent when it just joined the window
+                self._order.remove(cid)
+            bisect.insort(self._order, cid, key=self._key)
+        else:
+            self._order = sorted(self._convs, key=self._key)
 
     # -- state ------------------------------------------------------------------------------------
 
     def _emit(self) -> None:
-        snapshots = tuple(self._snaps[cid] for cid in self._order)
+        snapshots = tuple(self._snaps[cid] for cid in reversed(self._order))
         self._state = ActiveState(latest_snapshot=snapshots, loaded_all=self._loaded_all)
         if not self.connected.done():
             self.connected.set_result(self._state)

@@ -1,0 +1,229 @@
+/**
+ * Pure helpers of the FileDrop front end (no DOM): kind detection, the `accept` rules, chunk
+ * planning with a window of unacknowledged chunks, and formatting. See docs/upload-protocol.md.
+ */
+
+export type Kind = "image" | "video" | "audio" | "voice" | "file";
+
+/** What the browser read from a file; `null` = could not be read (the kernel keeps it unknown). */
+export interface MediaValues {
+  width?: number | null;
+  height?: number | null;
+  duration?: number | null;
+}
+
+/** A row of the kernel's synced `rows` trait. */
+export interface KernelRow {
+  id: string;
+  name: string;
+  kind: Kind;
+  size: number;
+  metadata: { filename?: string } & MediaValues;
+  status: "reading" | "sending" | "uploading" | "done" | "error" | "cancelled";
+  progress?: number;
+  error: string;
+  path: "chunked" | "direct";
+}
+
+/** Synced traits of `talkwidgets.FileDrop`. */
+export interface FileDropModel {
+  rows: KernelRow[];
+  accept: string;
+  max_size: number;
+  multiple: boolean;
+  recorder: boolean;
+  direct: boolean;
+  chunk_size: number;
+  window: number;
+}
+
+const IMAGE_EXT = ["png", "jpg", "jpeg", "jfif", "pjpeg", "gif", "webp", "avif", "bmp", "svg", "ico", "apng", "heic", "heif", "tif", "tiff"];
+const VIDEO_EXT = ["mp4", "m4v", "webm", "mov", "mkv", "ogv", "avi", "mpeg", "mpg", "3gp", "ts"];
+const AUDIO_EXT = ["mp3", "m4a", "aac", "ogg", "oga", "opus", "wav", "flac", "weba", "mid", "midi", "aif", "aiff", "amr"];
+
+export function extensionOf(name: string): string {
+  const dot = name.lastIndexOf(".");
+  return dot > 0 && dot < name.length - 1 ? name.slice(dot + 1).toLowerCase() : "";
+}
+
+/**
+ * The kind of a file, from its MIME type (`File.type`, which browsers derive from the extension or
+ * the OS), falling back to the extension when the type is empty or generic
+ * (`application/octet-stream`). Content is not sniffed: a PNG named `photo.mp3` arrives as
+ * `audio/mpeg` and stays `audio`; the browser then fails to decode it and its duration stays
+ * unknown (null). Voice notes are only ever made by the recorder.
+ */
+export function kindOf(name: string, type: string): Kind {
+  const mime = (type || "").toLowerCase().split(";")[0]!.trim();
+  if (mime.startsWith("image/")) return "image";
+  if (mime.startsWith("video/")) return "video";
+  if (mime.startsWith("audio/")) return "audio";
+  if (mime && mime !== "application/octet-stream") return mime === "application/ogg" ? "audio" : "file";
+  const ext = extensionOf(name);
+  if (IMAGE_EXT.includes(ext)) return "image";
+  if (VIDEO_EXT.includes(ext)) return "video";
+  if (AUDIO_EXT.includes(ext)) return "audio";
+  return "file";
+}
+
+/** `<input accept>` rules, exactly like the kernel's `accepts`: `.ext`, `type/sub`, `type/*`; "" accepts anything. */
+export function accepts(accept: string, name: string, type: string): boolean {
+  const patterns = (accept || "")
+    .split(",")
+    .map((p) => p.trim().toLowerCase())
+    .filter(Boolean);
+  if (!patterns.length) return true;
+  const lname = name.toLowerCase();
+  const mime = (type || "").toLowerCase();
+  return patterns.some((p) => (p.startsWith(".") ? lname.endsWith(p) : globMatch(p, mime)));
+}
+
+function globMatch(pattern: string, value: string): boolean {
+  const re = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp(`^${re}$`).test(value);
+}
+
+/** Why a file is refused before any byte moves, or null. Voice notes are exempt from `accept` (as in the kernel). */
+export function refusal(file: { name: string; type: string; size: number }, kind: Kind, accept: string, maxSize: number): string | null {
+  if (kind !== "voice" && !accepts(accept, file.name, file.type)) return `type not accepted here (${accept})`;
+  if (maxSize > 0 && file.size > maxSize) return `too large: ${formatBytes(file.size)}, the limit is ${formatBytes(maxSize)}`;
+  return null;
+}
+
+export interface ChunkPlan {
+  seq: number;
+  offset: number;
+  end: number;
+}
+
+/**
+ * Which chunk to send next: `chunkSize`-byte slices of a `size`-byte file, at most `window` of them
+ * unacknowledged. Acks must come in order (the kernel writes chunks in order and acks each one).
+ */
+export class ChunkWindow {
+  readonly size: number;
+  readonly chunkSize: number;
+  readonly window: number;
+  readonly total: number;
+  private nextSeq = 0;
+  private acked = 0;
+  /** Bytes the kernel confirmed on disk. */
+  received = 0;
+
+  constructor(size: number, chunkSize: number, window: number) {
+    if (!(chunkSize > 0) || !(window > 0) || !(size >= 0)) throw new RangeError("bad chunk parameters");
+    this.size = size;
+    this.chunkSize = Math.floor(chunkSize);
+    this.window = Math.floor(window);
+    this.total = Math.ceil(size / this.chunkSize);
+  }
+
+  get inFlight(): number {
+    return this.nextSeq - this.acked;
+  }
+
+  /** The next chunk to send now, or null (window full, or everything sent). */
+  next(): ChunkPlan | null {
+    if (this.nextSeq >= this.total || this.inFlight >= this.window) return null;
+    const seq = this.nextSeq++;
+    const offset = seq * this.chunkSize;
+    return { seq, offset, end: Math.min(this.size, offset + this.chunkSize) };
+  }
+
+  /** Record the kernel's `{op:"ack", seq, received}`; throws on an ack that does not match. */
+  ack(seq: number, received: number): void {
+    if (seq !== this.acked || seq >= this.nextSeq) throw new Error(`unexpected ack ${seq} (expected ${this.acked})`);
+    const expected = Math.min(this.size, (seq + 1) * this.chunkSize);
+    if (received !== expected) throw new Error(`kernel has ${received} bytes, expected ${expected}`);
+    this.acked = seq + 1;
+    this.received = received;
+  }
+
+  /** Every chunk sent and acknowledged. */
+  get complete(): boolean {
+    return this.acked >= this.total;
+  }
+}
+
+/** "351 B", "1.5 KB", "12 MB", "1.2 GB" (powers of 1024, as upload limits are usually given). */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return "";
+  if (n < 1024) return `${n} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 10 ? Math.round(v) : v.toFixed(1).replace(/\.0$/, "")} ${units[i]}`;
+}
+
+/** Media durations: "1.5 s", "12 s", "1:05", "1:02:03"; "" when unknown. */
+export function formatDuration(s: number | null | undefined): string {
+  if (typeof s !== "number" || !Number.isFinite(s) || s < 0) return "";
+  if (s < 10) return `${(Math.round(s * 10) / 10).toString()} s`;
+  if (s < 59.5) return `${Math.round(s)} s`;
+  return formatClock(Math.round(s));
+}
+
+/** "0:03", "1:05", "1:02:03" (recording timer). */
+export function formatClock(s: number): string {
+  const t = Math.max(0, Math.floor(s));
+  const h = Math.floor(t / 3600);
+  const m = Math.floor((t % 3600) / 60);
+  const sec = String(t % 60).padStart(2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
+}
+
+const KIND_LABELS: Record<Kind, string> = {
+  image: "Image",
+  video: "Video",
+  audio: "Audio",
+  voice: "Voice note",
+  file: "File",
+};
+
+export function kindLabel(kind: string): string {
+  return KIND_LABELS[kind as Kind] ?? "File";
+}
+
+/** The row's detail line: "Image · 640×480 · 351 B", "Audio · 2.7 s · 2.8 KB", "Video · 1.5 MB" (unknown values left out). */
+export function metaSummary(kind: string, values: MediaValues | null | undefined, size: number | null | undefined): string {
+  const parts = [kindLabel(kind)];
+  const v = values ?? {};
+  if ((kind === "image" || kind === "video") && isPos(v.width) && isPos(v.height)) parts.push(`${v.width}×${v.height}`);
+  if (kind === "video" || kind === "audio" || kind === "voice") {
+    const d = formatDuration(v.duration);
+    if (d) parts.push(d);
+  }
+  if (typeof size === "number" && size >= 0) parts.push(formatBytes(size));
+  return parts.join(" · ");
+}
+
+function isPos(n: unknown): n is number {
+  return typeof n === "number" && Number.isFinite(n) && n > 0;
+}
+
+/** Keep only values the kernel can use: positive integers for sizes, finite non-negative durations; else null. */
+export function cleanValues(kind: Kind, v: MediaValues): MediaValues {
+  const out: MediaValues = {};
+  if (kind === "image" || kind === "video") {
+    out.width = isPos(v.width) && Number.isInteger(v.width) ? v.width : null;
+    out.height = isPos(v.height) && Number.isInteger(v.height) ? v.height : null;
+  }
+  if (kind === "video" || kind === "audio" || kind === "voice") {
+    const d = v.duration;
+    out.duration = typeof d === "number" && Number.isFinite(d) && d >= 0 ? d : null;
+  }
+  return out;
+}
+
+/** "voice-2026-11-28-143005.webm" from the recorder's MIME type. */
+export function recordingName(mime: string, at: Date): string {
+  const base = (mime || "").split(";")[0]!.trim().toLowerCase();
+  const ext = base.endsWith("/ogg") ? "ogg" : base.endsWith("/mp4") ? "m4a" : base.endsWith("/wav") ? "wav" : "webm";
+  const p = (n: number) => String(n).padStart(2, "0");
+  const stamp = `${at.getFullYear()}-${p(at.getMonth() + 1)}-${p(at.getDate())}-${p(at.getHours())}${p(at.getMinutes())}${p(at.getSeconds())}`;
+  return `voice-${stamp}.${ext}`;
+}

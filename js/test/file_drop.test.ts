@@ -1,0 +1,471 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import widget, { KERNEL_RESTARTED, KERNEL_SILENT, STALL_MS, Uploader, zoneHint } from "../src/file_drop";
+import {
+  accepts,
+  ChunkWindow,
+  cleanValues,
+  formatBytes,
+  formatClock,
+  formatDuration,
+  kindOf,
+  metaSummary,
+  recordingName,
+  refusal,
+  type FileDropModel,
+} from "../src/file_drop_core";
+
+// --- pure helpers ------------------------------------------------------------------------------
+
+describe("kindOf", () => {
+  it.each([
+    ["cat.png", "image/png", "image"],
+    ["clip.webm", "video/webm", "video"],
+    ["song.mp3", "audio/mpeg", "audio"],
+    ["report.pdf", "application/pdf", "file"],
+    ["notes.txt", "text/plain", "file"], // MP3 bytes, but the browser says text: the type wins
+    ["photo.mp3", "audio/mpeg", "audio"], // PNG bytes named .mp3: stays audio (its duration will be unknown)
+    ["voice.ogg", "application/ogg", "audio"],
+    ["IMG_1.HEIC", "", "image"], // no type from the OS: the extension decides
+    ["movie.mkv", "application/octet-stream", "video"],
+    ["track.flac", "", "audio"],
+    ["archive", "", "file"],
+    [".png", "", "file"], // a dotfile has no extension
+    ["a.weird", "", "file"],
+    ["x.png", "IMAGE/PNG; charset=binary", "image"],
+  ])("%s (%s) -> %s", (name, type, kind) => {
+    expect(kindOf(name, type)).toBe(kind);
+  });
+});
+
+describe("accepts (same rules as the kernel's accepts())", () => {
+  it("matches extensions, exact types and wildcards, case-insensitively", () => {
+    expect(accepts("", "anything.bin", "")).toBe(true);
+    expect(accepts("image/*,.pdf", "x.PDF", "")).toBe(true);
+    expect(accepts("image/*", "a.bin", "image/png")).toBe(true);
+    expect(accepts("image/*,.pdf", "a.mp3", "audio/mpeg")).toBe(false);
+    expect(accepts("audio/mpeg", "a.mp3", "audio/mpeg")).toBe(true);
+    expect(accepts("audio/mpeg", "a.ogg", "audio/ogg")).toBe(false);
+    expect(accepts(" .PNG , video/* ", "shot.png", "")).toBe(true);
+    expect(accepts("image/*", "x.png", "")).toBe(false); // no type: only extension patterns can match
+    expect(accepts("image/svg+xml", "a.svg", "image/svg+xml")).toBe(true); // "+" is literal
+  });
+
+  it("refusal: type before size; voice notes skip accept but not max_size", () => {
+    const f = { name: "a.mp3", type: "audio/mpeg", size: 5000 };
+    expect(refusal(f, "audio", "image/*", 0)).toMatch(/^type not accepted/);
+    expect(refusal(f, "audio", "", 1024)).toBe("too large: 4.9 KB, the limit is 1 KB");
+    expect(refusal(f, "audio", "", 0)).toBeNull();
+    expect(refusal({ ...f, name: "voice.webm", type: "audio/webm" }, "voice", "image/*", 0)).toBeNull();
+    expect(refusal({ ...f, name: "voice.webm" }, "voice", "image/*", 100)).toMatch(/^too large/);
+  });
+});
+
+describe("ChunkWindow", () => {
+  const MiB = 1 << 20;
+
+  it("plans chunk_size slices and keeps at most `window` unacknowledged", () => {
+    const w = new ChunkWindow(10 * MiB + 1, MiB, 4);
+    expect(w.total).toBe(11);
+    const sent = [w.next(), w.next(), w.next(), w.next()];
+    expect(sent.map((p) => p!.seq)).toEqual([0, 1, 2, 3]);
+    expect(sent[1]).toEqual({ seq: 1, offset: MiB, end: 2 * MiB });
+    expect(w.next()).toBeNull(); // window full
+    expect(w.inFlight).toBe(4);
+    w.ack(0, MiB);
+    expect(w.received).toBe(MiB);
+    expect(w.next()!.seq).toBe(4);
+    expect(w.next()).toBeNull();
+    for (let seq = 1; seq <= 4; seq++) w.ack(seq, (seq + 1) * MiB);
+    const rest = [];
+    for (let p = w.next(); p; p = w.next()) rest.push(p);
+    expect(rest.map((p) => p.seq)).toEqual([5, 6, 7, 8]);
+    for (let seq = 5; seq <= 8; seq++) w.ack(seq, (seq + 1) * MiB);
+    expect(w.next()!.seq).toBe(9);
+    const last = w.next()!;
+    expect(last).toEqual({ seq: 10, offset: 10 * MiB, end: 10 * MiB + 1 });
+    w.ack(9, 10 * MiB);
+    expect(w.complete).toBe(false);
+    w.ack(10, 10 * MiB + 1);
+    expect(w.complete).toBe(true);
+    expect(w.next()).toBeNull();
+  });
+
+  it("refuses acks out of order, for unsent chunks, or with the wrong byte count", () => {
+    const w = new ChunkWindow(3000, 1000, 2);
+    w.next();
+    w.next();
+    expect(() => w.ack(1, 2000)).toThrow(/unexpected ack 1/);
+    expect(() => w.ack(0, 999)).toThrow(/expected 1000/);
+    w.ack(0, 1000);
+    expect(() => w.ack(0, 1000)).toThrow();
+    w.ack(1, 2000);
+    expect(() => w.ack(2, 3000)).toThrow(); // chunk 2 was never sent
+  });
+
+  it("an empty file is complete at once; a window of 1 is stop-and-wait", () => {
+    expect(new ChunkWindow(0, 1000, 4).complete).toBe(true);
+    const w = new ChunkWindow(2500, 1000, 1);
+    expect(w.next()!.seq).toBe(0);
+    expect(w.next()).toBeNull();
+    expect(() => new ChunkWindow(10, 0, 1)).toThrow(RangeError);
+  });
+});
+
+describe("formatting", () => {
+  it("bytes", () => {
+    expect(formatBytes(0)).toBe("0 B");
+    expect(formatBytes(351)).toBe("351 B");
+    expect(formatBytes(1536)).toBe("1.5 KB");
+    expect(formatBytes(10 * 1024)).toBe("10 KB");
+    expect(formatBytes(200 * 1024 * 1024)).toBe("200 MB");
+    expect(formatBytes(1024 ** 3 * 1.25)).toBe("1.3 GB");
+    expect(formatBytes(-1)).toBe("");
+  });
+
+  it("durations and the recording clock", () => {
+    expect(formatDuration(1.5)).toBe("1.5 s");
+    expect(formatDuration(2.664)).toBe("2.7 s");
+    expect(formatDuration(0.04)).toBe("0 s");
+    expect(formatDuration(42.4)).toBe("42 s");
+    expect(formatDuration(65)).toBe("1:05");
+    expect(formatDuration(3723)).toBe("1:02:03");
+    expect(formatDuration(null)).toBe("");
+    expect(formatDuration(Infinity)).toBe("");
+    expect(formatClock(0)).toBe("0:00");
+    expect(formatClock(3.9)).toBe("0:03");
+  });
+
+  it("row details leave unknown values out", () => {
+    expect(metaSummary("image", { width: 640, height: 480 }, 1536)).toBe("Image · 640×480 · 1.5 KB");
+    expect(metaSummary("video", { width: 64, height: 48, duration: 1.5 }, 5173)).toBe("Video · 64×48 · 1.5 s · 5.1 KB");
+    expect(metaSummary("video", { width: null, height: null, duration: null }, 10)).toBe("Video · 10 B");
+    expect(metaSummary("voice", { duration: 3.25 }, 2048)).toBe("Voice note · 3.3 s · 2 KB");
+    expect(metaSummary("file", { width: 5, height: 5 }, 593)).toBe("File · 593 B");
+  });
+
+  it("cleanValues keeps what the kernel can use, null for the rest", () => {
+    expect(cleanValues("image", { width: 64, height: 48, duration: 3 })).toEqual({ width: 64, height: 48 });
+    expect(cleanValues("video", { width: 0, height: 1.5, duration: NaN })).toEqual({ width: null, height: null, duration: null });
+    expect(cleanValues("audio", { duration: Infinity })).toEqual({ duration: null });
+    expect(cleanValues("file", { width: 3 })).toEqual({});
+  });
+
+  it("recording names and the drop zone hint", () => {
+    const at = new Date(2026, 10, 28, 14, 30, 5);
+    expect(recordingName("audio/webm;codecs=opus", at)).toBe("voice-2026-11-28-143005.webm");
+    expect(recordingName("audio/ogg", at)).toBe("voice-2026-11-28-143005.ogg");
+    expect(recordingName("audio/mp4", at)).toBe("voice-2026-11-28-143005.m4a");
+    expect(zoneHint("", 0)).toBe("Any file");
+    expect(zoneHint("image/*,.pdf", 10 * 1024 * 1024)).toBe("Images, .pdf · up to 10 MB");
+  });
+});
+
+// --- the protocol, driven through the real view with a fake model --------------------------------
+
+type Handler = (...args: unknown[]) => void;
+
+interface Sent {
+  content: Record<string, unknown>;
+  buffers: ArrayBuffer[];
+}
+
+function fakeModel(initial: Partial<FileDropModel> = {}) {
+  const state: Record<string, unknown> = {
+    rows: [], accept: "", max_size: 0, multiple: true, recorder: false, direct: false, chunk_size: 1000, window: 2,
+    ...initial,
+  };
+  const listeners = new Map<string, Handler[]>();
+  const emit = (ev: string, ...args: unknown[]) => (listeners.get(ev) ?? []).slice().forEach((f) => f(...args));
+  const sent: Sent[] = [];
+  const model = {
+    get: (k: string) => state[k],
+    set: (k: string, v: unknown) => {
+      state[k] = v;
+      emit(`change:${k}`);
+    },
+    on: (ev: string, f: Handler) => listeners.set(ev, [...(listeners.get(ev) ?? []), f]),
+    off: (ev: string, f: Handler) => listeners.set(ev, (listeners.get(ev) ?? []).filter((g) => g !== f)),
+    save_changes: () => {},
+    send: (content: Record<string, unknown>, _cb?: unknown, buffers?: ArrayBuffer[]) => {
+      sent.push({ content, buffers: buffers ?? [] });
+    },
+    widget_manager: {},
+  };
+  return {
+    model,
+    sent,
+    ops: () => sent.map((s) => s.content.op),
+    deliver: (msg: unknown) => emit("msg:custom", msg, []),
+    emit,
+    kernelSet: (values: Record<string, unknown>) => {
+      for (const [k, v] of Object.entries(values)) {
+        state[k] = v;
+        emit(`change:${k}`);
+      }
+    },
+    listenerCount: () => [...listeners.values()].reduce((n, l) => n + l.length, 0),
+  };
+}
+
+let cleanups: Array<() => void> = [];
+afterEach(() => {
+  cleanups.reverse().forEach((f) => f());
+  cleanups = [];
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+function mount(initial: Partial<FileDropModel> = {}) {
+  const fm = fakeModel(initial);
+  const model = fm.model as never;
+  const stop = widget.initialize!({ model, signal: new AbortController().signal, experimental: {} as never });
+  const el = document.createElement("div");
+  document.body.append(el);
+  const off = widget.render!({ model, el, signal: new AbortController().signal } as never);
+  cleanups.push(() => {
+    if (typeof off === "function") (off as () => void)();
+    if (typeof stop === "function") (stop as () => void)();
+    el.remove();
+  });
+  const uploader = Uploader.of(model);
+  return { ...fm, el, uploader };
+}
+
+const flush = async () => {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 0));
+};
+const bytes = (n: number, fill = 1) => new File([new Uint8Array(n).fill(fill)], "data.bin", { type: "application/octet-stream" });
+const rowOf = (el: HTMLElement, i = 0) => el.querySelectorAll<HTMLElement>(".tw-fd-row")[i]!;
+
+describe("FileDrop view and transfers", () => {
+  it("renders the drop zone as a keyboard button and keeps keys from the notebook", () => {
+    const { el } = mount({ accept: "image/*", max_size: 2048 });
+    const zone = el.querySelector<HTMLElement>(".tw-fd-zone")!;
+    expect(zone.getAttribute("role")).toBe("button");
+    expect(zone.tabIndex).toBe(0);
+    expect(el.querySelector(".tw-fd-zone-hint")!.textContent).toBe("Images · up to 2 KB");
+    const input = el.querySelector<HTMLInputElement>("input[type=file]")!;
+    expect(input.accept).toBe("image/*");
+    expect(input.multiple).toBe(true);
+    const clicks = vi.spyOn(input, "click").mockImplementation(() => {});
+    zone.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    zone.dispatchEvent(new KeyboardEvent("keydown", { key: " ", bubbles: true }));
+    zone.dispatchEvent(new KeyboardEvent("keyup", { key: " ", bubbles: true }));
+    expect(clicks).toHaveBeenCalledTimes(2);
+    const leaked = vi.fn();
+    document.addEventListener("keydown", leaked);
+    zone.dispatchEvent(new KeyboardEvent("keydown", { key: "a", bubbles: true }));
+    document.removeEventListener("keydown", leaked);
+    expect(leaked).not.toHaveBeenCalled();
+    expect(el.querySelector(".tw-fd")!.getAttribute("data-lm-suppress-shortcuts")).toBe("true");
+  });
+
+  it("multiple=false: one file in the picker", () => {
+    const { el } = mount({ multiple: false });
+    expect(el.querySelector<HTMLInputElement>("input[type=file]")!.multiple).toBe(false);
+  });
+
+  it("chunked path: begin, a window of chunks, acks, end, done", async () => {
+    const t = mount({ direct: false });
+    t.uploader.addFiles([bytes(2500)]);
+    await flush();
+    expect(t.sent[0]!.content).toMatchObject({ op: "begin", name: "data.bin", size: 2500, kind: "file", type: "application/octet-stream" });
+    expect(rowOf(t.el).dataset.state).toBe("sending");
+    const id = t.sent[0]!.content.id as string;
+    t.deliver({ op: "ready", id, chunk_size: 1000, window: 2 });
+    await flush();
+    expect(t.ops()).toEqual(["begin", "chunk", "chunk"]); // window of 2
+    expect(t.sent[1]!.content).toEqual({ op: "chunk", id, seq: 0, offset: 0 });
+    expect(t.sent[1]!.buffers[0]!.byteLength).toBe(1000);
+    t.deliver({ op: "ack", id, seq: 0, received: 1000 });
+    await flush();
+    expect(t.ops()).toEqual(["begin", "chunk", "chunk", "chunk"]);
+    expect(t.sent[3]!.content).toEqual({ op: "chunk", id, seq: 2, offset: 2000 });
+    expect(t.sent[3]!.buffers[0]!.byteLength).toBe(500);
+    const bar = rowOf(t.el).querySelector(".tw-fd-progress")!;
+    expect(bar.getAttribute("role")).toBe("progressbar");
+    expect(bar.getAttribute("aria-valuenow")).toBe("40");
+    t.deliver({ op: "ack", id, seq: 1, received: 2000 });
+    t.deliver({ op: "ack", id, seq: 2, received: 2500 });
+    await flush();
+    expect(t.ops().at(-1)).toBe("end");
+    expect(rowOf(t.el).dataset.state).toBe("uploading");
+    t.deliver({ op: "done", id });
+    await flush();
+    expect(rowOf(t.el).dataset.state).toBe("done");
+    expect(rowOf(t.el).querySelector(".tw-fd-status")!.textContent).toBe("Done");
+    expect(t.ops().filter((o) => o === "chunk")).toHaveLength(3);
+  });
+
+  it("the kernel's rows give metadata and final states; local progress stays local", async () => {
+    const t = mount();
+    t.uploader.addFiles([bytes(10)]);
+    await flush();
+    const id = t.sent[0]!.content.id as string;
+    t.kernelSet({
+      rows: [
+        { id: "old", name: "old.png", kind: "image", size: 351, metadata: { filename: "old.png", width: 64, height: 48 }, status: "done", error: "", path: "direct" },
+        { id, name: "data.bin", kind: "file", size: 10, metadata: { filename: "data.bin" }, status: "error", error: "backend said no", path: "chunked" },
+      ],
+    });
+    await flush();
+    const rows = t.el.querySelectorAll<HTMLElement>(".tw-fd-row");
+    expect([...rows].map((r) => r.dataset.id)).toEqual(["old", id]);
+    expect(rows[0]!.querySelector(".tw-fd-meta")!.textContent).toBe("Image · 64×48 · 351 B");
+    expect(rows[1]!.dataset.state).toBe("error");
+    expect(rows[1]!.querySelector(".tw-fd-error")!.textContent).toBe("backend said no");
+  });
+
+  it("refuses wrong types and big files without sending anything", async () => {
+    const t = mount({ accept: "image/*", max_size: 100 });
+    t.uploader.addFiles([bytes(10), new File([new Uint8Array(200)], "big.png", { type: "image/png" })]);
+    await flush();
+    expect(t.sent).toEqual([]);
+    expect(rowOf(t.el, 0).querySelector(".tw-fd-error")!.textContent).toMatch(/^type not accepted/);
+    expect(rowOf(t.el, 1).querySelector(".tw-fd-error")!.textContent).toMatch(/^too large/);
+    expect(t.el.querySelector(".tw-fd-sr")!.textContent).toContain("data.bin: type not accepted");
+  });
+
+  it("a rejected begin shows the kernel's reason", async () => {
+    const t = mount();
+    t.uploader.addFiles([bytes(10)]);
+    await flush();
+    const id = t.sent[0]!.content.id as string;
+    t.deliver({ op: "rejected", id, reason: "data.bin: this type is not accepted here (image/*)" });
+    await flush();
+    expect(rowOf(t.el).querySelector(".tw-fd-error")!.textContent).toBe("data.bin: this type is not accepted here (image/*)");
+  });
+
+  it("cancel stops sending, tells the kernel, and ignores late acks", async () => {
+    const t = mount();
+    t.uploader.addFiles([bytes(5000)]);
+    await flush();
+    const id = t.sent[0]!.content.id as string;
+    t.deliver({ op: "ready", id, chunk_size: 1000, window: 2 });
+    await flush();
+    (rowOf(t.el).querySelector(".tw-fd-cancel") as HTMLButtonElement).click();
+    await flush();
+    expect(t.ops()).toEqual(["begin", "chunk", "chunk", "cancel"]);
+    t.deliver({ op: "ack", id, seq: 0, received: 1000 });
+    t.deliver({ op: "ack", id, seq: 1, received: 2000 });
+    await flush();
+    expect(t.ops()).toEqual(["begin", "chunk", "chunk", "cancel"]);
+    expect(rowOf(t.el).dataset.state).toBe("cancelled");
+    expect((rowOf(t.el).querySelector(".tw-fd-cancel") as HTMLElement).hidden).toBe(true);
+  });
+
+  it("direct path: POSTs the file with the token, then reports the file token", async () => {
+    const fetchMock = vi.fn(async () => new Response(JSON.stringify({ fileToken: "ft_1" }), { status: 200 }));
+    vi.stubGlobal("fetch", fetchMock);
+    const t = mount({ direct: true });
+    t.uploader.addFiles([bytes(10)]);
+    await flush();
+    expect(t.sent[0]!.content).toMatchObject({ op: "direct_begin", size: 10, kind: "file" });
+    const id = t.sent[0]!.content.id as string;
+    t.deliver({ op: "direct", id, url: "http://backend.test/v1/app/files", token: "tok", fields: { subtype: "image", width: "2" } });
+    await flush();
+    const [url, init] = fetchMock.mock.calls[0]! as unknown as [string, RequestInit];
+    expect(url).toBe("http://backend.test/v1/app/files");
+    expect(init.method).toBe("POST");
+    expect((init.headers as Record<string, string>).Authorization).toBe("Bearer tok");
+    const form = init.body as FormData;
+    expect(form.get("subtype")).toBe("image");
+    expect(form.get("width")).toBe("2");
+    expect((form.get("file") as File).size).toBe(10);
+    expect(t.sent.at(-1)!.content).toEqual({ op: "direct_done", id, file_token: "ft_1", size: 10 });
+    t.deliver({ op: "done", id });
+    await flush();
+    expect(rowOf(t.el).dataset.state).toBe("done");
+    expect(JSON.stringify(t.sent.map((s) => s.content.op))).not.toContain("chunk");
+  });
+
+  it("direct path failing (network or non-2xx) falls back to chunks; no_direct too", async () => {
+    vi.stubGlobal("fetch", vi.fn(async () => new Response("nope", { status: 503 })));
+    const t = mount({ direct: true });
+    t.uploader.addFiles([bytes(10), bytes(20)]);
+    await flush();
+    const [a, b] = t.sent.map((s) => s.content.id as string);
+    t.deliver({ op: "direct", id: a, url: "http://x/files", token: "t", fields: {} });
+    t.deliver({ op: "no_direct", id: b });
+    await flush();
+    const forA = t.sent.filter((s) => s.content.id === a).map((s) => s.content);
+    expect(forA.map((c) => c.op)).toEqual(["direct_begin", "direct_failed", "begin"]);
+    expect(forA[1]!.reason).toBe("HTTP 503");
+    expect(t.sent.filter((s) => s.content.id === b).map((s) => s.content.op)).toEqual(["direct_begin", "begin"]);
+  });
+
+  it("cancel during a direct upload aborts the fetch", async () => {
+    let signal: AbortSignal | undefined;
+    vi.stubGlobal("fetch", vi.fn((_u: string, init: RequestInit) => {
+      signal = init.signal ?? undefined;
+      return new Promise((_r, reject) => signal!.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError"))));
+    }));
+    const t = mount({ direct: true });
+    const [id] = t.uploader.addFiles([bytes(10)]);
+    await flush();
+    t.deliver({ op: "direct", id, url: "http://x/files", token: "t", fields: {} });
+    await flush();
+    t.uploader.cancel(id!);
+    await flush();
+    expect(signal!.aborted).toBe(true);
+    expect(t.ops()).toEqual(["direct_begin", "cancel"]); // no direct_failed, no fallback
+  });
+
+  it("marks unfinished rows when the comm closes (kernel restart)", async () => {
+    const t = mount();
+    const [a, b] = t.uploader.addFiles([bytes(10), bytes(20)]);
+    await flush();
+    t.deliver({ op: "ready", id: a, chunk_size: 1000, window: 2 });
+    t.deliver({ op: "ack", id: a, seq: 0, received: 10 });
+    await flush();
+    t.deliver({ op: "done", id: a });
+    t.emit("comm:close");
+    await flush();
+    expect(rowOf(t.el, 0).dataset.state).toBe("done");
+    expect(rowOf(t.el, 1).querySelector(".tw-fd-error")!.textContent).toBe(KERNEL_RESTARTED);
+    expect(b).toBeTruthy();
+    t.uploader.addFiles([bytes(5)]); // nothing can be sent any more
+    await flush();
+    expect(rowOf(t.el, 2).querySelector(".tw-fd-error")!.textContent).toBe(KERNEL_RESTARTED);
+  });
+
+  it("a kernel that stops answering fails the row after STALL_MS", async () => {
+    vi.useFakeTimers();
+    const t = mount();
+    t.uploader.addFiles([bytes(10)]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(t.ops()).toEqual(["begin"]);
+    await vi.advanceTimersByTimeAsync(STALL_MS + 10);
+    expect(rowOf(t.el).querySelector(".tw-fd-error")!.textContent).toBe(KERNEL_SILENT);
+    expect(t.ops()).toEqual(["begin", "cancel"]);
+  });
+
+  it("views share one uploader; unmounting removes every listener", async () => {
+    const t = mount();
+    const el2 = document.createElement("div");
+    const off = widget.render!({ model: t.model as never, el: el2, signal: new AbortController().signal } as never);
+    t.uploader.addFiles([bytes(10)]);
+    await flush();
+    expect(el2.querySelectorAll(".tw-fd-row")).toHaveLength(1);
+    expect(t.ops()).toEqual(["begin"]); // once, not per view
+    (off as () => void)();
+    cleanups.reverse().forEach((f) => f());
+    cleanups = [];
+    expect(t.listenerCount()).toBe(0);
+  });
+
+  it("drops are kept from the page and turned into uploads", async () => {
+    const t = mount();
+    const root = t.el.querySelector(".tw-fd")!;
+    const leaked = vi.fn();
+    document.addEventListener("drop", leaked);
+    const drop = new Event("drop", { bubbles: true, cancelable: true }) as Event & { dataTransfer: unknown };
+    drop.dataTransfer = { files: [bytes(3)] };
+    root.dispatchEvent(drop);
+    document.removeEventListener("drop", leaked);
+    expect(drop.defaultPrevented).toBe(true);
+    expect(leaked).not.toHaveBeenCalled();
+    await flush();
+    expect(t.ops()).toEqual(["begin"]);
+  });
+});
