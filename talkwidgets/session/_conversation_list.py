@@ -193,7 +193,7 @@ class ConversationListSubscription:
             uid = data.get("user", {}).get("id")
             touched = [c for c, conv in self._convs.items()
                        if (conv.get("lastMessage") or {}).get("senderId") == uid]
-            await self._rebuild(touched, force=True)
+            await self._rebuild(touched)
             return bool(touched)
         if cid is None:
             return False
@@ -272,7 +272,7 @@ class ConversationListSubscription:
     def _key(self, cid: str) -> tuple[int, str]:
         return activity(self._convs[cid]), cid
 
-    async def _rebuild(self, cids: Any, *, force: bool = False) -> None:
+    async def _rebuild(self, cids: Any) -> None:
         """Make snapshots for changed conversations (others keep their identity) and re-order.
 
         One changed conversation moves by bisection (the common case: a new message); more are
@@ -280,7 +280,7 @@ class ConversationListSubscription:
         """
         changed = [cid for cid in dict.fromkeys(cids) if cid in self._convs]
         for cid in changed:
-            self._snaps[cid] = await self._session._conversation_from_wire(self._convs[cid], fresh_sender=force)
+            self._snaps[cid] = await self._session._conversation_from_wire(self._convs[cid])
         if len(changed) == 1 and len(self._order) + 1 >= len(self._convs):
             cid = changed[0]
             with contextlib.suppress(ValueError):  # absent when it just joined the window

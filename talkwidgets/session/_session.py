@@ -305,7 +305,7 @@ class TalkSession:
         sender = await self._user_snapshot(sender_id) if sender_id else None
         return message_from_wire(wire, sender)
 
-    async def _conversation_from_wire(self, wire: dict[str, Any], *, fresh_sender: bool = False) -> ConversationSnapshot:
+    async def _conversation_from_wire(self, wire: dict[str, Any]) -> ConversationSnapshot:
         last = wire.get("lastMessage")
         message = await self._message_snapshot(last) if last else None
         return conversation_from_wire(wire, last_message=message, user_id=self.current_user.id)
