@@ -51,12 +51,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from talkwidgets.model.auth import mint_user_token  # noqa: E402
+from _common import MARKER, free_port, marker_index, percentile, text_of  # noqa: E402
 
 APP_ID = "bench"
 SECRET = "sk_test_bench_secret_key_0123456789abcdef"
 CONVERSATION = "room"
 SENDER = "sender"
-MARKER = "~seq"
 WARMUP = 20
 
 
@@ -86,35 +86,6 @@ async def _baseline_server(port: int) -> None:
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
-    return ordered[rank - 1]
-
-
-def marker_index(frame: str | bytes) -> int | None:
-    """The message number carried in the frame's text, found without parsing the JSON."""
-    text = frame.decode() if isinstance(frame, bytes) else frame
-    at = text.find(MARKER)
-    if at < 0:
-        return None
-    end = at + len(MARKER)
-    digits = text[end:end + 6]
-    return int(digits) if digits.isdigit() else None
-
-
-def text_of(i: int) -> str:
-    return f"{MARKER}{i:06d} the quick brown fox jumps over the lazy dog"
 
 
 @dataclass

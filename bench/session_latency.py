@@ -54,46 +54,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from talkwidgets.session import get_talk_session  # noqa: E402
+from _common import free_port, marker_index, percentile, text_of  # noqa: E402
 
 APP_ID = "bench"
 SECRET = "sk_test_bench_secret_key_0123456789abcdef"
 ME, OTHER = "alice", "bob"
-MARKER = "~seq"
 WARMUP = 10
 EVENT_TIMEOUT = 10.0
 SEED_PARALLEL = 16
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
-    return ordered[rank - 1]
-
-
-def marker_index(text: str | bytes) -> int | None:
-    """The message number carried in a text or frame, found without parsing JSON."""
-    if isinstance(text, bytes):
-        text = text.decode()
-    at = text.find(MARKER)
-    if at < 0:
-        return None
-    digits = text[at + len(MARKER):at + len(MARKER) + 6]
-    return int(digits) if digits.isdigit() else None
-
-
-def text_of(i: int) -> str:
-    return f"{MARKER}{i:06d} the quick brown fox jumps over the lazy dog"
 
 
 def conv_id(k: int) -> str:
