@@ -13,8 +13,8 @@ the network) and runs them against a small fake anywidget model:
 * ``tw.deliver(msg)`` delivers a kernel -> browser custom message and
   ``tw.kernelSet({...})`` a trait change coming from the kernel.
 
-Chromium is Debian's (``/usr/bin/chromium`` or ``$CHROMIUM_PATH``); never run
-``playwright install``.  Without it the tests skip, unless ``REQUIRE_BROWSER=1``.
+Chromium is Debian's (``/usr/bin/chromium`` or ``$CHROMIUM_PATH``); Playwright's own browser
+download is never used.  Without Chromium the tests skip, unless ``REQUIRE_BROWSER=1``.
 """
 
 from __future__ import annotations
