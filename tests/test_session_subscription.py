@@ -8,6 +8,7 @@ import pytest
 
 from talkwidgets import (ActiveState, InvalidArgumentError, SubscriptionTerminatedError, UnsubscribedState,
                          get_talk_session)
+from talkwidgets.emulator import shared_server
 
 from session_support import Admin, ids, new_app_id, wait_until
 
@@ -203,3 +204,44 @@ async def test_a_raising_callback_does_not_end_the_subscription(world) -> None:
     await wait_until(lambda: len(calls) >= 2, what="a second callback")
     assert sub.state.type == "active"
     sub.unsubscribe()
+
+
+async def test_polling_emits_only_changes_and_keeps_unchanged_snapshots(world) -> None:
+    """The cloud path (REST polling), run against the emulator through the same code."""
+    app_id, admin = world
+    await admin.conversation("p1", "alice", "bob")
+    await admin.conversation("p2", "alice", "bob")
+    await admin.send("p1", "bob", "hello")
+    server = shared_server()
+    alice = await get_talk_session(app_id, "alice", secret_key=server.ensure_app(app_id), host=server.base_url,
+                                   live="poll", poll_interval=0.05)
+    calls: list[tuple] = []
+    sub = alice.subscribe_conversations(lambda snaps, loaded_all: calls.append(snaps))
+    await sub.connected
+    polls = []
+    original = sub._resync
+
+    async def counting_resync() -> bool:
+        changed = await original()
+        polls.append(changed)
+        return changed
+
+    sub._resync = counting_resync  # count the polls the session makes
+    await wait_until(lambda: len(polls) >= 5, what="five quiet polls")
+    assert not any(polls) and len(calls) == 1, "a poll that finds nothing new emits nothing"
+    before = calls[-1]
+    await admin.send("p2", "bob", "news")
+    await wait_until(lambda: ids(sub)[0] == "p2", what="the change to be polled")
+    after = calls[-1]
+    assert after[1] is before[0], "the unchanged conversation keeps its snapshot object"
+    await alice.aclose()
+
+
+async def test_a_closed_session_is_replaced_by_the_registry(world) -> None:
+    app_id, _ = world
+    first = await get_talk_session(app_id=app_id, user_id="alice")
+    await first.aclose()
+    assert first.closed
+    second = await get_talk_session(app_id=app_id, user_id="alice")
+    assert second is not first and not second.closed
+    assert (await second.user("alice").get()).id == "alice"

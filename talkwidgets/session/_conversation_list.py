@@ -101,8 +101,8 @@ class ConversationListSubscription:
                 elif kind == "load_more":
                     await self._serve_load_more(item[1], item[2])
                 elif kind == "resync":
-                    await self._resync()
-                    self._emit()
+                    if await self._resync():
+                        self._emit()
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - every failure ends in the error state
@@ -159,14 +159,25 @@ class ConversationListSubscription:
         self._loaded_all = exhausted
         await self._rebuild(c["id"] for c in page)
 
-    async def _resync(self) -> None:
-        """Re-read the whole window (after a feed resync, or each poll against the cloud)."""
+    async def _resync(self) -> bool:
+        """Re-read the whole window (after a feed resync, or each poll against the cloud).
+
+        Answers whether anything changed; unchanged conversations keep their snapshot objects.
+        """
         size = max(len(self._order), INITIAL_WINDOW)
         page, exhausted = await self._fetch(size, None)
-        self._convs = {c["id"]: c for c in page}
-        self._snaps = {cid: s for cid, s in self._snaps.items() if cid in self._convs}
+        fresh = {c["id"]: c for c in page}
+        changed = [cid for cid, conv in fresh.items() if self._convs.get(cid) != conv]
+        if not changed and fresh.keys() == self._convs.keys() and exhausted == self._loaded_all:
+            return False
+        self._convs = fresh
+        self._snaps = {cid: s for cid, s in self._snaps.items() if cid in fresh}
+        self._order = [cid for cid in self._order if cid in fresh]
         self._loaded_all = exhausted
-        await self._rebuild(self._convs)
+        await self._rebuild(changed)
+        if len(self._order) != len(fresh):
+            self._order = sorted(fresh, key=self._key)
+        return True
 
     async def _refetch(self, cid: str) -> bool:
         """Read one conversation again; it joins the window, or leaves it if we are no longer in it."""
@@ -187,8 +198,7 @@ class ConversationListSubscription:
         data = frame.get("data") or {}
         me = self._session.current_user.id
         if kind == "resync" or frame.get("op") == "resync":
-            await self._resync()
-            return True
+            return await self._resync()
         if kind == "user.updated":
             uid = data.get("user", {}).get("id")
             touched = [c for c, conv in self._convs.items()

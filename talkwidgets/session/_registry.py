@@ -2,7 +2,7 @@
 
 The registry holds sessions weakly: a session nobody references and with no live subscription is
 garbage-collected, and a later call makes a new one. A session that hit an unrecoverable error,
-or that belongs to another (closed) event loop, is replaced.
+that was closed with ``aclose()``, or that belongs to another event loop, is replaced.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ async def get_talk_session(app_id: str, user_id: str, token: str | None = None, 
     key = (app_id, user_id, normalize_host(host) if host is not None else None)
     loop = asyncio.get_running_loop()
     session = _sessions.get(key)
-    if session is not None and not session.errored and session._loop is loop:
+    if session is not None and not session.errored and not session.closed and session._loop is loop:
         return session
     backend = resolve_backend(app_id, user_id, host=key[2], token=token, token_fetcher=token_fetcher,
                               secret_key=secret_key, live=live)

@@ -103,6 +103,7 @@ class TalkSession:
         self._error_handlers: set[ErrorSubscription] = set()
         self._status_handlers: list[Callable[[str], Any]] = []
         self._error: BaseException | None = None
+        self._closed = False
         self._poll_interval = poll_interval
         self._live: FeedClient | _Poller | None = None
         self.current_user: UserRef = self.user(user_id)
@@ -127,6 +128,11 @@ class TalkSession:
     def backend(self) -> str:
         """``"embedded"``, ``"server"`` or ``"cloud"``."""
         return self._backend.kind
+
+    @property
+    def closed(self) -> bool:
+        """True after ``aclose()``; the registry then makes a new session."""
+        return self._closed
 
     @property
     def errored(self) -> bool:
@@ -255,6 +261,7 @@ class TalkSession:
 
     async def aclose(self) -> None:
         """Python extension: end subscriptions and close connections (for scripts and tests)."""
+        self._closed = True
         for sub in list(self._subscriptions):
             sub.unsubscribe()
         await self._stop_live()
