@@ -22,6 +22,7 @@ from ..model.states import ErrorState
 from ..model.wire import to_json
 from ..session import ConversationListSubscription, TalkSession
 from ._list_sync import PatchedListSync
+from ._loop import call_on_loop
 
 log = logging.getLogger("talkwidgets.widgets")
 
@@ -175,6 +176,9 @@ class ConversationList(PatchedListSync, anywidget.AnyWidget):
     # -- browser messages and state -------------------------------------------------------------
 
     def _on_custom_msg(self, widget: Any, content: Any, buffers: Any) -> None:
+        call_on_loop(self.session._loop, self._dispatch, widget, content, buffers)
+
+    def _dispatch(self, widget: Any, content: Any, buffers: Any) -> None:
         if not isinstance(content, dict) or self._handle_list_sync_msg(widget, content, buffers):
             return
         op = content.get("op")
