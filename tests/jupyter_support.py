@@ -13,6 +13,10 @@ Import the fixture into a test module (``from jupyter_support import jupyterlab`
 * :class:`CommTap` records the kernel -> browser websocket frames (Playwright ``framereceived``)
   and decodes the ``v1.kernel.websocket.jupyter.org`` binary framing, so a test or the benchmark
   can see which comm messages a widget got and how many bytes they took;
+* :func:`kernel_json` runs code in the kernel and decodes the last line it printed;
+* :func:`proc_status_kib` / :func:`reset_peak_rss` read a process's ``/proc/<pid>/status`` and reset
+  its peak RSS (``VmHWM``), for the kernel's memory in ``bench/uploads.py``;
+* ``WS_CLOSE_LOG`` (an init script) records the page's WebSocket closes with their codes;
 * :func:`save_artifacts` writes a screenshot and the server log to ``.ci/artifacts/``.
 
 The kernel is this interpreter (jupyter_client starts the ``python3`` kernel spec's ``python``
@@ -144,8 +148,11 @@ def _spawn(name: str, cmd: list[str], base: Path, root: Path, port: int, token: 
     return server
 
 
-def start_jupyterlab(base: Path, root: Path, token: str = TOKEN) -> ServerProcess:
-    """JupyterLab on a free loopback port; ``base`` holds its state and log, ``root`` the notebooks."""
+def start_jupyterlab(base: Path, root: Path, token: str = TOKEN, extra_args: tuple[str, ...] = ()) -> ServerProcess:
+    """JupyterLab on a free loopback port; ``base`` holds its state and log, ``root`` the notebooks.
+
+    ``extra_args`` are appended to the command line (e.g. ``--ServerApp.tornado_settings=...``).
+    """
     port = free_port()
     cmd = [
         sys.executable, "-m", "jupyterlab",
@@ -161,6 +168,7 @@ def start_jupyterlab(base: Path, root: Path, token: str = TOKEN) -> ServerProces
         "--LabApp.expose_app_in_browser=True",
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        *extra_args,
     ]
 
     def ready(url: str) -> bool:
@@ -277,6 +285,14 @@ def kernel_exec(page: Any, code: str, *, check: bool = True) -> dict[str, Any]:
     return result
 
 
+def kernel_json(page: Any, code: str) -> Any:
+    """Execute ``code`` in the kernel and decode the last line it printed as JSON."""
+    out = kernel_exec(page, code)["stdout"].strip().splitlines()
+    if not out:
+        raise AssertionError(f"kernel code printed nothing:\n{code}")
+    return json.loads(out[-1])
+
+
 def kernel_eval_until(page: Any, code: str, predicate: Callable[[str], bool], timeout: float = 10.0) -> str:
     """Run ``code`` until ``predicate(stdout)`` holds (bounded); returns the last stdout."""
     deadline = time.monotonic() + timeout
@@ -285,6 +301,43 @@ def kernel_eval_until(page: Any, code: str, predicate: Callable[[str], bool], ti
         if predicate(out) or time.monotonic() > deadline:
             return out
         page.wait_for_timeout(50)
+
+
+# --- a process's memory (the kernel's: its pid from ``os.getpid()`` run in the kernel) -------------------
+
+def proc_status_kib(pid: int) -> dict[str, int]:
+    """The ``Vm*``/``Rss*`` lines of ``/proc/<pid>/status``, in KiB."""
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key.startswith(("Vm", "Rss")) and value.strip().endswith("kB"):
+            out[key] = int(value.split()[0])
+    return out
+
+
+def reset_peak_rss(pid: int) -> int:
+    """Reset the process's ``VmHWM`` (peak RSS) to its current RSS; returns that RSS in bytes.
+
+    Writing ``5`` to ``/proc/<pid>/clear_refs`` (Linux >= 4.0) needs the same user (or root).
+    """
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+    return proc_status_kib(pid)["VmRSS"] * 1024
+
+
+# Records every WebSocket close in the page (code, reason, url, time); add with ``page.add_init_script``
+# before ``goto``, read ``window.__twWsCloses``.  Playwright's own ``close`` event carries no code.
+WS_CLOSE_LOG = """(() => {
+  const Native = window.WebSocket;
+  window.__twWsCloses = [];
+  class Logged extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("close", (e) => window.__twWsCloses.push(
+        {url: String(args[0]), code: e.code, reason: e.reason, clean: e.wasClean, t: Date.now()}));
+    }
+  }
+  window.WebSocket = Logged;
+})();"""
 
 
 # --- kernel -> browser websocket frames -----------------------------------------------------------------

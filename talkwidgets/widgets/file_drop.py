@@ -27,6 +27,7 @@ from ..model.files import (AudioFileMetadata, FileToken, GenericFileMetadata, Im
 from ..model.wire import to_json
 from ..session import ConversationRef, MessageRef, TalkSession
 from ..session._uploads import AnyMetadata
+from ._loop import call_on_loop
 
 log = logging.getLogger("talkwidgets.widgets")
 
@@ -205,6 +206,9 @@ class FileDrop(anywidget.AnyWidget):
     def _on_custom_msg(self, _widget: Any, content: Any, buffers: list[Any]) -> None:
         if not isinstance(content, dict) or not isinstance(content.get("id"), str) or not content["id"]:
             return
+        call_on_loop(self.session._loop, self._dispatch, content, list(buffers))
+
+    def _dispatch(self, content: dict[str, Any], buffers: list[Any]) -> None:
         op, fid = content.get("op"), content["id"]
         try:
             if op == "begin":
