@@ -37,6 +37,30 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+QUICKSTART = "examples/notebooks/01_quickstart.ipynb"
+
+
+def _lab(args: argparse.Namespace, extra: list[str]) -> int:
+    """JupyterLab on a notebook; as root it adds ``--allow-root``, which JupyterLab demands there."""
+    import importlib.util
+    import os
+    import subprocess
+
+    if importlib.util.find_spec("jupyterlab") is None:
+        print("talkwidgets lab: JupyterLab is not installed; pip install 'talkwidgets[lab]'", file=sys.stderr)
+        return 2
+    if not os.path.exists(args.notebook):
+        print(f"talkwidgets lab: no such notebook: {args.notebook}", file=sys.stderr)
+        return 2
+    command = [sys.executable, "-m", "jupyterlab", args.notebook, *extra]
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra:
+        command.append("--allow-root")
+    try:
+        return subprocess.call(command)
+    except KeyboardInterrupt:
+        return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="talkwidgets", description=__doc__)
     parser.add_argument("--version", action="version", version=__version__)
@@ -52,13 +76,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--max-upload-mb", type=float, default=25.0)
     s.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     s.set_defaults(func=_serve)
+    lab = sub.add_parser("lab", help="open JupyterLab on a notebook (default: the quick start); "
+                                     "other options go to JupyterLab")
+    lab.add_argument("notebook", nargs="?", default=QUICKSTART)
+    lab.set_defaults(func=_lab)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args, extra = build_parser().parse_known_args(argv)
+    if extra and args.command != "lab":
+        build_parser().error(f"unrecognized arguments: {' '.join(extra)}")
     try:
-        return int(args.func(args))
+        return int(args.func(args, extra) if args.command == "lab" else args.func(args))
     except KeyboardInterrupt:
         return 0
 
