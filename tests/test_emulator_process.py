@@ -117,6 +117,25 @@ def test_cli_banner_generated_key_and_sigint(procs):
         httpx.get(f"{proc.base_url}/_emulator/health", timeout=2)
 
 
+def test_refused_feed_handshakes_are_answered_not_logged_as_errors(procs):
+    proc = procs("--secret-key", KEY, "--log-level", "info")
+    proc.banner()
+    proc.wait_healthy()
+    from websockets.exceptions import InvalidStatus
+
+    async def refused() -> int:
+        with pytest.raises(InvalidStatus) as info:
+            async with connect(f"ws://127.0.0.1:{proc.port}/v1/demo/feed?token=wrong"):
+                pass
+        return info.value.response.status_code
+
+    assert asyncio.run(refused()) == 401
+    proc.popen.send_signal(signal.SIGINT)
+    assert proc.popen.wait(TIMEOUT) == 0
+    proc.read_until("Finished server process")  # info-level shutdown line: all output is in
+    assert not [line for line in proc.output if "ERROR" in line], proc.output
+
+
 def test_cli_seed_and_explicit_key(procs, tmp_path):
     seed = tmp_path / "seed.json"
     seed.write_text(json.dumps({

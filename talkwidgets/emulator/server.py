@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import logging
 import socket
 import threading
 from typing import Any
@@ -12,6 +13,21 @@ import uvicorn
 
 from .app import Emulator, create_app
 from .config import EmulatorConfig
+
+
+class _DenialIsNotAnError(logging.Filter):
+    """The live feed refuses bad credentials with an HTTP answer before the WebSocket upgrade
+    (401/403/404 with a JSON reason). uvicorn's sansio WebSocket protocol does not count that
+    answer as a finished handshake and logs an error for each refusal; drop that one record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "ASGI callable returned without completing handshake."
+
+
+def _quiet_denials() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _DenialIsNotAnError) for f in logger.filters):
+        logger.addFilter(_DenialIsNotAnError())
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -52,6 +68,7 @@ class EmbeddedServer:
         config = uvicorn.Config(self.app, log_level="warning", lifespan="on", ws="websockets-sansio",
                                 ws_ping_interval=20, timeout_graceful_shutdown=2)
         self._server = uvicorn.Server(config)
+        _quiet_denials()  # after uvicorn.Config, which configures logging
         started = threading.Event()
         failure: list[BaseException] = []
 
@@ -122,7 +139,9 @@ def shared_server() -> EmbeddedServer:
 def serve(emulator: Emulator, host: str = "127.0.0.1", port: int = 8765, *, log_level: str = "warning") -> None:
     """Run in the foreground until Ctrl-C (the ``talkwidgets serve`` command)."""
     try:
-        uvicorn.run(create_app(emulator), host=host, port=port, log_level=log_level, ws="websockets-sansio",
-                    timeout_graceful_shutdown=2)
+        config = uvicorn.Config(create_app(emulator), host=host, port=port, log_level=log_level,
+                                ws="websockets-sansio", timeout_graceful_shutdown=2)
+        _quiet_denials()
+        uvicorn.Server(config).run()
     finally:
         emulator.close()
