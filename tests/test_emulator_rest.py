@@ -570,3 +570,16 @@ def test_reset_and_health(server, client, http, user_client):
     # the key still works and the other app is untouched
     ok(client.put("/users/alice", json={"name": "Alice again"}))
     assert ok(http.get(f"{server.base_url}/v1/other/users/zed", headers=auth(other_key))).json()["name"] == "Zed"
+
+
+def test_loading_a_seed_twice_does_not_duplicate_messages(server, client):
+    from talkwidgets.emulator import load_seed
+
+    seed = {"users": {"ann": {"name": "Ann"}, "ben": {"name": "Ben"}},
+            "conversations": {"s1": {"subject": "Seeded", "participants": ["ann", "ben"]}},
+            "messages": {"s1": [{"sender": "ann", "text": "one"}, {"sender": "ben", "text": "two"}]}}
+    store = server.embedded.emulator.store
+    assert load_seed(store, server.app_id, seed)["messages"] == 2
+    assert load_seed(store, server.app_id, seed)["messages"] == 0
+    texts = [m["text"] for m in ok(client.get("/conversations/s1/messages")).json()["data"]]
+    assert texts == ["two", "one"]

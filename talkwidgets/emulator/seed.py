@@ -6,7 +6,9 @@ Format::
      "conversations": {"c1": {"subject": "Hi", "participants": ["alice", "bob"]}, ...},
      "messages": {"c1": [{"sender": "alice", "text": "hello", "createdAt": 1764288000000}, ...]}}
 
-``createdAt`` (Unix ms) is optional and lets a seed show a realistic history.
+``createdAt`` (Unix ms) is optional and lets a seed show a realistic history. Loading a seed
+again (``talkwidgets serve --db chat.sqlite3 --seed demo.json`` twice) changes nothing: users and
+conversations are updated in place, and a conversation's messages are loaded only while it has none.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def load_seed(store: Store, app_id: str, seed: dict[str, Any] | str | Path, *, m
     if unknown:
         raise ValueError(f"unknown seed section(s): {', '.join(sorted(unknown))}")
     admin = Principal(app_id=app_id, kind="secret")
-    counts = {"users": 0, "conversations": 0, "messages": 0}
+    counts = {"users": 0, "conversations": 0, "messages": 0}  # messages: only those newly stored
     try:
         with store.transaction():
             for uid, body in (seed.get("users") or {}).items():
@@ -52,6 +54,8 @@ def load_seed(store: Store, app_id: str, seed: dict[str, Any] | str | Path, *, m
             for cid, items in (seed.get("messages") or {}).items():
                 if not isinstance(items, list):
                     raise bad_request(f"messages of {cid} must be an array")
+                if store.conversation_exists(app_id, cid) and store.list_messages(app_id, cid, 1, None):
+                    continue  # seeded before: a second load must not duplicate the history
                 stamps = [item.pop("createdAt", None) if isinstance(item, dict) else None for item in items]
                 checked = [check_message(item, admin, max_text) for item in items]
                 for i in range(0, len(checked), 10):
