@@ -149,7 +149,7 @@ async def feed_endpoint(websocket: WebSocket) -> None:
                 if event.seq > latest:
                     break
                 if event.visible_to(user_id):
-                    await websocket.send_text(json.dumps(event.frame()))
+                    await websocket.send_text(event.text())
                     last_sent = event.seq
             last_sent = max(last_sent, latest)
         await _pump(websocket, listener, last_sent, who.expires_at)
@@ -174,7 +174,7 @@ async def _pump(websocket: WebSocket, listener: Listener, last_sent: int, expire
             if event.seq <= last_sent:
                 continue
             last_sent = event.seq
-            await websocket.send_text(json.dumps(event.frame()))
+            await websocket.send_text(event.text())
 
     async def reader() -> None:
         while True:

@@ -78,6 +78,13 @@ class FeedEvent:
     audience: list[str] | None
     ts: int
     data: JSON
+    _text: str | None = field(default=None, repr=False, compare=False)
+
+    def text(self) -> str:
+        """The frame as JSON text, encoded once however many connections send it."""
+        if self._text is None:
+            self._text = json.dumps(self.frame())
+        return self._text
 
     def frame(self) -> JSON:
         return {"op": "event", "seq": self.seq, "type": self.type, "ts": self.ts,
