@@ -211,10 +211,6 @@ class Store:
         with self._lock:
             return self._one("SELECT * FROM apps WHERE id=?", (app_id,))
 
-    def app_ids(self) -> list[str]:
-        with self._lock:
-            return [r["id"] for r in self._q("SELECT id FROM apps ORDER BY id")]
-
     def reset(self, app_id: str) -> None:
         """Forget every user, conversation, message, file and event of one app (keeps its key)."""
         with self.transaction():
@@ -304,15 +300,6 @@ class Store:
             " ON p1.app_id=p2.app_id AND p1.conversation_id=p2.conversation_id"
             " WHERE p1.app_id=? AND p1.user_id=?", (app_id, user_id))
         return {r[0] for r in rows}
-
-    def shares_conversation(self, app_id: str, a: str, b: str) -> bool:
-        with self._lock:
-            return a == b or self._one(
-                "SELECT 1 FROM participants p1 JOIN participants p2 ON p1.app_id=p2.app_id"
-                " AND p1.conversation_id=p2.conversation_id WHERE p1.app_id=? AND p1.user_id=? AND p2.user_id=?"
-                " LIMIT 1", (app_id, a, b)) is not None
-
-    # -- conversations --------------------------------------------------------------------------
 
     def _participants(self, app_id: str, conversation_id: str) -> dict[str, sqlite3.Row]:
         rows = self._q("SELECT * FROM participants WHERE app_id=? AND conversation_id=? ORDER BY joined_at, user_id",

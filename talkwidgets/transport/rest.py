@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import httpx
 
-from ..model.errors import AuthenticationError, TalkConnectionError, error_from_response
+from ..model.errors import TalkConnectionError, error_from_response
 from .auth import TokenSource
 
 RETRY_STATUSES = {429, 502, 503, 504}
@@ -86,14 +86,5 @@ class RestClient:
         retry_after = RestClient._retry_after(response) if response.status_code == 429 else None
         raise error_from_response(response.status_code, body, response.text, retry_after=retry_after)
 
-    async def get_or_none(self, url: str, params: Mapping[str, Any] | None = None) -> Any:
-        """GET that answers None for 404 (reads of missing entities resolve to null in TalkJS)."""
-        from ..model.errors import NotFoundError
 
-        try:
-            return await self.request("GET", url, params=params)
-        except NotFoundError:
-            return None
-
-
-__all__ = ["RestClient", "path", "AuthenticationError"]
+__all__ = ["RestClient", "path"]
