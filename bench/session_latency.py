@@ -37,7 +37,6 @@ import json
 import os
 import platform
 import random
-import socket
 import subprocess
 import sys
 import time

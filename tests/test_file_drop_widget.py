@@ -4,7 +4,6 @@ sending into a conversation. The far end of the comm is a recorder that plays th
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 

@@ -17,7 +17,7 @@ import pytest
 
 from talkwidgets import (AudioBlock, AudioFileMetadata, ConversationListSubscription, GenericFileBlock,
                          GenericFileMetadata, ImageBlock, ImageFileMetadata, InvalidArgumentError,
-                         PayloadTooLargeError, SendFileBlock, TalkRequestError, TalkSession, VideoBlock,
+                         PayloadTooLargeError, SendFileBlock, TalkSession, VideoBlock,
                          VideoFileMetadata, VoiceBlock, VoiceRecordingFileMetadata, get_talk_session)
 from talkwidgets.emulator import EmbeddedServer, EmulatorConfig
 
