@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 
 MARKER = "~seq"
 """Message texts carry ``~seq`` and a 6-digit number, so a frame can be matched without parsing it."""
@@ -36,3 +37,13 @@ def marker_index(text: str | bytes) -> int | None:
         return None
     digits = text[at + len(MARKER):at + len(MARKER) + 6]
     return int(digits) if digits.isdigit() else None
+
+
+def stop(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    """End a server subprocess: politely, then for good after 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from talkwidgets.model.auth import mint_user_token  # noqa: E402
-from _common import MARKER, free_port, marker_index, percentile, text_of  # noqa: E402
+from _common import MARKER, free_port, marker_index, percentile, stop, text_of  # noqa: E402
 
 APP_ID = "bench"
 SECRET = "sk_test_bench_secret_key_0123456789abcdef"
@@ -208,12 +208,7 @@ async def run_emulator(subscribers: int, messages: int) -> tuple[Result, str]:
                 task.cancel()
         return summarise("emulator", rec, sent, answered), frame
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 # -- baseline run ----------------------------------------------------------------------------------
@@ -252,12 +247,7 @@ async def run_baseline(subscribers: int, messages: int, template: str) -> Result
             task.cancel()
         return summarise("baseline", rec, sent, answered)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 # -- report ----------------------------------------------------------------------------------------

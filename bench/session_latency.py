@@ -53,7 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from talkwidgets.session import get_talk_session  # noqa: E402
-from _common import free_port, marker_index, percentile, text_of  # noqa: E402
+from _common import free_port, marker_index, percentile, stop, text_of  # noqa: E402
 
 APP_ID = "bench"
 SECRET = "sk_test_bench_secret_key_0123456789abcdef"
@@ -141,12 +141,7 @@ class Emulator:
         raise RuntimeError("emulator did not start")
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop(self.proc)
 
 
 async def seed(em: Emulator, http: httpx.AsyncClient, n: int) -> float:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -10,6 +10,8 @@ import pytest
 
 from talkwidgets.emulator import EmbeddedServer, EmulatorConfig
 from talkwidgets.model.auth import mint_user_token
+
+from session_support import Admin, new_app_id
 
 APP_ID = "testapp"
 SECRET_KEY = "sk_test_" + "conftest0123456789" * 4
@@ -40,6 +42,17 @@ def start_server(config: EmulatorConfig | None = None) -> Server:
     embedded = EmbeddedServer(config).start()
     key = embedded.ensure_app(APP_ID, SECRET_KEY)
     return Server(embedded, APP_ID, key)
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[tuple[str, Admin]]:
+    """A fresh app on the shared embedded emulator with users alice, bob and carol, and an admin client."""
+    app_id = new_app_id()
+    admin = Admin.embedded(app_id)
+    for uid in ("alice", "bob", "carol"):
+        await admin.user(uid)
+    yield app_id, admin
+    await admin.aclose()
 
 
 @pytest.fixture

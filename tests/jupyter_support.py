@@ -426,3 +426,35 @@ def save_artifacts(name: str, page: Any = None, server: ServerProcess | None = N
     if extra:
         (ARTIFACTS / f"{name}.txt").write_text(extra)
     return ARTIFACTS
+
+
+@pytest.fixture()
+def lab_page(browser: Any, jupyterlab: ServerProcess, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A Chromium page for JupyterLab tests, with the widget's comm frames tapped (``page.comm_tap``)
+    and page errors collected (``page.page_errors``); on failure both go to ``.ci/artifacts/``.
+
+    Test modules import it together with ``browser`` (browser_support) and ``jupyterlab``.
+    """
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="en-GB", timezone_id="UTC")
+    ctx.grant_permissions(["local-network-access"])  # the page's fetch to the emulator (127.0.0.1)
+    page = ctx.new_page()
+    page.set_default_timeout(20_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}") if "talkwidgets" in m.text else None)
+    page.page_errors = errors
+    page.comm_tap = CommTap(page)
+    failed_before = request.session.testsfailed
+    try:
+        yield page
+    finally:
+        if request.session.testsfailed > failed_before:
+            tap = page.comm_tap
+            frames = "\n".join(f"{f.n} {f.msg_type} {f.comm_id} {f.method} {f.size}B" for f in tap.frames)
+            sent = "\n".join(f"{f.n} {f.msg_type} {f.comm_id} {(f.content.get('content') or {}).get('op')} {f.size}B"
+                             for f in tap.sent)
+            where = save_artifacts(request.node.name, page, jupyterlab,
+                                   extra="page errors:\n" + "\n".join(errors) + "\n\nkernel -> browser:\n" + frames
+                                   + "\n\nbrowser -> kernel:\n" + sent)
+            print(f"\n[artifacts] {where}")
+        ctx.close()

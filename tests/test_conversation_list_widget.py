@@ -16,7 +16,7 @@ from talkwidgets import ConversationList, GenericFileMetadata, SendFileBlock, ge
 from talkwidgets.emulator import EmbeddedServer
 from talkwidgets.widgets._list_sync import apply_ops
 
-from session_support import Admin, new_app_id, wait_until
+from session_support import wait_until
 from widget_support import browser_update, from_browser
 
 
@@ -35,16 +35,6 @@ class CommRecorder:
 
     def state_updates(self) -> list[dict[str, Any]]:
         return [m["state"] for m in self.messages if m.get("method") == "update"]
-
-
-@pytest.fixture
-async def world():
-    app_id = new_app_id()
-    admin = Admin.embedded(app_id)
-    for uid in ("alice", "bob", "carol"):
-        await admin.user(uid)
-    yield app_id, admin
-    await admin.aclose()
 
 
 def _ids(widget: ConversationList) -> list[str]:

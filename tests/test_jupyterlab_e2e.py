@@ -12,13 +12,12 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from browser_support import browser, require_bundle  # noqa: F401 - session fixture
-from jupyter_support import (CommTap, ServerProcess, jupyterlab, kernel_eval_until, kernel_exec,  # noqa: F401
-                             open_notebook, run_all, save_artifacts, write_notebook)
+from jupyter_support import (ServerProcess, jupyterlab, kernel_eval_until, kernel_exec, lab_page,  # noqa: F401
+                             open_notebook, run_all, write_notebook)
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.jupyterlab, pytest.mark.slow]
@@ -49,28 +48,6 @@ inbox
 """
 
 ROWS = ".jp-OutputArea-output .tw-cl .tw-cl-item"
-
-
-@pytest.fixture()
-def lab_page(browser: Any, jupyterlab: ServerProcess, request: pytest.FixtureRequest) -> Iterator[Any]:  # noqa: F811
-    ctx = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="en-GB", timezone_id="UTC")
-    page = ctx.new_page()
-    page.set_default_timeout(20_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}") if "talkwidgets" in m.text else None)
-    page.page_errors = errors  # type: ignore[attr-defined]
-    page.comm_tap = CommTap(page)  # type: ignore[attr-defined]
-    failed_before = request.session.testsfailed
-    try:
-        yield page
-    finally:
-        if request.session.testsfailed > failed_before:
-            frames = "\n".join(f"{f.n} {f.msg_type} {f.comm_id} {f.method} {f.size}B" for f in page.comm_tap.frames)
-            where = save_artifacts(request.node.name, page, jupyterlab,
-                                   extra="page errors:\n" + "\n".join(errors) + "\n\nframes:\n" + frames)
-            print(f"\n[artifacts] {where}")
-        ctx.close()
 
 
 def test_conversation_list_in_jupyterlab(lab_page: Any, jupyterlab: ServerProcess) -> None:  # noqa: F811

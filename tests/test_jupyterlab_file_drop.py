@@ -23,13 +23,12 @@ artifacts (screenshot, server log, frames) go to ``.ci/artifacts/``.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from browser_support import ROOT, browser, require_bundle  # noqa: F401 - session fixture
-from jupyter_support import (CommTap, ServerProcess, jupyterlab, kernel_json, open_notebook,  # noqa: F401
-                             run_all, save_artifacts, write_notebook)
+from jupyter_support import (ServerProcess, jupyterlab, kernel_json, lab_page, open_notebook,  # noqa: F401
+                             run_all, write_notebook)
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.jupyterlab, pytest.mark.slow]
@@ -99,32 +98,6 @@ def _close(actual: Any, expected: Any) -> bool:
     if isinstance(expected, int):
         return actual == expected
     return actual is not None and abs(actual - expected) <= 0.1
-
-
-@pytest.fixture()
-def lab_page(browser: Any, jupyterlab: ServerProcess, request: pytest.FixtureRequest) -> Iterator[Any]:  # noqa: F811
-    ctx = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="en-GB", timezone_id="UTC")
-    ctx.grant_permissions(["local-network-access"])  # the page's fetch to the emulator (127.0.0.1)
-    page = ctx.new_page()
-    page.set_default_timeout(20_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.page_errors = errors  # type: ignore[attr-defined]
-    page.comm_tap = CommTap(page)  # type: ignore[attr-defined]
-    failed_before = request.session.testsfailed
-    try:
-        yield page
-    finally:
-        if request.session.testsfailed > failed_before:
-            tap = page.comm_tap
-            frames = "\n".join(f"{f.n} {f.msg_type} {f.comm_id} {f.method} {f.size}B" for f in tap.frames)
-            sent = "\n".join(f"{f.n} {f.msg_type} {f.comm_id} {(f.content.get('content') or {}).get('op')} {f.size}B"
-                             for f in tap.sent)
-            where = save_artifacts(request.node.name, page, jupyterlab,
-                                   extra="page errors:\n" + "\n".join(errors) + "\n\nkernel -> browser:\n" + frames
-                                   + "\n\nbrowser -> kernel:\n" + sent)
-            print(f"\n[artifacts] {where}")
-        ctx.close()
 
 
 def _sent_ops(page: Any, model_id: str, since: int) -> list[str]:

@@ -10,17 +10,7 @@ from talkwidgets import (ActiveState, InvalidArgumentError, SubscriptionTerminat
                          get_talk_session)
 from talkwidgets.emulator import shared_server
 
-from session_support import Admin, ids, new_app_id, wait_until
-
-
-@pytest.fixture
-async def world():
-    app_id = new_app_id()
-    admin = Admin.embedded(app_id)
-    for uid in ("alice", "bob", "carol"):
-        await admin.user(uid)
-    yield app_id, admin
-    await admin.aclose()
+from session_support import ids, wait_until
 
 
 async def test_window_of_20_load_more_reordering_joins_and_loaded_all(world) -> None:
