@@ -35,7 +35,7 @@ def marker_index(text: str | bytes) -> int | None:
     at = text.find(MARKER)
     if at < 0:
         return None
-    digits = text[at + len(MARKER):at + len(MARKER) + 6]
+    digits = text[at + len(MARKER) : at + len(MARKER) + 6]
     return int(digits) if digits.isdigit() else None
 
 

@@ -42,8 +42,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from browser_support import launch_browser  # noqa: E402
-from jupyter_support import (CommTap, kernel_exec, open_notebook, run_cell, start_jupyterlab,  # noqa: E402
-                             write_notebook)
+from jupyter_support import (
+    CommTap,
+    kernel_exec,
+    open_notebook,
+    run_cell,
+    start_jupyterlab,  # noqa: E402
+    write_notebook,
+)
 
 APP = "bench"
 
@@ -133,11 +139,15 @@ def pct(values: list[float], q: float) -> float:
 def wait_rows(page: Any, n: int, timeout_ms: int = 120_000) -> None:
     page.wait_for_function(
         """(n) => { const l = document.querySelector(".jp-Notebook .tw-cl .tw-cl-list");
-                    return !!l && l.childElementCount === n; }""", arg=n, timeout=timeout_ms)
+                    return !!l && l.childElementCount === n; }""",
+        arg=n,
+        timeout=timeout_ms,
+    )
 
 
-def run_config(page: Any, tap: CommTap, info: dict[str, str], variant: str, size: int,
-               messages: int, warmup: int) -> dict[str, Any]:
+def run_config(
+    page: Any, tap: CommTap, info: dict[str, str], variant: str, size: int, messages: int, warmup: int
+) -> dict[str, Any]:
     cls = "ConversationList" if variant == "ours" else "NaiveList"
     run_cell(page, 1, SHOW.format(cls=cls))
     wait_rows(page, 20)
@@ -158,8 +168,9 @@ def run_config(page: Any, tap: CommTap, info: dict[str, str], variant: str, size
         token = f"#{tag}-{i:03d}"
         tokens.append(token)
         text = f"Running 5 minutes late, start without me {token}"
-        r = page.evaluate(SEND, {"base": info["base"], "app": APP, "secret": info["secret"], "text": text,
-                                 "timeoutMs": 30_000})
+        r = page.evaluate(
+            SEND, {"base": info["base"], "app": APP, "secret": info["secret"], "text": text, "timeoutMs": 30_000}
+        )
         if "error" in r:
             raise RuntimeError(f"POST failed: {r['error']}")
         if r["tDom"] is None:
@@ -198,16 +209,22 @@ def run_config(page: Any, tap: CommTap, info: dict[str, str], variant: str, size
     after_start = [s["tDom"] - s["t0"] for s in samples]
     post = [s["t1"] - s["t0"] for s in samples]
     return {
-        "variant": variant, "size": size, "messages": messages,
-        "delay_p50": pct(after_answer, 0.5), "delay_p95": pct(after_answer, 0.95),
-        "start_p50": pct(after_start, 0.5), "start_p95": pct(after_start, 0.95),
+        "variant": variant,
+        "size": size,
+        "messages": messages,
+        "delay_p50": pct(after_answer, 0.5),
+        "delay_p95": pct(after_answer, 0.95),
+        "start_p50": pct(after_start, 0.5),
+        "start_p95": pct(after_start, 0.95),
         "post_p50": pct(post, 0.5),
-        "bytes_p50": pct(sizes, 0.5), "bytes_max": max(sizes),
+        "bytes_p50": pct(sizes, 0.5),
+        "bytes_max": max(sizes),
         "content_bytes_p50": pct([per_msg_content[k] for k in measured], 0.5),
         "frames_per_update": sorted(set(frames)),
         "other_frames": [(f.method, f.size) for f in other],
         "list_json_bytes": list_bytes,
-        "select_up_bytes": sum(select_up), "select_up_frames": len(select_up),
+        "select_up_bytes": sum(select_up),
+        "select_up_frames": len(select_up),
     }
 
 
@@ -244,16 +261,19 @@ def main() -> int:
                 open_notebook(page, server, "bench.ipynb")
                 t = time.monotonic()
                 info = json.loads(kernel_exec(page, SETUP.format(app=APP, total=total))["stdout"].strip())
-                print(f"setup: {total} conversations in {time.monotonic() - t:.1f} s; emulator {info['base']}",
-                      flush=True)
+                print(
+                    f"setup: {total} conversations in {time.monotonic() - t:.1f} s; emulator {info['base']}", flush=True
+                )
                 for size in sizes:
                     for variant in ("ours", "naive"):
                         r = run_config(page, tap, info, variant, size, args.messages, args.warmup)
                         results.append(r)
-                        print(f"{variant:>5} {size:>5}: delay p50 {r['delay_p50']:.1f} ms p95 {r['delay_p95']:.1f} ms, "
-                              f"{r['bytes_p50']} B/update (frames {r['frames_per_update']}, other {r['other_frames']}); "
-                              f"a click sends {r['select_up_bytes']} B in {r['select_up_frames']} frames",
-                              flush=True)
+                        print(
+                            f"{variant:>5} {size:>5}: delay p50 {r['delay_p50']:.1f} ms p95 {r['delay_p95']:.1f} ms, "
+                            f"{r['bytes_p50']} B/update (frames {r['frames_per_update']}, other {r['other_frames']}); "
+                            f"a click sends {r['select_up_bytes']} B in {r['select_up_frames']} frames",
+                            flush=True,
+                        )
                 kernel_exec(page, "w.close()")
                 ctx.close()
             finally:
@@ -265,18 +285,26 @@ def main() -> int:
     from importlib.metadata import version
 
     env = {
-        "date_utc": started.strftime("%Y-%m-%d %H:%M UTC"), "wall_s": round(time.monotonic() - t_start, 1),
+        "date_utc": started.strftime("%Y-%m-%d %H:%M UTC"),
+        "wall_s": round(time.monotonic() - t_start, 1),
         "python": platform.python_version(),
-        **{name: version(name) for name in ("jupyterlab", "jupyter_server", "ipykernel", "ipywidgets", "anywidget",
-                                            "playwright")},
-        "messages": args.messages, "warmup": args.warmup,
+        **{
+            name: version(name)
+            for name in ("jupyterlab", "jupyter_server", "ipykernel", "ipywidgets", "anywidget", "playwright")
+        },
+        "messages": args.messages,
+        "warmup": args.warmup,
     }
     print(f"\n{env}\n")
-    print("| loaded | variant | delay p50 (ms) | delay p95 (ms) | POST start→DOM p50 (ms) | bytes/update (p50) | max | frames/update |")
+    print(
+        "| loaded | variant | delay p50 (ms) | delay p95 (ms) | POST start→DOM p50 (ms) | bytes/update (p50) | max | frames/update |"
+    )
     print("|---:|---|---:|---:|---:|---:|---:|---:|")
     for r in results:
-        print(f"| {r['size']} | {r['variant']} | {r['delay_p50']:.1f} | {r['delay_p95']:.1f} | {r['start_p50']:.1f} "
-              f"| {r['bytes_p50']:,} | {r['bytes_max']:,} | {'/'.join(map(str, r['frames_per_update']))} |")
+        print(
+            f"| {r['size']} | {r['variant']} | {r['delay_p50']:.1f} | {r['delay_p95']:.1f} | {r['start_p50']:.1f} "
+            f"| {r['bytes_p50']:,} | {r['bytes_max']:,} | {'/'.join(map(str, r['frames_per_update']))} |"
+        )
     print("\n| loaded | variant | browser → kernel bytes for one click (after the updates) |")
     print("|---:|---|---:|")
     for r in results:
@@ -286,8 +314,10 @@ def main() -> int:
     for size in sizes:
         ours = next(r for r in results if r["size"] == size and r["variant"] == "ours")
         naive = next(r for r in results if r["size"] == size and r["variant"] == "naive")
-        print(f"| {size} | {naive['bytes_p50'] / ours['bytes_p50']:.1f}× | {naive['delay_p50'] / ours['delay_p50']:.1f}× "
-              f"| {naive['delay_p95'] / ours['delay_p95']:.1f}× | {ours['list_json_bytes']:,} |")
+        print(
+            f"| {size} | {naive['bytes_p50'] / ours['bytes_p50']:.1f}× | {naive['delay_p50'] / ours['delay_p50']:.1f}× "
+            f"| {naive['delay_p95'] / ours['delay_p95']:.1f}× | {ours['list_json_bytes']:,} |"
+        )
     if args.json:
         args.json.write_text(json.dumps({"env": env, "results": results}, indent=2))
     ok = all(r["bytes_max"] <= 4096 for r in results if r["variant"] == "ours")

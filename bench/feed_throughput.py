@@ -61,6 +61,7 @@ WARMUP = 20
 
 # -- the baseline server (runs in its own process) ------------------------------------------------
 
+
 async def _baseline_server(port: int) -> None:
     from websockets.asyncio.server import broadcast, serve
 
@@ -137,9 +138,18 @@ def summarise(server: str, rec: Recorder, sent: list[float], answered: list[floa
     n = len(measured)
     span = last - sent[WARMUP] if last else float("nan")
     posts = [(answered[i] - sent[i]) * 1000 for i in measured]
-    return Result(server, len(rec.recv), n, n / span if span else float("nan"),
-                  percentile(delays, 50), percentile(delays, 99), percentile(e2e, 50), percentile(e2e, 99),
-                  percentile(posts, 50), lost)
+    return Result(
+        server,
+        len(rec.recv),
+        n,
+        n / span if span else float("nan"),
+        percentile(delays, 50),
+        percentile(delays, 99),
+        percentile(e2e, 50),
+        percentile(e2e, 99),
+        percentile(posts, 50),
+        lost,
+    )
 
 
 async def wait_all(rec: Recorder, timeout: float) -> None:
@@ -149,12 +159,28 @@ async def wait_all(rec: Recorder, timeout: float) -> None:
 
 # -- emulator run ----------------------------------------------------------------------------------
 
+
 async def run_emulator(subscribers: int, messages: int) -> tuple[Result, str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "talkwidgets", "serve", "--port", str(port), "--app-id", APP_ID,
-         "--secret-key", SECRET, "--log-level", "error"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "talkwidgets",
+            "serve",
+            "--port",
+            str(port),
+            "--app-id",
+            APP_ID,
+            "--secret-key",
+            SECRET,
+            "--log-level",
+            "error",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     api = f"{base}/v1/{APP_ID}"
     try:
@@ -170,7 +196,7 @@ async def run_emulator(subscribers: int, messages: int) -> tuple[Result, str]:
                 raise RuntimeError("emulator did not start")
             users = [SENDER] + [f"sub{k:03d}" for k in range(subscribers)]
             for at in range(0, len(users), 100):  # the batch endpoint takes at most 100 users
-                r = await http.put(f"{api}/users", json={u: {"name": u} for u in users[at:at + 100]})
+                r = await http.put(f"{api}/users", json={u: {"name": u} for u in users[at : at + 100]})
                 r.raise_for_status()
             r = await http.put(f"{api}/conversations/{CONVERSATION}", json={"participants": users})
             r.raise_for_status()
@@ -180,9 +206,12 @@ async def run_emulator(subscribers: int, messages: int) -> tuple[Result, str]:
             sockets = []
             for k in range(subscribers):
                 token = mint_user_token(APP_ID, users[k + 1], SECRET, ttl=3600)
-                ws = await connect(f"ws://127.0.0.1:{port}/v1/{APP_ID}/feed",
-                                   additional_headers={"Authorization": f"Bearer {token}"},
-                                   max_size=None, ping_interval=None)
+                ws = await connect(
+                    f"ws://127.0.0.1:{port}/v1/{APP_ID}/feed",
+                    additional_headers={"Authorization": f"Bearer {token}"},
+                    max_size=None,
+                    ping_interval=None,
+                )
                 hello = json.loads(await ws.recv())
                 assert hello["op"] == "hello", hello
                 sockets.append(ws)
@@ -200,8 +229,16 @@ async def run_emulator(subscribers: int, messages: int) -> tuple[Result, str]:
             await wait_all(rec, 60)
             # one real frame, reused as the baseline's payload so both move the same bytes
             r = await http.get(url, params={"limit": 1})
-            frame = json.dumps({"op": "event", "seq": 10**6, "type": "message.sent", "ts": int(time.time() * 1000),
-                                "conversationId": CONVERSATION, "data": {"message": r.json()["data"][0]}})
+            frame = json.dumps(
+                {
+                    "op": "event",
+                    "seq": 10**6,
+                    "type": "message.sent",
+                    "ts": int(time.time() * 1000),
+                    "conversationId": CONVERSATION,
+                    "data": {"message": r.json()["data"][0]},
+                }
+            )
             for ws in sockets:
                 await ws.close()
             for task in pumps:
@@ -213,10 +250,15 @@ async def run_emulator(subscribers: int, messages: int) -> tuple[Result, str]:
 
 # -- baseline run ----------------------------------------------------------------------------------
 
+
 async def run_baseline(subscribers: int, messages: int, template: str) -> Result:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, __file__, "--baseline-server", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--baseline-server", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         line = await asyncio.get_running_loop().run_in_executor(None, proc.stdout.readline)
@@ -232,7 +274,7 @@ async def run_baseline(subscribers: int, messages: int, template: str) -> Result
         pumps = [asyncio.create_task(rec.pump(k, ws)) for k, ws in enumerate(sockets)]
         # the emulator's frame with the marker of message i, same length for every i
         at = template.index(MARKER) + len(MARKER)
-        payloads = [template[:at] + f"{i:06d}" + template[at + 6:] for i in range(total)]
+        payloads = [template[:at] + f"{i:06d}" + template[at + 6 :] for i in range(total)]
         sent, answered = [0.0] * total, [0.0] * total
         async with connect(f"ws://127.0.0.1:{port}/post", max_size=None, ping_interval=None) as sender:
             for i in range(total):
@@ -252,20 +294,29 @@ async def run_baseline(subscribers: int, messages: int, template: str) -> Result
 
 # -- report ----------------------------------------------------------------------------------------
 
+
 def table(pairs: list[tuple[Result, Result]]) -> str:
-    head = ("| subscribers | server | msgs/s | delay p50 (ms) | delay p99 (ms) | send→recv p50 (ms) "
-            "| send→recv p99 (ms) | POST p50 (ms) | lost |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|\n")
+    head = (
+        "| subscribers | server | msgs/s | delay p50 (ms) | delay p99 (ms) | send→recv p50 (ms) "
+        "| send→recv p99 (ms) | POST p50 (ms) | lost |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|\n"
+    )
     rows = []
     for emu, base in pairs:
         for r in (emu, base):
-            rows.append(f"| {r.subscribers} | {r.server} | {r.msgs_per_s:.0f} | {r.delay_p50_ms:.2f} | "
-                        f"{r.delay_p99_ms:.2f} | {r.send_to_recv_p50_ms:.2f} | {r.send_to_recv_p99_ms:.2f} | "
-                        f"{r.post_p50_ms:.2f} | {r.lost} |")
-    ratio_head = ("\n| subscribers | msgs/s emulator/baseline | send→recv p50 emulator/baseline "
-                  "| send→recv p99 emulator/baseline |\n|---:|---:|---:|---:|\n")
-    ratios = [f"| {e.subscribers} | {e.msgs_per_s / b.msgs_per_s:.2f} | "
-              f"{e.send_to_recv_p50_ms / b.send_to_recv_p50_ms:.1f} | {e.send_to_recv_p99_ms / b.send_to_recv_p99_ms:.1f} |"
-              for e, b in pairs]
+            rows.append(
+                f"| {r.subscribers} | {r.server} | {r.msgs_per_s:.0f} | {r.delay_p50_ms:.2f} | "
+                f"{r.delay_p99_ms:.2f} | {r.send_to_recv_p50_ms:.2f} | {r.send_to_recv_p99_ms:.2f} | "
+                f"{r.post_p50_ms:.2f} | {r.lost} |"
+            )
+    ratio_head = (
+        "\n| subscribers | msgs/s emulator/baseline | send→recv p50 emulator/baseline "
+        "| send→recv p99 emulator/baseline |\n|---:|---:|---:|---:|\n"
+    )
+    ratios = [
+        f"| {e.subscribers} | {e.msgs_per_s / b.msgs_per_s:.2f} | "
+        f"{e.send_to_recv_p50_ms / b.send_to_recv_p50_ms:.1f} | {e.send_to_recv_p99_ms / b.send_to_recv_p99_ms:.1f} |"
+        for e, b in pairs
+    ]
     return head + "\n".join(rows) + "\n" + ratio_head + "\n".join(ratios)
 
 
@@ -276,11 +327,16 @@ async def main(args: argparse.Namespace) -> int:
         emu, frame = await run_emulator(n, args.messages)
         base = await run_baseline(n, args.messages, frame)
         pairs.append((emu, base))
-        print(f"  {n:>3} subscribers: emulator {emu.msgs_per_s:.0f} msgs/s, baseline {base.msgs_per_s:.0f} msgs/s",
-              file=sys.stderr, flush=True)
-    print(f"\n{args.messages} messages per configuration (+{WARMUP} warm-up), "
-          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}, websockets {websockets.__version__}, frame {len(frame)} bytes\n")
+        print(
+            f"  {n:>3} subscribers: emulator {emu.msgs_per_s:.0f} msgs/s, baseline {base.msgs_per_s:.0f} msgs/s",
+            file=sys.stderr,
+            flush=True,
+        )
+    print(
+        f"\n{args.messages} messages per configuration (+{WARMUP} warm-up), "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, websockets {websockets.__version__}, frame {len(frame)} bytes\n"
+    )
     print(table(pairs))
     if args.json:
         Path(args.json).write_text(json.dumps([asdict(r) for pair in pairs for r in pair], indent=2))

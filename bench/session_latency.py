@@ -120,15 +120,31 @@ class Memory:
 
 # -- the emulator ----------------------------------------------------------------------------------
 
+
 class Emulator:
     def __init__(self) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.api = f"{self.base}/v1/{APP_ID}"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "talkwidgets", "serve", "--port", str(self.port), "--app-id", APP_ID,
-             "--secret-key", SECRET, "--log-level", "error"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            [
+                sys.executable,
+                "-m",
+                "talkwidgets",
+                "serve",
+                "--port",
+                str(self.port),
+                "--app-id",
+                APP_ID,
+                "--secret-key",
+                SECRET,
+                "--log-level",
+                "error",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
 
     async def wait_ready(self, http: httpx.AsyncClient) -> None:
         for _ in range(200):
@@ -158,11 +174,14 @@ async def seed(em: Emulator, http: httpx.AsyncClient, n: int) -> float:
     async def one(k: int) -> None:
         async with gate:
             cid = conv_id(k)
-            r = await http.put(f"{em.api}/conversations/{cid}", json={"participants": [ME, OTHER],
-                                                                      "subject": f"Conversation {k}"})
+            r = await http.put(
+                f"{em.api}/conversations/{cid}", json={"participants": [ME, OTHER], "subject": f"Conversation {k}"}
+            )
             r.raise_for_status()
-            r = await http.post(f"{em.api}/conversations/{cid}/messages",
-                                json=[{"text": f"hello from conversation {k}", "sender": OTHER}])
+            r = await http.post(
+                f"{em.api}/conversations/{cid}/messages",
+                json=[{"text": f"hello from conversation {k}", "sender": OTHER}],
+            )
             r.raise_for_status()
 
     await asyncio.gather(*(one(k) for k in range(n)))
@@ -170,6 +189,7 @@ async def seed(em: Emulator, http: httpx.AsyncClient, n: int) -> float:
 
 
 # -- one configuration -----------------------------------------------------------------------------
+
 
 class Probe:
     """Receive times, by message number, at the raw feed, at the session's feed and at ``on_snapshot``."""
@@ -219,9 +239,13 @@ class Probe:
 
 
 async def open_raw_feed(em: Emulator) -> Any:
-    ws = await connect(f"ws://127.0.0.1:{em.port}/v1/{APP_ID}/feed?userId={ME}",
-                       additional_headers={"Authorization": f"Bearer {SECRET}"},
-                       max_size=None, ping_interval=None, open_timeout=10)
+    ws = await connect(
+        f"ws://127.0.0.1:{em.port}/v1/{APP_ID}/feed?userId={ME}",
+        additional_headers={"Authorization": f"Bearer {SECRET}"},
+        max_size=None,
+        ping_interval=None,
+        open_timeout=10,
+    )
     hello = json.loads(await asyncio.wait_for(ws.recv(), 10))
     assert hello["op"] == "hello", hello
     return ws
@@ -259,15 +283,19 @@ async def snapshot_memory(session: Any, convs: list[Any]) -> tuple[int, int]:
     return snap_bytes, wire_bytes
 
 
-async def run_config(label: str, n: int, load_all: bool, messages: int, rng: random.Random,
-                     measure_memory: bool) -> tuple[Result, Memory | None]:
+async def run_config(
+    label: str, n: int, load_all: bool, messages: int, rng: random.Random, measure_memory: bool
+) -> tuple[Result, Memory | None]:
     em = Emulator()
     session = None
     raw_ws = None
     pump = None
     try:
-        async with httpx.AsyncClient(headers={"Authorization": f"Bearer {SECRET}"}, timeout=30,
-                                     limits=httpx.Limits(max_connections=SEED_PARALLEL)) as http:
+        async with httpx.AsyncClient(
+            headers={"Authorization": f"Bearer {SECRET}"},
+            timeout=30,
+            limits=httpx.Limits(max_connections=SEED_PARALLEL),
+        ) as http:
             await em.wait_ready(http)
             seed_s = await seed(em, http, n)
             print(f"  [{label}] seeded {n} conversations in {seed_s:.1f} s", file=sys.stderr, flush=True)
@@ -317,15 +345,24 @@ async def run_config(label: str, n: int, load_all: bool, messages: int, rng: ran
                 tracemalloc.stop()
                 diff = mem_all.compare_to(mem_20, "filename")
                 growth = sum(s.size_diff for s in diff)
-                top = [f"{'/'.join(Path(s.traceback[0].filename).parts[-2:])} {s.size_diff / 1024:+.0f} KiB"
-                       for s in diff[:5]]
+                top = [
+                    f"{'/'.join(Path(s.traceback[0].filename).parts[-2:])} {s.size_diff / 1024:+.0f} KiB"
+                    for s in diff[:5]
+                ]
                 del mem_20, mem_all, diff
                 snap_bytes, wire_bytes = await snapshot_memory(session, list(sub._convs.values()))
                 convs = list(sub._convs.values())
                 encoded = len(json.dumps(convs, separators=(",", ":"), ensure_ascii=False).encode())
                 k = 1000 / len(convs) / 1024
-                memory = Memory(len(convs), growth * 1000 / (len(convs) - 20) / 1024, snap_bytes * k,
-                                wire_bytes * k, encoded * k, load_s, top)
+                memory = Memory(
+                    len(convs),
+                    growth * 1000 / (len(convs) - 20) / 1024,
+                    snap_bytes * k,
+                    wire_bytes * k,
+                    encoded * k,
+                    load_s,
+                    top,
+                )
             if loaded_before != (n if load_all else min(n, 20)):
                 raise RuntimeError(f"expected {n if load_all else 20} loaded conversations, have {loaded_before}")
 
@@ -341,8 +378,9 @@ async def run_config(label: str, n: int, load_all: bool, messages: int, rng: ran
                 probe.waiting = i
                 probe.got.clear()
                 sent[i] = time.perf_counter()
-                r = await http.post(f"{em.api}/conversations/{cid}/messages",
-                                    json=[{"text": text_of(i), "sender": OTHER}])
+                r = await http.post(
+                    f"{em.api}/conversations/{cid}/messages", json=[{"text": text_of(i), "sender": OTHER}]
+                )
                 answered[i] = time.perf_counter()
                 if r.status_code != 200:
                     raise RuntimeError(f"POST answered {r.status_code}: {r.text}")
@@ -371,8 +409,9 @@ async def run_config(label: str, n: int, load_all: bool, messages: int, rng: ran
         em.stop()
 
 
-def summarise(label: str, n: int, before: int, after: int, p: Probe, sent: list[float],
-              answered: list[float]) -> Result:
+def summarise(
+    label: str, n: int, before: int, after: int, p: Probe, sent: list[float], answered: list[float]
+) -> Result:
     measured = range(WARMUP, len(sent))
     ms = 1000.0
 
@@ -381,54 +420,97 @@ def summarise(label: str, n: int, before: int, after: int, p: Probe, sent: list[
 
     raw, snap = series(p.raw, answered), series(p.snap, answered)
     raw_e2e, snap_e2e = series(p.raw, sent), series(p.snap, sent)
-    inside = [(p.snap[i] - p.frame[i]) * ms for i in measured  # type: ignore[operator]
-              if p.snap[i] is not None and p.frame[i] is not None]
-    added = [(p.snap[i] - p.raw[i]) * ms for i in measured  # type: ignore[operator]
-             if p.snap[i] is not None and p.raw[i] is not None]
+    inside = [
+        (p.snap[i] - p.frame[i]) * ms
+        for i in measured  # type: ignore[operator]
+        if p.snap[i] is not None and p.frame[i] is not None
+    ]
+    added = [
+        (p.snap[i] - p.raw[i]) * ms
+        for i in measured  # type: ignore[operator]
+        if p.snap[i] is not None and p.raw[i] is not None
+    ]
     posts = [(answered[i] - sent[i]) * ms for i in measured]
     lost_raw = sum(1 for i in measured if p.raw[i] is None)
     lost_snap = sum(1 for i in measured if p.snap[i] is None)
-    return Result(label, n, before, after, len(measured), lost_raw, lost_snap, percentile(posts, 50),
-                  percentile(raw, 50), percentile(raw, 99), percentile(snap, 50), percentile(snap, 99),
-                  percentile(raw_e2e, 50), percentile(raw_e2e, 99), percentile(snap_e2e, 50),
-                  percentile(snap_e2e, 99), percentile(inside, 50), percentile(inside, 99),
-                  percentile(added, 50), percentile(added, 99), p.emitted, 0.0, 0, 0.0)
+    return Result(
+        label,
+        n,
+        before,
+        after,
+        len(measured),
+        lost_raw,
+        lost_snap,
+        percentile(posts, 50),
+        percentile(raw, 50),
+        percentile(raw, 99),
+        percentile(snap, 50),
+        percentile(snap, 99),
+        percentile(raw_e2e, 50),
+        percentile(raw_e2e, 99),
+        percentile(snap_e2e, 50),
+        percentile(snap_e2e, 99),
+        percentile(inside, 50),
+        percentile(inside, 99),
+        percentile(added, 50),
+        percentile(added, 99),
+        p.emitted,
+        0.0,
+        0,
+        0.0,
+    )
 
 
 # -- report ----------------------------------------------------------------------------------------
+
 
 def ratio(a: float, b: float) -> str:
     return f"{a / b:.1f}×" if b > 0.05 else "n/a"
 
 
 def tables(results: list[Result], memory: Memory | None) -> str:
-    out = ["| conversations | loaded | path | POST→recv p50 (ms) | POST→recv p99 (ms) | send→recv p50 (ms) "
-           "| send→recv p99 (ms) | lost |",
-           "|---|---:|---|---:|---:|---:|---:|---:|"]
+    out = [
+        "| conversations | loaded | path | POST→recv p50 (ms) | POST→recv p99 (ms) | send→recv p50 (ms) "
+        "| send→recv p99 (ms) | lost |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
+    ]
     for r in results:
         loaded = f"{r.loaded_before}" if r.loaded_before == r.loaded_after else f"{r.loaded_before}→{r.loaded_after}"
-        out.append(f"| {r.conversations} | {loaded} | raw feed | {r.raw_p50_ms:.2f} | {r.raw_p99_ms:.2f} | "
-                   f"{r.raw_e2e_p50_ms:.2f} | {r.raw_e2e_p99_ms:.2f} | {r.lost_raw} |")
-        out.append(f"| {r.conversations} | {loaded} | session `on_snapshot` | {r.session_p50_ms:.2f} | "
-                   f"{r.session_p99_ms:.2f} | {r.session_e2e_p50_ms:.2f} | {r.session_e2e_p99_ms:.2f} | "
-                   f"{r.lost_session} |")
-    out += ["", "| conversations | loaded | session ÷ raw, POST→recv p50 | p99 | session ÷ raw, send→recv p50 | p99 "
-            "| added by session p50 (ms) | p99 (ms) | in session p50 (ms) | p99 (ms) | window re-sort (ms) "
-            "| POST p50 (ms) |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        out.append(
+            f"| {r.conversations} | {loaded} | raw feed | {r.raw_p50_ms:.2f} | {r.raw_p99_ms:.2f} | "
+            f"{r.raw_e2e_p50_ms:.2f} | {r.raw_e2e_p99_ms:.2f} | {r.lost_raw} |"
+        )
+        out.append(
+            f"| {r.conversations} | {loaded} | session `on_snapshot` | {r.session_p50_ms:.2f} | "
+            f"{r.session_p99_ms:.2f} | {r.session_e2e_p50_ms:.2f} | {r.session_e2e_p99_ms:.2f} | "
+            f"{r.lost_session} |"
+        )
+    out += [
+        "",
+        "| conversations | loaded | session ÷ raw, POST→recv p50 | p99 | session ÷ raw, send→recv p50 | p99 "
+        "| added by session p50 (ms) | p99 (ms) | in session p50 (ms) | p99 (ms) | window re-sort (ms) "
+        "| POST p50 (ms) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in results:
         loaded = f"{r.loaded_before}" if r.loaded_before == r.loaded_after else f"{r.loaded_before}→{r.loaded_after}"
-        out.append(f"| {r.conversations} | {loaded} | {ratio(r.session_p50_ms, r.raw_p50_ms)} | "
-                   f"{ratio(r.session_p99_ms, r.raw_p99_ms)} | {ratio(r.session_e2e_p50_ms, r.raw_e2e_p50_ms)} | "
-                   f"{ratio(r.session_e2e_p99_ms, r.raw_e2e_p99_ms)} | {r.added_p50_ms:.2f} | {r.added_p99_ms:.2f} | "
-                   f"{r.in_session_p50_ms:.2f} | {r.in_session_p99_ms:.2f} | {r.resort_ms:.2f} | {r.post_p50_ms:.2f} |")
+        out.append(
+            f"| {r.conversations} | {loaded} | {ratio(r.session_p50_ms, r.raw_p50_ms)} | "
+            f"{ratio(r.session_p99_ms, r.raw_p99_ms)} | {ratio(r.session_e2e_p50_ms, r.raw_e2e_p50_ms)} | "
+            f"{ratio(r.session_e2e_p99_ms, r.raw_e2e_p99_ms)} | {r.added_p50_ms:.2f} | {r.added_p99_ms:.2f} | "
+            f"{r.in_session_p50_ms:.2f} | {r.in_session_p99_ms:.2f} | {r.resort_ms:.2f} | {r.post_p50_ms:.2f} |"
+        )
     if memory is not None:
-        out += ["", "| per 1,000 conversations | KiB |", "|---|---:|",
-                f"| held by the subscription (window of {memory.conversations} minus window of 20) "
-                f"| {memory.window_kib_per_1000:.0f} |",
-                f"| `ConversationSnapshot`s with their last message (sender shared) | {memory.snapshots_kib_per_1000:.0f} |",
-                f"| the same conversations as parsed JSON (dicts) | {memory.wire_dicts_kib_per_1000:.0f} |",
-                f"| the same conversations as compact JSON bytes | {memory.json_kib_per_1000:.0f} |"]
+        out += [
+            "",
+            "| per 1,000 conversations | KiB |",
+            "|---|---:|",
+            f"| held by the subscription (window of {memory.conversations} minus window of 20) "
+            f"| {memory.window_kib_per_1000:.0f} |",
+            f"| `ConversationSnapshot`s with their last message (sender shared) | {memory.snapshots_kib_per_1000:.0f} |",
+            f"| the same conversations as parsed JSON (dicts) | {memory.wire_dicts_kib_per_1000:.0f} |",
+            f"| the same conversations as compact JSON bytes | {memory.json_kib_per_1000:.0f} |",
+        ]
     return "\n".join(out)
 
 
@@ -443,22 +525,34 @@ async def main(args: argparse.Namespace) -> int:
         res, m = await run_config(label, n, load_all, args.messages, rng, mem and not args.no_memory)
         results.append(res)
         memory = memory or m
-        print(f"  [{label}] raw p50 {res.raw_p50_ms:.2f} ms, session p50 {res.session_p50_ms:.2f} ms, "
-              f"lost {res.lost_raw}/{res.lost_session}", file=sys.stderr, flush=True)
-    print(f"\n{args.messages} measured messages per configuration (+{WARMUP} warm-up), "
-          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}, websockets {websockets.__version__}, "
-          f"{time.perf_counter() - wall:.1f} s wall\n")
+        print(
+            f"  [{label}] raw p50 {res.raw_p50_ms:.2f} ms, session p50 {res.session_p50_ms:.2f} ms, "
+            f"lost {res.lost_raw}/{res.lost_session}",
+            file=sys.stderr,
+            flush=True,
+        )
+    print(
+        f"\n{args.messages} measured messages per configuration (+{WARMUP} warm-up), "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, websockets {websockets.__version__}, "
+        f"{time.perf_counter() - wall:.1f} s wall\n"
+    )
     print(tables(results, memory))
     for r in results:
         if r.load_rest_calls:
-            print(f"\n[{r.config}] loading {r.loaded_before} conversations with load_more(30): {r.load_ms:.0f} ms, "
-                  f"{r.load_rest_calls} REST calls" + (" (under tracemalloc)" if memory and r.config.endswith("-all") else ""))
+            print(
+                f"\n[{r.config}] loading {r.loaded_before} conversations with load_more(30): {r.load_ms:.0f} ms, "
+                f"{r.load_rest_calls} REST calls"
+                + (" (under tracemalloc)" if memory and r.config.endswith("-all") else "")
+            )
     if memory is not None:
         print("\ntraced growth from a window of 20 to all, by file: " + "; ".join(memory.top_allocations))
     if args.json:
-        Path(args.json).write_text(json.dumps({"results": [asdict(r) for r in results],
-                                               "memory": asdict(memory) if memory else None}, indent=2))
+        Path(args.json).write_text(
+            json.dumps(
+                {"results": [asdict(r) for r in results], "memory": asdict(memory) if memory else None}, indent=2
+            )
+        )
     return 1 if any(r.lost_raw or r.lost_session for r in results) else 0
 
 

@@ -54,8 +54,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from browser_support import launch_browser  # noqa: E402
-from jupyter_support import (WS_CLOSE_LOG, kernel_exec, kernel_json, open_notebook, proc_status_kib,  # noqa: E402
-                             reset_peak_rss, run_all, run_cell, start_jupyterlab, write_notebook)
+from jupyter_support import (
+    WS_CLOSE_LOG,
+    kernel_exec,
+    kernel_json,
+    open_notebook,
+    proc_status_kib,  # noqa: E402
+    reset_peak_rss,
+    run_all,
+    run_cell,
+    start_jupyterlab,
+    write_notebook,
+)
 
 MiB = 1024 * 1024
 PATHS = ("chunked", "direct", "plain", "plain-outside", "fileupload")
@@ -158,20 +168,40 @@ def run_drop(page: Any, pid: int, path: Path, direct: bool, timeout_s: float) ->
         page.wait_for_function(
             """(n) => { const r = document.querySelectorAll(".jp-OutputArea-output .tw-fd .tw-fd-row")[n];
                         return !!r && ["done", "error", "cancelled"].includes(r.dataset.state); }""",
-            arg=n0, timeout=timeout_s * 1000, polling=100)
+            arg=n0,
+            timeout=timeout_s * 1000,
+            polling=100,
+        )
     except Exception as exc:  # noqa: BLE001 - reported as the outcome
-        return {"ok": False, "reason": f"no outcome in {timeout_s:.0f} s ({type(exc).__name__})",
-                "mem_mib": peak_growth(pid, rss0), "rss0_mib": rss0 / MiB}
+        return {
+            "ok": False,
+            "reason": f"no outcome in {timeout_s:.0f} s ({type(exc).__name__})",
+            "mem_mib": peak_growth(pid, rss0),
+            "rss0_mib": rss0 / MiB,
+        }
     mem = peak_growth(pid, rss0)
-    info = kernel_json(page, """\
+    info = kernel_json(
+        page,
+        """\
 u = drop.uploads[-1]
-print(json.dumps({"status": u.status, "error": u.error, "path": u.path, "size": u.size, "events": events}))""")
+print(json.dumps({"status": u.status, "error": u.error, "path": u.path, "size": u.size, "events": events}))""",
+    )
     if info["status"] != "done" or info["size"] != size:
-        return {"ok": False, "reason": info["error"] or f"{info['status']}, {info['size']} bytes", "mem_mib": mem,
-                "rss0_mib": rss0 / MiB}
+        return {
+            "ok": False,
+            "reason": info["error"] or f"{info['status']}, {info['size']} bytes",
+            "mem_mib": mem,
+            "rss0_mib": rss0 / MiB,
+        }
     t1 = next(e["t"] for e in info["events"] if e["ev"] == "token")
-    return {"ok": True, "seconds": t1 - t0, "set_input_files_s": t_set - t0, "mem_mib": mem,
-            "rss0_mib": rss0 / MiB, "actual_path": info["path"]}
+    return {
+        "ok": True,
+        "seconds": t1 - t0,
+        "set_input_files_s": t_set - t0,
+        "mem_mib": mem,
+        "rss0_mib": rss0 / MiB,
+        "actual_path": info["path"],
+    }
 
 
 def run_plain(page: Any, pid: int, path: Path) -> dict[str, Any]:
@@ -194,8 +224,12 @@ def run_plain_outside(page: Any, pid: int, path: Path) -> dict[str, Any]:
     rss0 = reset_peak_rss(pid)
     t0 = time.time()
     with path.open("rb") as f:
-        r = httpx.post(url, headers={"Authorization": f"Bearer {token}"}, timeout=120,
-                       files={"file": (path.name, f, "application/octet-stream")})
+        r = httpx.post(
+            url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=120,
+            files={"file": (path.name, f, "application/octet-stream")},
+        )
     t1 = time.time()
     mem = peak_growth(pid, rss0)
     if r.status_code != 200 or not r.json().get("fileToken"):
@@ -228,8 +262,13 @@ def run_fileupload(page: Any, server: Any, pid: int, path: Path, timeout_s: floa
         if not crashed:
             raise
         reason = f"the browser tab crashed {crashed[0] - t0:.1f} s after the pick ({str(exc).splitlines()[0]})"
-        return {"ok": False, "reason": reason, "mem_mib": peak_growth(pid, rss0), "rss0_mib": rss0 / MiB,
-                "crashed": True}
+        return {
+            "ok": False,
+            "reason": reason,
+            "mem_mib": peak_growth(pid, rss0),
+            "rss0_mib": rss0 / MiB,
+            "crashed": True,
+        }
     mem = peak_growth(pid, rss0)
     if reason:
         # wait until JupyterLab has reconnected the kernel before the next transfer
@@ -243,15 +282,18 @@ def run_fileupload(page: Any, server: Any, pid: int, path: Path, timeout_s: floa
     return {"ok": True, "seconds": token["t"] - t0, "value_s": value["t"] - t0, "mem_mib": mem, "rss0_mib": rss0 / MiB}
 
 
-def _wait_fileupload(page: Any, closes0: int, t0: float, deadline: float, timeout_s: float,
-                     events: list[dict[str, Any]]) -> str:
+def _wait_fileupload(
+    page: Any, closes0: int, t0: float, deadline: float, timeout_s: float, events: list[dict[str, Any]]
+) -> str:
     while True:
         closes = page.evaluate("() => window.__twWsCloses")[closes0:]
         kernel_ws = [c for c in closes if "/api/kernels/" in c["url"]]
         if kernel_ws:
             c = kernel_ws[0]
-            return (f"the kernel websocket closed {c['t'] / 1000 - t0:.1f} s after the pick "
-                    f"(code {c['code']}{', ' + c['reason'] if c['reason'] else ''}); nothing reached the kernel")
+            return (
+                f"the kernel websocket closed {c['t'] / 1000 - t0:.1f} s after the pick "
+                f"(code {c['code']}{', ' + c['reason'] if c['reason'] else ''}); nothing reached the kernel"
+            )
         events[:] = kernel_json(page, "print(json.dumps(events))")
         if any(e["ev"] in ("token", "error") for e in events):
             return ""
@@ -265,8 +307,12 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="10 and 100 MiB only")
     ap.add_argument("--sizes", help="sizes in MiB, comma separated (default 10,100,1024)")
     ap.add_argument("--paths", default=",".join(PATHS), help=f"subset of {','.join(PATHS)}")
-    ap.add_argument("--ws-max-mib", type=int, default=0,
-                    help="raise Jupyter's websocket_max_message_size to this many MiB (default: tornado's 10 MiB)")
+    ap.add_argument(
+        "--ws-max-mib",
+        type=int,
+        default=0,
+        help="raise Jupyter's websocket_max_message_size to this many MiB (default: tornado's 10 MiB)",
+    )
     ap.add_argument("--window", type=int, help="FileDrop.window for the chunked path (default: the widget's, 4)")
     ap.add_argument("--chunk-mib", type=int, help="FileDrop.chunk_size in MiB (default: the widget's, 1)")
     ap.add_argument("--json", type=Path, help="also write the results as JSON")
@@ -359,12 +405,26 @@ def main() -> int:
     from importlib.metadata import version
 
     env = {
-        "date_utc": started.strftime("%Y-%m-%d %H:%M UTC"), "wall_s": round(time.monotonic() - t_start, 1),
-        "python": platform.python_version(), "load_avg_start": os.getloadavg(),
-        **{n: version(n) for n in ("jupyterlab", "jupyter_server", "ipykernel", "ipywidgets", "anywidget",
-                                   "playwright", "httpx", "tornado")},
+        "date_utc": started.strftime("%Y-%m-%d %H:%M UTC"),
+        "wall_s": round(time.monotonic() - t_start, 1),
+        "python": platform.python_version(),
+        "load_avg_start": os.getloadavg(),
+        **{
+            n: version(n)
+            for n in (
+                "jupyterlab",
+                "jupyter_server",
+                "ipykernel",
+                "ipywidgets",
+                "anywidget",
+                "playwright",
+                "httpx",
+                "tornado",
+            )
+        },
         "ws_max_mib": args.ws_max_mib or "tornado default (10)",
-        "window": chunking[0], "chunk_size": chunking[1],
+        "window": chunking[0],
+        "chunk_size": chunking[1],
     }
     print(f"\n{env}\n")
     plain = {r["mib"]: r for r in results if r["path"] == "plain" and r["ok"]}
@@ -385,7 +445,9 @@ def main() -> int:
             note.append(f"went {r['actual_path']}")
         if "value_s" in r:
             note.append(f"bytes in the kernel after {r['value_s']:.1f} s")
-        print(f"| {size} | {r['path']} | {r['seconds']:.2f} | {rate:.1f} | {ratio} | {ratio2} | {mem} | {'; '.join(note)} |")
+        print(
+            f"| {size} | {r['path']} | {r['seconds']:.2f} | {rate:.1f} | {ratio} | {ratio2} | {mem} | {'; '.join(note)} |"
+        )
     if args.json:
         args.json.write_text(json.dumps({"env": env, "results": results}, indent=2))
 
@@ -403,19 +465,25 @@ def main() -> int:
             spread = max(x["mem_mib"] for x in rs) - min(x["mem_mib"] for x in rs)
             ok = spread <= 32
             verdicts.append(ok)
-            print(f"{name}: kernel peak growth spread over sizes {spread:.1f} MiB (flat = <= 32 MiB): "
-                  f"{'met' if ok else 'NOT met'}")
+            print(
+                f"{name}: kernel peak growth spread over sizes {spread:.1f} MiB (flat = <= 32 MiB): "
+                f"{'met' if ok else 'NOT met'}"
+            )
     print(f"\ntargets: {'met' if verdicts and all(verdicts) else 'NOT all met'}")
     return 0 if verdicts and all(verdicts) else 1
 
 
 def report(r: dict[str, Any]) -> None:
     if r["ok"]:
-        print(f"{r['mib']:>5} MiB {r['path']:>10}: {r['seconds']:.2f} s ({r['mib'] / r['seconds']:.1f} MiB/s), "
-              f"kernel peak +{r['mem_mib']:.1f} MiB {r.get('actual_path', '')}", flush=True)
+        print(
+            f"{r['mib']:>5} MiB {r['path']:>10}: {r['seconds']:.2f} s ({r['mib'] / r['seconds']:.1f} MiB/s), "
+            f"kernel peak +{r['mem_mib']:.1f} MiB {r.get('actual_path', '')}",
+            flush=True,
+        )
     else:
-        print(f"{r['mib']:>5} MiB {r['path']:>10}: FAILED {r['reason']} (kernel peak +{r['mem_mib']:.1f} MiB)",
-              flush=True)
+        print(
+            f"{r['mib']:>5} MiB {r['path']:>10}: FAILED {r['reason']} (kernel peak +{r['mem_mib']:.1f} MiB)", flush=True
+        )
 
 
 if __name__ == "__main__":

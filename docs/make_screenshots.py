@@ -65,13 +65,19 @@ def jupyterlab_theme(kind: str) -> dict[str, str]:
 
 
 PHOTO = (
-    "data:image/svg+xml,"
-    + "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 40 40'><defs><linearGradient id='g' x1='0' y1='0'"
-    " x2='1' y2='1'><stop offset='0' stop-color='%23f6a06a'/><stop offset='1' stop-color='%23d9486b'/>"
-    "</linearGradient></defs><rect width='40' height='40' fill='url(%23g)'/><circle cx='20' cy='16' r='7'"
-    " fill='%23fff' fill-opacity='.92'/><ellipse cx='20' cy='36' rx='13' ry='10' fill='%23fff'"
-    " fill-opacity='.92'/></svg>"
-).replace("<", "%3C").replace(">", "%3E").replace(" ", "%20").replace("'", "%27")
+    (
+        "data:image/svg+xml,"
+        + "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 40 40'><defs><linearGradient id='g' x1='0' y1='0'"
+        " x2='1' y2='1'><stop offset='0' stop-color='%23f6a06a'/><stop offset='1' stop-color='%23d9486b'/>"
+        "</linearGradient></defs><rect width='40' height='40' fill='url(%23g)'/><circle cx='20' cy='16' r='7'"
+        " fill='%23fff' fill-opacity='.92'/><ellipse cx='20' cy='36' rx='13' ry='10' fill='%23fff'"
+        " fill-opacity='.92'/></svg>"
+    )
+    .replace("<", "%3C")
+    .replace(">", "%3E")
+    .replace(" ", "%20")
+    .replace("'", "%27")
+)
 
 
 def user(uid: str, name: str, photo: str | None = None) -> dict[str, Any]:
@@ -122,15 +128,23 @@ def sample_conversations() -> list[Any]:
         return [{"type": "file", "subtype": subtype, "filename": name, "size": 123456, "url": "https://files.test/x"}]
 
     return [
-        conv("design", [priya, marco, jun], msg(marco, "Pushed the new mockups, have a look when you can", 2 * MIN),
-             unread=3, subject="Design review"),
+        conv(
+            "design",
+            [priya, marco, jun],
+            msg(marco, "Pushed the new mockups, have a look when you can", 2 * MIN),
+            unread=3,
+            subject="Design review",
+        ),
         conv("sofia", [sofia], msg(ME, "Sounds good, see you tomorrow at 10!", 14 * MIN)),
         conv("daniel", [daniel], msg(daniel, "", 1 * HOUR + 5 * MIN, file("voice", "voice.webm")), unread=1),
-        conv("hike", [lena, tom, sofia], msg(lena, "", 5 * HOUR, [{"type": "location", "latitude": 47.4,
-             "longitude": 11.1}]), subject="Weekend hike"),
+        conv(
+            "hike",
+            [lena, tom, sofia],
+            msg(lena, "", 5 * HOUR, [{"type": "location", "latitude": 47.4, "longitude": 11.1}]),
+            subject="Weekend hike",
+        ),
         conv("amara", [amara], msg(amara, "", 2 * DAY, file(None, "Q3-report.pdf"))),
-        conv("support", [priya, jun], msg(None, "Jun Tanaka joined the conversation", 4 * DAY,
-             kind="SystemMessage")),
+        conv("support", [priya, jun], msg(None, "Jun Tanaka joined the conversation", 4 * DAY, kind="SystemMessage")),
         conv("tom", [tom], msg(tom, "", 30 * DAY, file("image", "IMG_2041.jpg")), unread=128),
     ]
 
@@ -171,8 +185,12 @@ def main() -> None:
                 page = ctx.new_page()
                 page.clock.install(time=NOW_MS / 1000)
                 open_harness(page, "conversation_list")
-                mount(page, conversation_list_state(conversations=sample_conversations(), selected_id="sofia",
-                                                    current_user_id="me"))
+                mount(
+                    page,
+                    conversation_list_state(
+                        conversations=sample_conversations(), selected_id="sofia", current_user_id="me"
+                    ),
+                )
                 out = OUT / f"conversation_list_{kind}.png"
                 shoot(page, kind, out)
                 print(f"wrote {out.relative_to(ROOT)}")

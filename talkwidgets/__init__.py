@@ -4,17 +4,49 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .model.content import (AudioBlock, GenericFileBlock, ImageBlock, LocationBlock, SendFileBlock, TextBlock,
-                            VideoBlock, VoiceBlock)
-from .model.errors import (AuthenticationError, InvalidArgumentError, NotFoundError, PayloadTooLargeError,
-                           PermissionDeniedError, RateLimitError, SubscriptionTerminatedError, TalkConnectionError,
-                           TalkError, TalkRequestError, TalkSessionError)
-from .model.files import (AudioFileMetadata, FileToken, GenericFileMetadata, ImageFileMetadata, VideoFileMetadata,
-                          VoiceRecordingFileMetadata)
+from .model.content import (
+    AudioBlock,
+    GenericFileBlock,
+    ImageBlock,
+    LocationBlock,
+    SendFileBlock,
+    TextBlock,
+    VideoBlock,
+    VoiceBlock,
+)
+from .model.errors import (
+    AuthenticationError,
+    InvalidArgumentError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    RateLimitError,
+    SubscriptionTerminatedError,
+    TalkConnectionError,
+    TalkError,
+    TalkRequestError,
+    TalkSessionError,
+)
+from .model.files import (
+    AudioFileMetadata,
+    FileToken,
+    GenericFileMetadata,
+    ImageFileMetadata,
+    VideoFileMetadata,
+    VoiceRecordingFileMetadata,
+)
 from .model.snapshots import ConversationSnapshot, MessageSnapshot, ParticipantSnapshot, UserSnapshot
 from .model.states import ActiveState, ErrorState, PendingState, UnsubscribedState
-from .session import (ConversationListSubscription, ConversationRef, ErrorSubscription, MessageRef, ParticipantRef,
-                      TalkSession, UserRef, get_talk_session)
+from .session import (
+    ConversationListSubscription,
+    ConversationRef,
+    ErrorSubscription,
+    MessageRef,
+    ParticipantRef,
+    TalkSession,
+    UserRef,
+    get_talk_session,
+)
 
 _WIDGETS = ("ConversationList", "FileDrop", "UploadResult")
 
@@ -29,12 +61,49 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
-    "ActiveState", "AudioBlock", "ConversationList", "FileDrop", "UploadResult", "AudioFileMetadata", "AuthenticationError", "ConversationListSubscription",
-    "ConversationRef", "ConversationSnapshot", "ErrorState", "ErrorSubscription", "FileToken", "GenericFileBlock",
-    "GenericFileMetadata", "ImageBlock", "ImageFileMetadata", "InvalidArgumentError", "LocationBlock", "MessageRef",
-    "MessageSnapshot", "NotFoundError", "ParticipantRef", "ParticipantSnapshot", "PayloadTooLargeError",
-    "PendingState", "PermissionDeniedError", "RateLimitError", "SendFileBlock", "SubscriptionTerminatedError",
-    "TalkConnectionError", "TalkError", "TalkRequestError", "TalkSession", "TalkSessionError", "TextBlock",
-    "UnsubscribedState", "UserRef", "UserSnapshot", "VideoBlock", "VideoFileMetadata", "VoiceBlock",
-    "VoiceRecordingFileMetadata", "__version__", "get_talk_session",
+    "ActiveState",
+    "AudioBlock",
+    "ConversationList",
+    "FileDrop",
+    "UploadResult",
+    "AudioFileMetadata",
+    "AuthenticationError",
+    "ConversationListSubscription",
+    "ConversationRef",
+    "ConversationSnapshot",
+    "ErrorState",
+    "ErrorSubscription",
+    "FileToken",
+    "GenericFileBlock",
+    "GenericFileMetadata",
+    "ImageBlock",
+    "ImageFileMetadata",
+    "InvalidArgumentError",
+    "LocationBlock",
+    "MessageRef",
+    "MessageSnapshot",
+    "NotFoundError",
+    "ParticipantRef",
+    "ParticipantSnapshot",
+    "PayloadTooLargeError",
+    "PendingState",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "SendFileBlock",
+    "SubscriptionTerminatedError",
+    "TalkConnectionError",
+    "TalkError",
+    "TalkRequestError",
+    "TalkSession",
+    "TalkSessionError",
+    "TextBlock",
+    "UnsubscribedState",
+    "UserRef",
+    "UserSnapshot",
+    "VideoBlock",
+    "VideoFileMetadata",
+    "VoiceBlock",
+    "VoiceRecordingFileMetadata",
+    "__version__",
+    "get_talk_session",
 ]

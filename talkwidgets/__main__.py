@@ -21,8 +21,10 @@ def _serve(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"talkwidgets serve: {exc}", file=sys.stderr)
             return 2
-        print(f"seeded {counts['users']} users, {counts['conversations']} conversations, "
-              f"{counts['messages']} messages from {args.seed}")
+        print(
+            f"seeded {counts['users']} users, {counts['conversations']} conversations, "
+            f"{counts['messages']} messages from {args.seed}"
+        )
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"talkwidgets emulator {__version__}")
     print(f"  base URL:   http://{host}:{args.port}")
@@ -76,8 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--max-upload-mb", type=float, default=25.0)
     s.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     s.set_defaults(func=_serve)
-    lab = sub.add_parser("lab", help="open JupyterLab on a notebook (default: the quick start); "
-                                     "other options go to JupyterLab")
+    lab = sub.add_parser(
+        "lab", help="open JupyterLab on a notebook (default: the quick start); other options go to JupyterLab"
+    )
     lab.add_argument("notebook", nargs="?", default=QUICKSTART)
     lab.set_defaults(func=_lab)
     return parser

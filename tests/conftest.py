@@ -106,7 +106,9 @@ def user_client(server: Server) -> Iterator:
 
 def ok(response: httpx.Response) -> httpx.Response:
     """Assert a 2xx answer, showing the body when it is not."""
-    assert response.is_success, f"{response.request.method} {response.request.url} -> {response.status_code}: {response.text}"
+    assert response.is_success, (
+        f"{response.request.method} {response.request.url} -> {response.status_code}: {response.text}"
+    )
     return response
 
 

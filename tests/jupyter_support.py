@@ -121,14 +121,14 @@ class ServerProcess:
             self._log = None
 
 
-def _spawn(name: str, cmd: list[str], base: Path, root: Path, port: int, token: str,
-           ready: Callable[[str], bool]) -> ServerProcess:
+def _spawn(
+    name: str, cmd: list[str], base: Path, root: Path, port: int, token: str, ready: Callable[[str], bool]
+) -> ServerProcess:
     env = isolated_env(base)
     log_path = base / f"{name}.log"
     log = open(log_path, "wb")  # noqa: SIM115 - closed by ServerProcess.stop
     t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root,
-                            stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root, stdin=subprocess.DEVNULL)
     server = ServerProcess(name, f"http://127.0.0.1:{port}", token, root, base, log_path, proc, log)
     deadline = t0 + START_TIMEOUT
     while True:
@@ -155,7 +155,9 @@ def start_jupyterlab(base: Path, root: Path, token: str = TOKEN, extra_args: tup
     """
     port = free_port()
     cmd = [
-        sys.executable, "-m", "jupyterlab",
+        sys.executable,
+        "-m",
+        "jupyterlab",
         "--no-browser",
         "--allow-root",  # CI runs as root; harmless otherwise
         "--ServerApp.ip=127.0.0.1",
@@ -181,7 +183,10 @@ def start_voila(base: Path, notebook: Path, token: str = TOKEN) -> ServerProcess
     """Voilà serving one notebook on a free loopback port (``GET /?token=…`` runs and renders it)."""
     port = free_port()
     cmd = [
-        sys.executable, "-m", "voila", str(notebook),
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebook),
         "--no-browser",
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
@@ -305,6 +310,7 @@ def kernel_eval_until(page: Any, code: str, predicate: Callable[[str], bool], ti
 
 # --- a process's memory (the kernel's: its pid from ``os.getpid()`` run in the kernel) -------------------
 
+
 def proc_status_kib(pid: int) -> dict[str, int]:
     """The ``Vm*``/``Rss*`` lines of ``/proc/<pid>/status``, in KiB."""
     out = {}
@@ -342,6 +348,7 @@ WS_CLOSE_LOG = """(() => {
 
 # --- kernel -> browser websocket frames -----------------------------------------------------------------
 
+
 def decode_frame(payload: bytes | str) -> dict[str, Any] | None:
     """One kernel websocket frame as ``{channel, msg_type, content, size, content_size}``.
 
@@ -353,16 +360,26 @@ def decode_frame(payload: bytes | str) -> dict[str, Any] | None:
         if isinstance(payload, str):
             msg = json.loads(payload)
             content_bytes = len(json.dumps(msg.get("content", {}), separators=(",", ":")).encode())
-            return {"channel": msg.get("channel"), "msg_type": msg.get("header", {}).get("msg_type"),
-                    "content": msg.get("content"), "size": len(payload.encode()), "content_size": content_bytes}
+            return {
+                "channel": msg.get("channel"),
+                "msg_type": msg.get("header", {}).get("msg_type"),
+                "content": msg.get("content"),
+                "size": len(payload.encode()),
+                "content_size": content_bytes,
+            }
         n = int.from_bytes(payload[:8], "little")
-        offsets = [int.from_bytes(payload[8 * (i + 1): 8 * (i + 2)], "little") for i in range(n)]
-        parts = [payload[offsets[i]:offsets[i + 1]] for i in range(n - 1)]
+        offsets = [int.from_bytes(payload[8 * (i + 1) : 8 * (i + 2)], "little") for i in range(n)]
+        parts = [payload[offsets[i] : offsets[i + 1]] for i in range(n - 1)]
         if len(parts) < 5:
             return None
         header = json.loads(parts[1])
-        return {"channel": parts[0].decode(), "msg_type": header.get("msg_type"), "content": json.loads(parts[4]),
-                "size": len(payload), "content_size": len(parts[4])}
+        return {
+            "channel": parts[0].decode(),
+            "msg_type": header.get("msg_type"),
+            "content": json.loads(parts[4]),
+            "size": len(payload),
+            "content_size": len(parts[4]),
+        }
     except (ValueError, UnicodeDecodeError, IndexError):
         return None
 
@@ -402,8 +419,18 @@ class CommTap:
         content = msg["content"] if isinstance(msg["content"], dict) else {}
         data = content.get("data") if isinstance(content.get("data"), dict) else {}
         raw = payload.encode() if isinstance(payload, str) else bytes(payload)
-        into.append(Frame(len(into), msg["size"], msg["content_size"], msg["msg_type"] or "",
-                          content.get("comm_id"), data.get("method"), data, raw))
+        into.append(
+            Frame(
+                len(into),
+                msg["size"],
+                msg["content_size"],
+                msg["msg_type"] or "",
+                content.get("comm_id"),
+                data.get("method"),
+                data,
+                raw,
+            )
+        )
 
     def comm(self, comm_id: str, since: int = 0, sent: bool = False) -> list[Frame]:
         """The ``comm_msg`` frames for one widget model (its ``model_id`` is the comm id)."""
@@ -412,6 +439,7 @@ class CommTap:
 
 
 # --- failure artifacts --------------------------------------------------------------------------------
+
 
 def save_artifacts(name: str, page: Any = None, server: ServerProcess | None = None, extra: str = "") -> Path:
     """Screenshot + server log (+ notes) under ``.ci/artifacts/`` (gitignored); returns the folder."""
@@ -451,10 +479,20 @@ def lab_page(browser: Any, jupyterlab: ServerProcess, request: pytest.FixtureReq
         if request.session.testsfailed > failed_before:
             tap = page.comm_tap
             frames = "\n".join(f"{f.n} {f.msg_type} {f.comm_id} {f.method} {f.size}B" for f in tap.frames)
-            sent = "\n".join(f"{f.n} {f.msg_type} {f.comm_id} {(f.content.get('content') or {}).get('op')} {f.size}B"
-                             for f in tap.sent)
-            where = save_artifacts(request.node.name, page, jupyterlab,
-                                   extra="page errors:\n" + "\n".join(errors) + "\n\nkernel -> browser:\n" + frames
-                                   + "\n\nbrowser -> kernel:\n" + sent)
+            sent = "\n".join(
+                f"{f.n} {f.msg_type} {f.comm_id} {(f.content.get('content') or {}).get('op')} {f.size}B"
+                for f in tap.sent
+            )
+            where = save_artifacts(
+                request.node.name,
+                page,
+                jupyterlab,
+                extra="page errors:\n"
+                + "\n".join(errors)
+                + "\n\nkernel -> browser:\n"
+                + frames
+                + "\n\nbrowser -> kernel:\n"
+                + sent,
+            )
             print(f"\n[artifacts] {where}")
         ctx.close()

@@ -26,17 +26,78 @@ HERE = Path(__file__).resolve().parent / "fixtures" / "media"
 COMMON_OUT = ["-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact"]
 
 FFMPEG_JOBS: dict[str, list[str]] = {
-    "clip.mp4": ["-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=1.5",
-                 "-c:v", "libx264", "-preset", "veryslow", "-crf", "40", "-pix_fmt", "yuv420p", "-an",
-                 *COMMON_OUT, "clip.mp4"],
-    "clip.webm": ["-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=1.5",
-                  "-c:v", "libvpx-vp9", "-b:v", "40k", "-an", *COMMON_OUT, "clip.webm"],
-    "tone.mp3": ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=8000:duration=2.5",
-                 "-c:a", "libmp3lame", "-b:a", "8k", "-ac", "1", "-write_xing", "1", *COMMON_OUT, "tone.mp3"],
-    "tone.ogg": ["-f", "lavfi", "-i", "sine=frequency=660:sample_rate=48000:duration=2.0",
-                 "-c:a", "libopus", "-b:a", "8k", "-ac", "1", *COMMON_OUT, "tone.ogg"],
-    "tone.wav": ["-f", "lavfi", "-i", "sine=frequency=550:sample_rate=8000:duration=1.25",
-                 "-c:a", "pcm_u8", "-ac", "1", *COMMON_OUT, "tone.wav"],
+    "clip.mp4": [
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=64x48:rate=10:duration=1.5",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryslow",
+        "-crf",
+        "40",
+        "-pix_fmt",
+        "yuv420p",
+        "-an",
+        *COMMON_OUT,
+        "clip.mp4",
+    ],
+    "clip.webm": [
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=64x48:rate=10:duration=1.5",
+        "-c:v",
+        "libvpx-vp9",
+        "-b:v",
+        "40k",
+        "-an",
+        *COMMON_OUT,
+        "clip.webm",
+    ],
+    "tone.mp3": [
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:sample_rate=8000:duration=2.5",
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        "8k",
+        "-ac",
+        "1",
+        "-write_xing",
+        "1",
+        *COMMON_OUT,
+        "tone.mp3",
+    ],
+    "tone.ogg": [
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=660:sample_rate=48000:duration=2.0",
+        "-c:a",
+        "libopus",
+        "-b:a",
+        "8k",
+        "-ac",
+        "1",
+        *COMMON_OUT,
+        "tone.ogg",
+    ],
+    "tone.wav": [
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=550:sample_rate=8000:duration=1.25",
+        "-c:a",
+        "pcm_u8",
+        "-ac",
+        "1",
+        *COMMON_OUT,
+        "tone.wav",
+    ],
 }
 
 # name -> (real kind, metadata class name, width, height, duration in s) as probed by pymediainfo
@@ -72,8 +133,10 @@ def make_images() -> None:
 
     picture((64, 48), (30, 120, 200)).save(HERE / "image.png", optimize=True)
     picture((80, 60), (200, 80, 40)).save(HERE / "image.jpg", quality=60)
-    frames = [picture((32, 24), c).convert("P", palette=Image.Palette.ADAPTIVE, colors=8)
-              for c in ((255, 0, 0), (0, 160, 0), (0, 0, 255))]
+    frames = [
+        picture((32, 24), c).convert("P", palette=Image.Palette.ADAPTIVE, colors=8)
+        for c in ((255, 0, 0), (0, 160, 0), (0, 0, 255))
+    ]
     frames[0].save(HERE / "anim.gif", save_all=True, append_images=frames[1:], duration=200, loop=0)
     picture((40, 30), (120, 40, 160)).save(HERE / "image.webp", quality=50)
     # the lying extension: PNG bytes under an audio name
@@ -126,11 +189,19 @@ def probe() -> int:
     for name, (kind, cls, width, height, duration) in EXPECTED.items():
         path = HERE / name
         meta = probe_file(path)
-        got = (type(meta).__name__, getattr(meta, "width", None), getattr(meta, "height", None),
-               getattr(meta, "duration", None))
-        ok = (got[0] == cls and got[1] == width and got[2] == height
-              and (duration is None) == (got[3] is None)
-              and (duration is None or abs(got[3] - duration) <= DURATION_TOLERANCE))
+        got = (
+            type(meta).__name__,
+            getattr(meta, "width", None),
+            getattr(meta, "height", None),
+            getattr(meta, "duration", None),
+        )
+        ok = (
+            got[0] == cls
+            and got[1] == width
+            and got[2] == height
+            and (duration is None) == (got[3] is None)
+            and (duration is None or abs(got[3] - duration) <= DURATION_TOLERANCE)
+        )
         bad += not ok
         print(f"{'ok ' if ok else 'BAD'} {name:14} {path.stat().st_size:6d} B  {kind:8} {got}")
     return 1 if bad else 0

@@ -24,8 +24,9 @@ class Admin:
         self.app_id = app_id
         self.secret = secret
         self.base_url = base_url
-        self.http = httpx.AsyncClient(base_url=f"{base_url}/v1/{app_id}",
-                                      headers={"Authorization": f"Bearer {secret}"}, timeout=30)
+        self.http = httpx.AsyncClient(
+            base_url=f"{base_url}/v1/{app_id}", headers={"Authorization": f"Bearer {secret}"}, timeout=30
+        )
 
     @classmethod
     def embedded(cls, app_id: str) -> Admin:

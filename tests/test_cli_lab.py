@@ -24,13 +24,32 @@ def _free_port() -> int:
 @pytest.mark.jupyterlab
 def test_lab_serves_the_quickstart_notebook(tmp_path: Path) -> None:
     port, token = _free_port(), "cli-lab-test"
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_DATA_DIR=str(tmp_path / "data"),
-               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"),
-               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"), IPYTHONDIR=str(tmp_path / "ipython"))
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
+        JUPYTER_DATA_DIR=str(tmp_path / "data"),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+        JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
+        IPYTHONDIR=str(tmp_path / "ipython"),
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "talkwidgets", "lab", "--no-browser", f"--ServerApp.port={port}",
-         "--ServerApp.port_retries=0", f"--ServerApp.token={token}", "--ServerApp.ip=127.0.0.1"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "talkwidgets",
+            "lab",
+            "--no-browser",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            f"--ServerApp.token={token}",
+            "--ServerApp.ip=127.0.0.1",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -46,8 +65,9 @@ def test_lab_serves_the_quickstart_notebook(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, "JupyterLab did not start within 60 s"
             time.sleep(0.2)
         # given a notebook, JupyterLab serves its folder and opens it
-        notebook = httpx.get(f"{url}/api/contents/01_quickstart.ipynb",
-                             params={"token": token, "content": 0}, timeout=10)
+        notebook = httpx.get(
+            f"{url}/api/contents/01_quickstart.ipynb", params={"token": token, "content": 0}, timeout=10
+        )
         assert notebook.status_code == 200 and notebook.json()["type"] == "notebook"
         assert httpx.get(f"{url}/lab", params={"token": token}, timeout=10).status_code == 200
     finally:
@@ -60,6 +80,11 @@ def test_lab_serves_the_quickstart_notebook(tmp_path: Path) -> None:
 
 
 def test_lab_explains_a_missing_notebook() -> None:
-    result = subprocess.run([sys.executable, "-m", "talkwidgets", "lab", "no/such.ipynb"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "talkwidgets", "lab", "no/such.ipynb"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and "no such notebook" in result.stderr

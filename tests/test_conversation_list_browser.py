@@ -82,9 +82,7 @@ def row(page: Any, cid: str) -> Any:
 
 
 def ids(page: Any, view: int = 0) -> list[str]:
-    return page.locator(".tw-host").nth(view).locator(".tw-cl-item").evaluate_all(
-        "rows => rows.map(r => r.dataset.id)"
-    )
+    return page.locator(".tw-host").nth(view).locator(".tw-cl-item").evaluate_all("rows => rows.map(r => r.dataset.id)")
 
 
 def sent(page: Any) -> list[Any]:
@@ -164,7 +162,7 @@ def _has(cls: str) -> Any:
 
 
 def test_data_is_never_html(cl: Any) -> None:
-    evil = "<img src=x onerror=\"window.__pwned=1\">"
+    evil = '<img src=x onerror="window.__pwned=1">'
     mount(cl, conversation_list_state(conversations=[conv("x", subject=evil, last=message(user("a"), evil))]))
     expect(row(cl, "x").locator(".tw-cl-title")).to_have_text(evil)
     assert cl.locator(".tw-cl img").count() == 0
@@ -316,9 +314,9 @@ def test_patch_updates_model_and_all_views(cl: Any) -> None:
     assert cl.evaluate("() => window.tw.model.get('conversations')") == apply_ops(old, ops)
     assert cl.evaluate("() => window.tw.saved") == []  # local model.set only, nothing saved
     assert sent(cl) == []
-    assert cl.evaluate(
-        "() => window.__rowA === document.querySelector('.tw-host .tw-cl-item[data-id=a]')"
-    ), "untouched rows must be kept, not rebuilt"
+    assert cl.evaluate("() => window.__rowA === document.querySelector('.tw-host .tw-cl-item[data-id=a]')"), (
+        "untouched rows must be kept, not rebuilt"
+    )
     expect(row(cl, "c").locator(".tw-cl-text")).to_have_text("brand new")
     expect(row(cl, "c").locator(".tw-cl-badge")).to_have_text("1")
 
@@ -473,19 +471,64 @@ def test_real_model_snapshots_render(cl: Any) -> None:
     bob = UserSnapshot(id="bob", name="Bob")
     t = NOW_MS - 3 * 3_600_000
     wire_messages = {
-        "text": {"id": "m1", "type": "UserMessage", "senderId": "alice", "createdAt": t,
-                 "content": [{"type": "text", "children": ["Hi ", {"type": "bold", "children": ["there"]}]}]},
-        "image": {"id": "m2", "type": "UserMessage", "senderId": "alice", "createdAt": t,
-                  "content": [{"type": "file", "subtype": "image", "fileToken": "tok_secret", "url": "https://f/x.png",
-                               "size": 10, "filename": "x.png", "width": 2, "height": 2}]},
-        "voice": {"id": "m3", "type": "UserMessage", "senderId": "bob", "createdAt": t,
-                  "content": [{"type": "file", "subtype": "voice", "fileToken": "tok_secret", "url": "https://f/v.webm",
-                               "size": 10, "filename": "v.webm", "duration": 2.5}]},
-        "pdf": {"id": "m4", "type": "UserMessage", "senderId": "alice", "createdAt": t,
-                "content": [{"type": "file", "fileToken": "tok_secret", "url": "https://f/r.pdf", "size": 10,
-                             "filename": "r.pdf"}]},
-        "where": {"id": "m5", "type": "UserMessage", "senderId": "alice", "createdAt": t,
-                  "content": [{"type": "location", "latitude": 1.5, "longitude": 2.5}]},
+        "text": {
+            "id": "m1",
+            "type": "UserMessage",
+            "senderId": "alice",
+            "createdAt": t,
+            "content": [{"type": "text", "children": ["Hi ", {"type": "bold", "children": ["there"]}]}],
+        },
+        "image": {
+            "id": "m2",
+            "type": "UserMessage",
+            "senderId": "alice",
+            "createdAt": t,
+            "content": [
+                {
+                    "type": "file",
+                    "subtype": "image",
+                    "fileToken": "tok_secret",
+                    "url": "https://f/x.png",
+                    "size": 10,
+                    "filename": "x.png",
+                    "width": 2,
+                    "height": 2,
+                }
+            ],
+        },
+        "voice": {
+            "id": "m3",
+            "type": "UserMessage",
+            "senderId": "bob",
+            "createdAt": t,
+            "content": [
+                {
+                    "type": "file",
+                    "subtype": "voice",
+                    "fileToken": "tok_secret",
+                    "url": "https://f/v.webm",
+                    "size": 10,
+                    "filename": "v.webm",
+                    "duration": 2.5,
+                }
+            ],
+        },
+        "pdf": {
+            "id": "m4",
+            "type": "UserMessage",
+            "senderId": "alice",
+            "createdAt": t,
+            "content": [
+                {"type": "file", "fileToken": "tok_secret", "url": "https://f/r.pdf", "size": 10, "filename": "r.pdf"}
+            ],
+        },
+        "where": {
+            "id": "m5",
+            "type": "UserMessage",
+            "senderId": "alice",
+            "createdAt": t,
+            "content": [{"type": "location", "latitude": 1.5, "longitude": 2.5}],
+        },
     }
     convs = []
     for cid, wm in wire_messages.items():
@@ -493,14 +536,21 @@ def test_real_model_snapshots_render(cl: Any) -> None:
         msg = message_from_wire(wm, sender)
         snap = conversation_from_wire(
             {"id": cid, "createdAt": t, "participants": {"me": {}, "alice": {}, "bob": {}}, "unreadMessageCount": 2},
-            last_message=msg, user_id="me",
+            last_message=msg,
+            user_id="me",
         )
         data = strip_tokens(to_json(snap))
         data["participants"] = [{"id": u.id, "name": u.name, "photo_url": None} for u in (alice, bob)]
         convs.append(data)
     assert "tok_secret" not in str(convs)
     mount(cl, conversation_list_state(conversations=convs))
-    expected = {"text": "Hi there", "image": "Image", "voice": "Voice message", "pdf": "File: r.pdf", "where": "Location"}
+    expected = {
+        "text": "Hi there",
+        "image": "Image",
+        "voice": "Voice message",
+        "pdf": "File: r.pdf",
+        "where": "Location",
+    }
     for cid, text in expected.items():
         expect(row(cl, cid).locator(".tw-cl-text")).to_have_text(text)
         expect(row(cl, cid).locator(".tw-cl-title")).to_have_text("Alice, Bob")

@@ -51,8 +51,10 @@ async def test_traits_follow_the_session_and_updates_travel_as_small_patches(wor
     comm = CommRecorder(widget)
     assert widget.state == "pending" and widget.current_user_id == "alice"
     await widget.subscription.connected
-    await wait_until(lambda: widget.conversations and widget.conversations[0]["participants"][0]["name"] == "Bob",
-                     what="participant names")
+    await wait_until(
+        lambda: widget.conversations and widget.conversations[0]["participants"][0]["name"] == "Bob",
+        what="participant names",
+    )
     assert widget.state == "active" and widget.loaded_all is False
     assert _ids(widget) == [f"c{i:02d}" for i in range(24, 4, -1)]
     top = widget.conversations[0]
@@ -62,8 +64,11 @@ async def test_traits_follow_the_session_and_updates_travel_as_small_patches(wor
     # what the browser holds: the last full list it was sent, once every name is resolved
     def settled() -> bool:
         fulls = [s for s in comm.state_updates() if "conversations" in s]
-        return bool(fulls) and fulls[-1]["_seq"] == widget._seq and all(
-            p["name"] != p["id"] for c in widget.conversations for p in c["participants"])
+        return (
+            bool(fulls)
+            and fulls[-1]["_seq"] == widget._seq
+            and all(p["name"] != p["id"] for c in widget.conversations for p in c["participants"])
+        )
 
     await wait_until(settled, what="the named list to reach the browser")
     last_full = [s for s in comm.state_updates() if "conversations" in s][-1]

@@ -46,9 +46,16 @@ def test_secret_key_and_no_token(server, prefix, http):
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)
-@pytest.mark.parametrize("header", [
-    "Basic dXNlcjpwYXNz", "Bearer", "Bearer a b c", "sk_test_without_scheme", "Token abc",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Basic dXNlcjpwYXNz",
+        "Bearer",
+        "Bearer a b c",
+        "sk_test_without_scheme",
+        "Token abc",
+    ],
+)
 def test_malformed_authorization_header(server, prefix, header, http):
     r = http.get(f"{server.base_url}{prefix}/{server.app_id}/users", headers={"Authorization": header})
     body = assert_error(r, 401)
@@ -74,7 +81,10 @@ def test_app_jwt_matrix(server, prefix, http):
     assert_error(http.get(url, headers=auth(app_jwt(app, key, exp=int(time.time()) - 10))), 401)
     assert_error(http.get(url, headers=auth(app_jwt("otherapp", key))), 401)
     assert_error(http.get(url, headers=auth(app_jwt(None, key))), 401)  # no iss at all
-    assert_error(http.get(url, headers=auth(app_jwt(app, "sk_test_some_other_key_yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"))), 401)
+    assert_error(
+        http.get(url, headers=auth(app_jwt(app, "sk_test_some_other_key_yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"))),
+        401,
+    )
     assert_error(http.get(url, headers=auth(app_jwt(app, key, tokenType="admin"))), 401)
     assert_error(http.get(url, headers=auth("not.a.jwt")), 401)
 
@@ -119,17 +129,22 @@ def test_user_token_reaches_only_its_own_data(seeded, client, prefix, http):
     bc_mid = send(client, "bc", "secret", sender="bob")[0]
 
     # another user's conversation: conversation, messages, one message, read, user view
-    for method, path in [("GET", "/conversations/bc"), ("GET", "/conversations/bc/messages"),
-                         ("GET", f"/conversations/bc/messages/{bc_mid}"), ("POST", "/conversations/bc/readBy/alice"),
-                         ("GET", "/users/bob/conversations/bc")]:
+    for method, path in [
+        ("GET", "/conversations/bc"),
+        ("GET", "/conversations/bc/messages"),
+        ("GET", f"/conversations/bc/messages/{bc_mid}"),
+        ("POST", "/conversations/bc/readBy/alice"),
+        ("GET", "/users/bob/conversations/bc"),
+    ]:
         assert_error(http.request(method, base + path, headers=alice), 403)
     assert_error(http.post(f"{base}/conversations/bc/messages", headers=alice, json=[{"text": "x"}]), 403)
     assert_error(http.get(f"{base}/users/alice/conversations/bc", headers=alice), 404)
     # listing another user's conversations
     assert_error(http.get(f"{base}/users/bob/conversations", headers=alice), 403)
     # sending as someone else, even in a shared conversation
-    assert_error(http.post(f"{base}/conversations/ab/messages", headers=alice,
-                            json=[{"text": "forged", "sender": "bob"}]), 403)
+    assert_error(
+        http.post(f"{base}/conversations/ab/messages", headers=alice, json=[{"text": "forged", "sender": "bob"}]), 403
+    )
     # editing / deleting someone else's message
     assert_error(http.patch(f"{base}/conversations/ab/messages/{bob_mid}", headers=alice, json={"text": "x"}), 403)
     assert_error(http.put(f"{base}/conversations/ab/messages/{bob_mid}", headers=alice, json={"text": "x"}), 403)
@@ -151,8 +166,7 @@ def test_user_token_reaches_only_its_own_data(seeded, client, prefix, http):
     assert ok(client.get("/users/bob")).json()["name"] == "Bob"
     # marking read for someone else; managing participation outside one's conversations
     assert_error(http.post(f"{base}/conversations/ab/readBy/bob", headers=alice), 403)
-    assert_error(http.patch(f"{base}/conversations/bc/participants/bob", headers=alice,
-                            json={"access": "Read"}), 403)
+    assert_error(http.patch(f"{base}/conversations/bc/participants/bob", headers=alice, json={"access": "Read"}), 403)
     assert_error(http.delete(f"{base}/conversations/bc/participants/carol", headers=alice), 403)
     assert set(ok(client.get("/conversations/bc")).json()["participants"]) == {"bob", "carol"}
 
@@ -169,8 +183,11 @@ def test_user_token_reaches_only_its_own_data(seeded, client, prefix, http):
 
 def test_user_token_sees_public_profile_of_contacts_only(seeded, client, http):
     server = seeded
-    ok(client.put("/users/bob", json={"email": ["bob@example.com"], "phone": ["+100"],
-                                      "pushTokens": {"fcm:abc": True}}))
+    ok(
+        client.put(
+            "/users/bob", json={"email": ["bob@example.com"], "phone": ["+100"], "pushTokens": {"fcm:abc": True}}
+        )
+    )
     as_alice = http.get(f"{server.api}/users/bob", headers=auth(server.user_token("alice"))).json()
     assert as_alice["name"] == "Bob"
     assert as_alice["email"] is None and as_alice["phone"] is None and as_alice["pushTokens"] is None

@@ -41,8 +41,7 @@ class Feed:
                 return frames
 
 
-async def open_feed(server, token: str | None = None, *, prefix: str = "/v1", header: bool = True,
-                    **params) -> Feed:
+async def open_feed(server, token: str | None = None, *, prefix: str = "/v1", header: bool = True, **params) -> Feed:
     query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
     url = f"ws://127.0.0.1:{server.embedded.port}{prefix}/{server.app_id}/feed" + (f"?{query}" if query else "")
     token = token or server.secret_key
@@ -93,23 +92,32 @@ async def test_event_types_and_ordering(server, world, user_client):
     client = world
     alice = await open_feed(server, server.user_token("alice"))
     start = alice.hello["seq"]
-    ok(client.put("/conversations/ab/participants/carol"))            # participant.joined
+    ok(client.put("/conversations/ab/participants/carol"))  # participant.joined
     ok(client.patch("/conversations/ab/participants/carol", json={"notify": False}))  # participant.updated
-    ok(client.put("/conversations/ab", json={"subject": "Plans"}))   # conversation.updated
-    (mid,) = send(client, "ab", "hello", sender="bob")                # message.sent
+    ok(client.put("/conversations/ab", json={"subject": "Plans"}))  # conversation.updated
+    (mid,) = send(client, "ab", "hello", sender="bob")  # message.sent
     ok(client.patch(f"/conversations/ab/messages/{mid}", json={"text": "hello!"}))  # message.updated
     (mid2,) = send(client, "ab", "oops", sender="bob")
-    ok(client.delete(f"/conversations/ab/messages/{mid2}"))           # message.deleted
-    ok(user_client("alice").post("/conversations/ab/readBy/alice"))   # conversation.read
-    ok(client.put("/users/bob", json={"name": "Robert"}))            # user.updated (a contact)
-    ok(client.delete("/conversations/ab/participants/carol"))         # participant.left
-    ok(client.put("/users/dave", json={"name": "David"}))            # not alice's contact: nothing
-    ok(client.delete("/conversations/ab"))                            # conversation.deleted
+    ok(client.delete(f"/conversations/ab/messages/{mid2}"))  # message.deleted
+    ok(user_client("alice").post("/conversations/ab/readBy/alice"))  # conversation.read
+    ok(client.put("/users/bob", json={"name": "Robert"}))  # user.updated (a contact)
+    ok(client.delete("/conversations/ab/participants/carol"))  # participant.left
+    ok(client.put("/users/dave", json={"name": "David"}))  # not alice's contact: nothing
+    ok(client.delete("/conversations/ab"))  # conversation.deleted
     frames = await alice.until(lambda f: f.get("type") == "conversation.deleted")
     assert [f["type"] for f in frames] == [
-        "participant.joined", "participant.updated", "conversation.updated", "message.sent", "message.updated",
-        "message.sent", "message.deleted", "conversation.read", "user.updated", "participant.left",
-        "conversation.deleted"]
+        "participant.joined",
+        "participant.updated",
+        "conversation.updated",
+        "message.sent",
+        "message.updated",
+        "message.sent",
+        "message.deleted",
+        "conversation.read",
+        "user.updated",
+        "participant.left",
+        "conversation.deleted",
+    ]
     seqs = [f["seq"] for f in frames]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs) and seqs[0] > start
     by_type = {f["type"]: f for f in frames}
@@ -226,7 +234,10 @@ async def test_admin_feed_sees_everything_and_ping_pong(server, world, user_clie
     ok(client.put("/users/dave", json={"name": "Dave!"}))
     frames = await admin.until(lambda f: f.get("type") == "user.updated")
     assert [(f["type"], f["conversationId"]) for f in frames] == [
-        ("message.sent", "ab"), ("message.sent", "bc"), ("user.updated", None)]
+        ("message.sent", "ab"),
+        ("message.sent", "bc"),
+        ("user.updated", None),
+    ]
     await admin.ws.close()
     # an app token with userId follows that user's view; the token query parameter works too
     view = await open_feed(server, userId="carol", header=False)
@@ -264,8 +275,11 @@ async def test_handshake_refusals(server, world):
     status, _ = await status_of(userId="x" * 256)
     assert status == 400
     with pytest.raises(websockets.exceptions.InvalidStatus) as info:
-        await connect(f"ws://127.0.0.1:{server.embedded.port}/v1/nope/feed",
-                      additional_headers={"Authorization": f"Bearer {server.secret_key}"}, open_timeout=TIMEOUT)
+        await connect(
+            f"ws://127.0.0.1:{server.embedded.port}/v1/nope/feed",
+            additional_headers={"Authorization": f"Bearer {server.secret_key}"},
+            open_timeout=TIMEOUT,
+        )
     assert info.value.response.status_code == 404
     with pytest.raises(websockets.exceptions.InvalidStatus) as info:
         await connect(f"ws://127.0.0.1:{server.embedded.port}/v1/{server.app_id}/feed", open_timeout=TIMEOUT)

@@ -24,14 +24,18 @@ def files_dir(server) -> str:
     return server.embedded.emulator.files_dir
 
 
-def upload(client: httpx.Client, data: bytes, filename: str = "notes.txt", content_type: str = "text/plain",
-           **fields: str) -> httpx.Response:
+def upload(
+    client: httpx.Client, data: bytes, filename: str = "notes.txt", content_type: str = "text/plain", **fields: str
+) -> httpx.Response:
     return client.post("/files", files={"file": (filename, data, content_type)}, data=fields)
 
 
 def send_file(client: httpx.Client, token: str, sender: str = "alice") -> dict:
-    (mid,) = message_ids(client.post("/conversations/conv/messages", json=[
-        {"sender": sender, "content": [{"type": "file", "fileToken": token}]}]))
+    (mid,) = message_ids(
+        client.post(
+            "/conversations/conv/messages", json=[{"sender": sender, "content": [{"type": "file", "fileToken": token}]}]
+        )
+    )
     return ok(client.get(f"/conversations/conv/messages/{mid}")).json()
 
 
@@ -66,10 +70,14 @@ def test_upload_send_and_download_exact_bytes(client, conv, http, files_dir):
 
 
 def test_attachment_token_and_metadata_kinds(client, conv, http, user_client):
-    audio = ok(upload(client, b"ID3" + b"\0" * 50, "clip.mp3", "audio/mpeg", subtype="voice",
-                      duration="12.5")).json()["attachmentToken"]
-    (mid,) = message_ids(client.post("/conversations/conv/messages", json=[
-        {"sender": "bob", "text": "listen", "attachmentToken": audio}]))
+    audio = ok(upload(client, b"ID3" + b"\0" * 50, "clip.mp3", "audio/mpeg", subtype="voice", duration="12.5")).json()[
+        "attachmentToken"
+    ]
+    (mid,) = message_ids(
+        client.post(
+            "/conversations/conv/messages", json=[{"sender": "bob", "text": "listen", "attachmentToken": audio}]
+        )
+    )
     msg = ok(client.get(f"/conversations/conv/messages/{mid}")).json()
     text_block, file_block = msg["content"]
     assert text_block == {"type": "text", "children": ["listen"]}
@@ -80,14 +88,28 @@ def test_attachment_token_and_metadata_kinds(client, conv, http, user_client):
     block = send_file(client, plain)["content"][0]
     assert "subtype" not in block and block["filename"] == "notes.txt" and block["size"] == 5
     # a user token may upload too
-    video = ok(upload(user_client("bob"), b"v" * 10, "v.mp4", "video/mp4", subtype="video", width="2", height="3",
-                      duration="0")).json()["fileToken"]
+    video = ok(
+        upload(
+            user_client("bob"), b"v" * 10, "v.mp4", "video/mp4", subtype="video", width="2", height="3", duration="0"
+        )
+    ).json()["fileToken"]
     block = send_file(user_client("bob"), video, sender="bob")["content"][0]
     assert (block["width"], block["height"], block["duration"]) == (2, 3, 0)
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd", "a/b/c.txt", "/abs.txt", "..", ".", "naïve ☃ файл.txt",
-                                  "with space & percent%20.txt", "..\\win.txt"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../etc/passwd",
+        "a/b/c.txt",
+        "/abs.txt",
+        "..",
+        ".",
+        "naïve ☃ файл.txt",
+        "with space & percent%20.txt",
+        "..\\win.txt",
+    ],
+)
 def test_filenames_are_data(client, conv, http, files_dir, name):
     data = f"contents of {name}".encode()
     token = ok(upload(client, data, name)).json()["fileToken"]
@@ -112,13 +134,22 @@ def test_control_characters_in_filename_are_refused(client, conv, files_dir, nam
     assert os.listdir(files_dir) == []
 
 
-@pytest.mark.parametrize("fields", [
-    {"subtype": "pdf"}, {"subtype": "image", "width": "0"}, {"subtype": "image", "height": "-3"},
-    {"subtype": "image", "width": "wide"}, {"subtype": "audio", "duration": "-1"},
-    {"subtype": "audio", "duration": "nan"}, {"subtype": "audio", "duration": "inf"},
-    {"subtype": "audio", "width": "10"}, {"duration": "3"}, {"subtype": "image", "duration": "1"},
-    {"colour": "red"},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"subtype": "pdf"},
+        {"subtype": "image", "width": "0"},
+        {"subtype": "image", "height": "-3"},
+        {"subtype": "image", "width": "wide"},
+        {"subtype": "audio", "duration": "-1"},
+        {"subtype": "audio", "duration": "nan"},
+        {"subtype": "audio", "duration": "inf"},
+        {"subtype": "audio", "width": "10"},
+        {"duration": "3"},
+        {"subtype": "image", "duration": "1"},
+        {"colour": "red"},
+    ],
+)
 def test_bad_metadata_is_refused(client, conv, files_dir, fields):
     assert_error(upload(client, b"data", "f.bin", "application/octet-stream", **fields), 400)
     assert os.listdir(files_dir) == []
@@ -135,16 +166,23 @@ def test_upload_over_the_limit_stores_nothing(client, conv, files_dir, http, ser
 
     # streamed without Content-Length (chunked): the counting stream refuses it too
     def chunks():
-        boundary_start = (b"--BOUNDARY\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.bin\"\r\n"
-                          b"Content-Type: application/octet-stream\r\n\r\n")
+        boundary_start = (
+            b'--BOUNDARY\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n'
+            b"Content-Type: application/octet-stream\r\n\r\n"
+        )
         yield boundary_start
         for _ in range(8):
             yield b"y" * (LIMIT // 2)
         yield b"\r\n--BOUNDARY--\r\n"
 
-    r = http.post(f"{server.api}/files", content=chunks(),
-                  headers={"Authorization": f"Bearer {server.secret_key}",
-                           "Content-Type": "multipart/form-data; boundary=BOUNDARY"})
+    r = http.post(
+        f"{server.api}/files",
+        content=chunks(),
+        headers={
+            "Authorization": f"Bearer {server.secret_key}",
+            "Content-Type": "multipart/form-data; boundary=BOUNDARY",
+        },
+    )
     assert_error(r, 413)
     assert sorted(os.listdir(files_dir)) == before
 
@@ -157,17 +195,21 @@ def test_upload_over_the_limit_stores_nothing(client, conv, files_dir, http, ser
 def test_upload_needs_multipart_with_a_file(client, conv, files_dir, http, server):
     assert_error(client.post("/files", json={"file": "abc"}), 400)
     assert_error(client.post("/files", data={"subtype": "image"}), 400)
-    r = http.post(f"{server.api}/files", content=b"--X\r\ngarbage",
-                  headers={"Authorization": f"Bearer {server.secret_key}",
-                           "Content-Type": "multipart/form-data; boundary=X"})
+    r = http.post(
+        f"{server.api}/files",
+        content=b"--X\r\ngarbage",
+        headers={"Authorization": f"Bearer {server.secret_key}", "Content-Type": "multipart/form-data; boundary=X"},
+    )
     assert_error(r, 400)
     assert_error(http.post(f"{server.api}/files", files={"file": ("a.txt", b"a")}), 401)
     assert os.listdir(files_dir) == []
 
 
 def test_unknown_file_token_is_refused_and_tokens_are_per_app(client, conv, server, http):
-    r = client.post("/conversations/conv/messages",
-                    json=[{"sender": "alice", "content": [{"type": "file", "fileToken": "ft_made_up"}]}])
+    r = client.post(
+        "/conversations/conv/messages",
+        json=[{"sender": "alice", "content": [{"type": "file", "fileToken": "ft_made_up"}]}],
+    )
     assert_error(r, 400)
     token = ok(upload(client, b"mine")).json()["fileToken"]
     other_key = server.embedded.ensure_app("other")
@@ -175,8 +217,10 @@ def test_unknown_file_token_is_refused_and_tokens_are_per_app(client, conv, serv
     with other:
         make_users(other, "alice")
         make_conversation(other, "conv", "alice")
-        r = other.post("/conversations/conv/messages",
-                       json=[{"sender": "alice", "content": [{"type": "file", "fileToken": token}]}])
+        r = other.post(
+            "/conversations/conv/messages",
+            json=[{"sender": "alice", "content": [{"type": "file", "fileToken": token}]}],
+        )
         assert_error(r, 400)
     assert ok(client.get("/conversations/conv/messages")).json()["data"] == []
 
@@ -185,7 +229,11 @@ def test_reset_removes_stored_files(client, conv, files_dir, server, http):
     token = ok(upload(client, b"to be forgotten")).json()["fileToken"]
     url = send_file(client, token)["content"][0]["url"]
     assert len(os.listdir(files_dir)) == 1
-    ok(http.post(f"{server.base_url}/_emulator/apps/{server.app_id}/reset",
-                 headers={"Authorization": f"Bearer {server.secret_key}"}))
+    ok(
+        http.post(
+            f"{server.base_url}/_emulator/apps/{server.app_id}/reset",
+            headers={"Authorization": f"Bearer {server.secret_key}"},
+        )
+    )
     assert os.listdir(files_dir) == []
     assert_error(http.get(url), 404)

@@ -38,7 +38,11 @@ class Proc:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.popen = subprocess.Popen(
             [sys.executable, "-m", "talkwidgets", "serve", "--port", str(self.port), *args],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -138,19 +142,28 @@ def test_refused_feed_handshakes_are_answered_not_logged_as_errors(procs):
 
 def test_cli_seed_and_explicit_key(procs, tmp_path):
     seed = tmp_path / "seed.json"
-    seed.write_text(json.dumps({
-        "users": {"alice": {"name": "Alice"}, "bob": {"name": "Bob", "role": "tutor"}},
-        "conversations": {"welcome": {"subject": "Welcome", "participants": ["alice", "bob"]}},
-        "messages": {"welcome": [{"sender": "bob", "text": "Hi Alice", "createdAt": 1_764_288_000_000},
-                                 {"sender": "alice", "text": "Hi Bob"}]},
-    }))
+    seed.write_text(
+        json.dumps(
+            {
+                "users": {"alice": {"name": "Alice"}, "bob": {"name": "Bob", "role": "tutor"}},
+                "conversations": {"welcome": {"subject": "Welcome", "participants": ["alice", "bob"]}},
+                "messages": {
+                    "welcome": [
+                        {"sender": "bob", "text": "Hi Alice", "createdAt": 1_764_288_000_000},
+                        {"sender": "alice", "text": "Hi Bob"},
+                    ]
+                },
+            }
+        )
+    )
     proc = procs("--seed", str(seed), "--secret-key", KEY, "--app-id", "classroom")
     banner = proc.banner()
     assert any("seeded 2 users, 1 conversations, 2 messages" in line for line in proc.output)
     assert banner["secret key"] == KEY and banner["app id"] == "classroom"
     proc.wait_healthy()
-    with httpx.Client(base_url=f"{proc.base_url}/public_api/v1/classroom",
-                      headers={"Authorization": f"Bearer {KEY}"}, timeout=5) as c:
+    with httpx.Client(
+        base_url=f"{proc.base_url}/public_api/v1/classroom", headers={"Authorization": f"Bearer {KEY}"}, timeout=5
+    ) as c:
         assert c.get("/users/bob").json()["role"] == "tutor"
         assert c.get("/conversations/welcome").json()["subject"] == "Welcome"
         texts = [m["text"] for m in c.get("/conversations/welcome/messages").json()["data"]]
@@ -161,8 +174,11 @@ def test_cli_seed_and_explicit_key(procs, tmp_path):
 
 def test_cli_refuses_a_bad_seed(procs, tmp_path):
     seed = tmp_path / "seed.json"
-    seed.write_text(json.dumps({"users": {"alice": {"name": "Alice"}},
-                                "conversations": {"c": {"participants": ["alice", "ghost"]}}}))
+    seed.write_text(
+        json.dumps(
+            {"users": {"alice": {"name": "Alice"}}, "conversations": {"c": {"participants": ["alice", "ghost"]}}}
+        )
+    )
     proc = procs("--seed", str(seed), "--secret-key", KEY)
     assert proc.popen.wait(TIMEOUT) == 2
     proc.read_until("invalid seed")
@@ -193,7 +209,10 @@ def test_answered_writes_survive_kill_9(procs, tmp_path):
         for uid, body in users.items():
             assert c.put(f"/users/{uid}", json=body).status_code == 200
         assert c.put("/users", json={f"batch{i}": {"name": f"Batch {i}"} for i in range(30)}).status_code == 200
-        assert c.put("/conversations/durable", json={"participants": ["user0", "user1"], "subject": "Keep"}).status_code == 200
+        assert (
+            c.put("/conversations/durable", json={"participants": ["user0", "user1"], "subject": "Keep"}).status_code
+            == 200
+        )
         up = c.post("/files", files={"file": ("kept.bin", payload, "application/octet-stream")})
         assert up.status_code == 200
         ids = []
@@ -201,8 +220,10 @@ def test_answered_writes_survive_kill_9(procs, tmp_path):
             r = c.post("/conversations/durable/messages", json=[{"text": f"m{i}", "sender": f"user{i % 2}"}])
             assert r.status_code == 200
             ids += [m["id"] for m in r.json()]
-        r = c.post("/conversations/durable/messages",
-                   json=[{"sender": "user0", "content": [{"type": "file", "fileToken": up.json()["fileToken"]}]}])
+        r = c.post(
+            "/conversations/durable/messages",
+            json=[{"sender": "user0", "content": [{"type": "file", "fileToken": up.json()["fileToken"]}]}],
+        )
         assert r.status_code == 200
         ids += [m["id"] for m in r.json()]
         assert c.post("/conversations/durable/readBy/user1").status_code == 200

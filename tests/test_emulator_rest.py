@@ -24,10 +24,22 @@ def user_ids(resp: httpx.Response) -> list[str]:
 
 
 def test_user_put_is_a_patch(client):
-    ok(client.put("/users/alice", json={
-        "name": "Alice", "email": ["a@example.com"], "photoUrl": "https://example.com/a.png",
-        "role": "teacher", "custom": {"team": "red", "level": "3"}, "locale": "en-GB",
-        "welcomeMessage": "hi", "phone": ["+1"], "availabilityText": "around"}))
+    ok(
+        client.put(
+            "/users/alice",
+            json={
+                "name": "Alice",
+                "email": ["a@example.com"],
+                "photoUrl": "https://example.com/a.png",
+                "role": "teacher",
+                "custom": {"team": "red", "level": "3"},
+                "locale": "en-GB",
+                "welcomeMessage": "hi",
+                "phone": ["+1"],
+                "availabilityText": "around",
+            },
+        )
+    )
     user = ok(client.get("/users/alice")).json()
     assert user["id"] == "alice" and user["name"] == "Alice" and user["role"] == "teacher"
     assert user["custom"] == {"team": "red", "level": "3"} and isinstance(user["createdAt"], int)
@@ -91,21 +103,38 @@ def test_user_list_limit_and_cursor(client):
 
 def test_batch_put_all_or_nothing(client):
     make_users(client, "existing")
-    ok(client.put("/users", json={"b1": {"name": "B1"}, "b2": {"name": "B2", "role": "x"},
-                                  "existing": {"custom": {"k": "v"}}}))
+    ok(
+        client.put(
+            "/users", json={"b1": {"name": "B1"}, "b2": {"name": "B2", "role": "x"}, "existing": {"custom": {"k": "v"}}}
+        )
+    )
     assert ok(client.get("/users/b2")).json()["role"] == "x"
     assert ok(client.get("/users/existing")).json()["custom"] == {"k": "v"}
 
     before = user_ids(client.get("/users", params={"limit": 100}))
-    bad = {"c1": {"name": "C1"}, "c2": {"name": "C2"}, "c3": {"name": "C3", "email": "not-a-list"},
-           "c4": {"name": "C4"}, "c5": {"name": "C5", "custom": {"k": 1}}}
+    bad = {
+        "c1": {"name": "C1"},
+        "c2": {"name": "C2"},
+        "c3": {"name": "C3", "email": "not-a-list"},
+        "c4": {"name": "C4"},
+        "c5": {"name": "C5", "custom": {"k": 1}},
+    }
     body = assert_error(client.put("/users", json=bad), 400)
     assert body["errorCode"] == "BATCH_INVALID"
     assert len(body["reasons"]) == 2 and body["reasons"][0].startswith("c3: ") and body["reasons"][1].startswith("c5: ")
     new_without_name = {"d1": {"name": "D1"}, "d2": {"role": "x"}}
     assert_error(client.put("/users", json=new_without_name), 400)
-    assert_error(client.put("/users", json={"e1": {"name": "E1"}, "existing": {"custom": {"k": "changed"}},
-                                            "e2": {"name": "E2", "unknownField": 1}}), 400)
+    assert_error(
+        client.put(
+            "/users",
+            json={
+                "e1": {"name": "E1"},
+                "existing": {"custom": {"k": "changed"}},
+                "e2": {"name": "E2", "unknownField": 1},
+            },
+        ),
+        400,
+    )
     assert user_ids(client.get("/users", params={"limit": 100})) == before
     assert ok(client.get("/users/existing")).json()["custom"] == {"k": "v"}
 
@@ -158,7 +187,10 @@ def test_user_conversations_order_filters_and_paging(client):
 
     # limit and startingAfter walk the same order
     assert conv_ids(client.get("/users/alice/conversations", params={"limit": 2})) == ["c2", "c4"]
-    assert conv_ids(client.get("/users/alice/conversations", params={"limit": 2, "startingAfter": "c4"})) == ["c1", "c3"]
+    assert conv_ids(client.get("/users/alice/conversations", params={"limit": 2, "startingAfter": "c4"})) == [
+        "c1",
+        "c3",
+    ]
     assert conv_ids(client.get("/users/alice/conversations", params={"startingAfter": "c3"})) == []
     assert_error(client.get("/users/alice/conversations", params={"startingAfter": "nope"}), 400)
 
@@ -172,8 +204,9 @@ def test_user_conversations_order_filters_and_paging(client):
     assert conv_ids(client.get("/users/alice/conversations", params={"lastMessageAfter": t1})) == ["c2"]
     assert conv_ids(client.get("/users/alice/conversations", params={"lastMessageAfter": t1 - 1})) == ["c2", "c1"]
     assert conv_ids(client.get("/users/alice/conversations", params={"lastMessageBefore": t2})) == ["c1"]
-    assert conv_ids(client.get("/users/alice/conversations",
-                               params={"lastMessageBefore": t2 + 1, "lastMessageAfter": t1})) == ["c2"]
+    assert conv_ids(
+        client.get("/users/alice/conversations", params={"lastMessageBefore": t2 + 1, "lastMessageAfter": t1})
+    ) == ["c2"]
 
     # the single-conversation view, and 404 for a conversation the user is not in / a missing user
     c2 = ok(client.get("/users/alice/conversations/c2")).json()
@@ -269,15 +302,16 @@ def test_messages_send_list_get_edit_delete(client, user_client):
     ids = send(client, "conv", *(f"m{i}" for i in range(10)), sender="alice")
     assert len(ids) == 10 and len(set(ids)) == 10 and all(i.startswith("msg_") for i in ids)
     # 11 at once: refused, nothing written
-    assert_error(client.post("/conversations/conv/messages",
-                             json=[{"text": "x", "sender": "bob"}] * 11), 400)
+    assert_error(client.post("/conversations/conv/messages", json=[{"text": "x", "sender": "bob"}] * 11), 400)
     assert len(ok(client.get("/conversations/conv/messages", params={"limit": 100})).json()["data"]) == 10
 
     # newest first, cursor pagination backwards in time
     page = ok(client.get("/conversations/conv/messages", params={"limit": 4})).json()["data"]
     assert [m["text"] for m in page] == ["m9", "m8", "m7", "m6"]
     assert [m["createdAt"] for m in page] == sorted((m["createdAt"] for m in page), reverse=True)
-    page = ok(client.get("/conversations/conv/messages", params={"limit": 4, "startingAfter": page[-1]["id"]})).json()["data"]
+    page = ok(client.get("/conversations/conv/messages", params={"limit": 4, "startingAfter": page[-1]["id"]})).json()[
+        "data"
+    ]
     assert [m["text"] for m in page] == ["m5", "m4", "m3", "m2"]
     page = ok(client.get("/conversations/conv/messages", params={"startingAfter": ids[1]})).json()["data"]
     assert [m["text"] for m in page] == ["m0"]
@@ -323,11 +357,16 @@ def test_message_send_is_all_or_nothing(client):
     make_users(client, "alice", "bob", "carol")
     make_conversation(client, "conv", "alice", "bob")
     good = [{"text": f"ok {i}", "sender": "alice"} for i in range(10)]
-    for bad_item in ({"text": 5, "sender": "alice"}, {"sender": "alice"}, {"text": "x", "sender": "carol"},
-                     {"text": "x", "sender": "alice", "colour": "red"}, "just a string",
-                     {"text": "x", "sender": "alice", "attachmentToken": "ft_unknown"},
-                     {"text": "x", "sender": "alice", "referencedMessageId": "msg_nope"},
-                     {"content": [{"type": "text", "children": [{"bold": True}]}], "sender": "alice"}):
+    for bad_item in (
+        {"text": 5, "sender": "alice"},
+        {"sender": "alice"},
+        {"text": "x", "sender": "carol"},
+        {"text": "x", "sender": "alice", "colour": "red"},
+        "just a string",
+        {"text": "x", "sender": "alice", "attachmentToken": "ft_unknown"},
+        {"text": "x", "sender": "alice", "referencedMessageId": "msg_nope"},
+        {"content": [{"type": "text", "children": [{"bold": True}]}], "sender": "alice"},
+    ):
         items = list(good)
         items[6] = bad_item
         r = client.post("/conversations/conv/messages", json=items)
@@ -346,18 +385,24 @@ def test_rich_content_location_and_reference(client):
     make_users(client, "alice", "bob")
     make_conversation(client, "conv", "alice", "bob")
     (first,) = send(client, "conv", "question", sender="bob")
-    content = [{"type": "text", "children": ["see ", {"type": "bold", "children": ["this"]}]},
-               {"type": "location", "latitude": 51.5, "longitude": -0.12}]
-    (mid,) = message_ids(client.post("/conversations/conv/messages", json=[
-        {"content": content, "sender": "alice", "referencedMessageId": first, "custom": {"x": "y"}}]))
+    content = [
+        {"type": "text", "children": ["see ", {"type": "bold", "children": ["this"]}]},
+        {"type": "location", "latitude": 51.5, "longitude": -0.12},
+    ]
+    (mid,) = message_ids(
+        client.post(
+            "/conversations/conv/messages",
+            json=[{"content": content, "sender": "alice", "referencedMessageId": first, "custom": {"x": "y"}}],
+        )
+    )
     msg = ok(client.get(f"/conversations/conv/messages/{mid}")).json()
     assert msg["text"] == "see this" and msg["location"] == [51.5, -0.12]
     assert msg["referencedMessageId"] == first and msg["custom"] == {"x": "y"}
     assert msg["content"][1] == {"type": "location", "latitude": 51.5, "longitude": -0.12}
-    assert_error(client.post("/conversations/conv/messages", json=[
-        {"sender": "alice", "location": [91, 0]}]), 400)
-    assert_error(client.post("/conversations/conv/messages", json=[
-        {"sender": "alice", "text": "x", "content": content}]), 400)
+    assert_error(client.post("/conversations/conv/messages", json=[{"sender": "alice", "location": [91, 0]}]), 400)
+    assert_error(
+        client.post("/conversations/conv/messages", json=[{"sender": "alice", "text": "x", "content": content}]), 400
+    )
 
 
 def test_read_only_participant_and_system_messages(client, user_client):
@@ -370,10 +415,13 @@ def test_read_only_participant_and_system_messages(client, user_client):
     # a system message needs app credentials and has no sender
     alice = user_client("alice")
     assert_error(alice.post("/conversations/conv/messages", json=[{"type": "SystemMessage", "text": "x"}]), 403)
-    assert_error(client.post("/conversations/conv/messages",
-                             json=[{"type": "SystemMessage", "text": "x", "sender": "alice"}]), 400)
-    (mid,) = message_ids(client.post("/conversations/conv/messages",
-                            json=[{"type": "SystemMessage", "text": "Welcome!"}]))
+    assert_error(
+        client.post("/conversations/conv/messages", json=[{"type": "SystemMessage", "text": "x", "sender": "alice"}]),
+        400,
+    )
+    (mid,) = message_ids(
+        client.post("/conversations/conv/messages", json=[{"type": "SystemMessage", "text": "Welcome!"}])
+    )
     msg = ok(client.get(f"/conversations/conv/messages/{mid}")).json()
     assert msg["type"] == "SystemMessage" and msg["senderId"] is None and msg["origin"] == "rest"
     assert ok(client.get("/conversations/conv/messages")).json()["data"][0]["id"] == mid
@@ -401,19 +449,34 @@ def test_read_only_participant_reads_and_leaves_but_writes_nothing(client, user_
 def test_custom_nulls_on_send_and_derived_fields_on_edit(client):
     make_users(client, "alice")
     make_conversation(client, "conv", "alice")
-    (mid,) = message_ids(client.post("/conversations/conv/messages", json=[
-        {"sender": "alice", "text": "here", "custom": {"keep": "1", "drop": None}}]))
+    (mid,) = message_ids(
+        client.post(
+            "/conversations/conv/messages",
+            json=[{"sender": "alice", "text": "here", "custom": {"keep": "1", "drop": None}}],
+        )
+    )
     msg = ok(client.get(f"/conversations/conv/messages/{mid}")).json()
     assert msg["custom"] == {"keep": "1"} and msg["location"] is None
-    ok(client.patch(f"/conversations/conv/messages/{mid}", json={"content": [
-        {"type": "text", "children": ["now here"]}, {"type": "location", "latitude": 1.5, "longitude": 2.5}]}))
+    ok(
+        client.patch(
+            f"/conversations/conv/messages/{mid}",
+            json={
+                "content": [
+                    {"type": "text", "children": ["now here"]},
+                    {"type": "location", "latitude": 1.5, "longitude": 2.5},
+                ]
+            },
+        )
+    )
     msg = ok(client.get(f"/conversations/conv/messages/{mid}")).json()
     assert msg["text"] == "now here" and msg["location"] == [1.5, 2.5]
     # a text edit keeps the location block and puts the new text first
     ok(client.patch(f"/conversations/conv/messages/{mid}", json={"text": "moved"}))
     msg = ok(client.get(f"/conversations/conv/messages/{mid}")).json()
-    assert msg["content"] == [{"type": "text", "children": ["moved"]},
-                              {"type": "location", "latitude": 1.5, "longitude": 2.5}]
+    assert msg["content"] == [
+        {"type": "text", "children": ["moved"]},
+        {"type": "location", "latitude": 1.5, "longitude": 2.5},
+    ]
     assert msg["location"] == [1.5, 2.5]
 
 
@@ -453,21 +516,44 @@ def test_malformed_json_is_400(client, body):
     assert_error(client.get("/users/alice"), 404)
 
 
-@pytest.mark.parametrize("body", [
-    {"name": 5}, {"name": ["Alice"]}, {"name": "A", "email": "a@example.com"}, {"name": "A", "email": [1]},
-    {"name": "A", "custom": {"k": 1}}, {"name": "A", "custom": ["k"]}, {"name": "A", "role": 3},
-    {"name": "A", "photoUrl": {"x": 1}}, {"name": "A", "bogus": True}, {"name": "x" * 1001},
-    {"name": "A", "custom": {"k": "v" * 10_001}}, ["Alice"], "Alice", None,
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": 5},
+        {"name": ["Alice"]},
+        {"name": "A", "email": "a@example.com"},
+        {"name": "A", "email": [1]},
+        {"name": "A", "custom": {"k": 1}},
+        {"name": "A", "custom": ["k"]},
+        {"name": "A", "role": 3},
+        {"name": "A", "photoUrl": {"x": 1}},
+        {"name": "A", "bogus": True},
+        {"name": "x" * 1001},
+        {"name": "A", "custom": {"k": "v" * 10_001}},
+        ["Alice"],
+        "Alice",
+        None,
+    ],
+)
 def test_wrong_types_for_users_are_400(client, body):
     assert_error(client.put("/users/alice", json=body), 400)
     assert_error(client.get("/users/alice"), 404)
 
 
-@pytest.mark.parametrize("body", [
-    {"subject": 5}, {"participants": "alice"}, {"participants": [5]}, {"participants": [""]},
-    {"custom": {"k": 1}}, {"welcomeMessages": "hi"}, {"topicId": ["x"]}, {"unknown": 1}, [],
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"subject": 5},
+        {"participants": "alice"},
+        {"participants": [5]},
+        {"participants": [""]},
+        {"custom": {"k": 1}},
+        {"welcomeMessages": "hi"},
+        {"topicId": ["x"]},
+        {"unknown": 1},
+        [],
+    ],
+)
 def test_wrong_types_for_conversations_are_400(client, body):
     make_users(client, "alice")
     assert_error(client.put("/conversations/conv", json=body), 400)
@@ -510,8 +596,13 @@ def test_empty_ids_and_oversized_bodies(client):
     make_users(client, "alice")
     make_conversation(client, "conv", "alice")
     # an empty id in a path does not route to the resource: a JSON 404/405, nothing created
-    for method, path in [("PUT", "/users/"), ("GET", "/users//conversations"), ("PUT", "/conversations/"),
-                         ("PUT", "/conversations/conv/participants/"), ("GET", "/conversations//messages")]:
+    for method, path in [
+        ("PUT", "/users/"),
+        ("GET", "/users//conversations"),
+        ("PUT", "/conversations/"),
+        ("PUT", "/conversations/conv/participants/"),
+        ("GET", "/conversations//messages"),
+    ]:
         r = client.request(method, path, json={"name": "Nobody"})
         assert r.status_code in (404, 405), (method, path, r.status_code)
         assert_error(r, r.status_code)
@@ -575,9 +666,11 @@ def test_reset_and_health(server, client, http, user_client):
 def test_loading_a_seed_twice_does_not_duplicate_messages(server, client):
     from talkwidgets.emulator import load_seed
 
-    seed = {"users": {"ann": {"name": "Ann"}, "ben": {"name": "Ben"}},
-            "conversations": {"s1": {"subject": "Seeded", "participants": ["ann", "ben"]}},
-            "messages": {"s1": [{"sender": "ann", "text": "one"}, {"sender": "ben", "text": "two"}]}}
+    seed = {
+        "users": {"ann": {"name": "Ann"}, "ben": {"name": "Ben"}},
+        "conversations": {"s1": {"subject": "Seeded", "participants": ["ann", "ben"]}},
+        "messages": {"s1": [{"sender": "ann", "text": "one"}, {"sender": "ben", "text": "two"}]},
+    }
     store = server.embedded.emulator.store
     assert load_seed(store, server.app_id, seed)["messages"] == 2
     assert load_seed(store, server.app_id, seed)["messages"] == 0

@@ -33,8 +33,15 @@ class Receiver:
                 with receiver.cond:
                     attempt = 1 + sum(1 for r in receiver.requests if r["payload"]["id"] == payload["id"])
                     status = receiver.respond(payload, attempt)
-                    receiver.requests.append({"headers": dict(self.headers), "raw": raw, "payload": payload,
-                                              "path": self.path, "status": status})
+                    receiver.requests.append(
+                        {
+                            "headers": dict(self.headers),
+                            "raw": raw,
+                            "payload": payload,
+                            "path": self.path,
+                            "status": status,
+                        }
+                    )
                     receiver.cond.notify_all()
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
@@ -50,8 +57,9 @@ class Receiver:
 
     def wait_for(self, predicate) -> list[dict]:
         with self.cond:
-            assert self.cond.wait_for(lambda: predicate(self.requests), TIMEOUT), \
-                [r["payload"]["type"] for r in self.requests]
+            assert self.cond.wait_for(lambda: predicate(self.requests), TIMEOUT), [
+                r["payload"]["type"] for r in self.requests
+            ]
             return list(self.requests)
 
     def of_type(self, type_: str) -> list[dict]:
@@ -110,8 +118,15 @@ def test_all_event_types_arrive_signed(hooked, client, receiver, user_client):
     ok(client.delete(f"/conversations/conv/messages/{m2}"))
     ok(user_client("bob").post("/conversations/conv/readBy/bob"))
     ok(client.delete("/conversations/conv"))
-    types = ("user.created", "user.updated", "message.sent", "message.updated", "message.deleted",
-             "message.read", "conversation.deleted")
+    types = (
+        "user.created",
+        "user.updated",
+        "message.sent",
+        "message.updated",
+        "message.deleted",
+        "message.read",
+        "conversation.deleted",
+    )
     requests = receiver.wait_for(lambda reqs: has_types(*types)(reqs) and len(reqs) >= 9)
 
     for request in requests:
@@ -127,8 +142,9 @@ def test_all_event_types_arrive_signed(hooked, client, receiver, user_client):
     assert created == ["alice", "bob"]
     (updated,) = receiver.of_type("user.updated")
     assert updated["payload"]["data"]["user"]["custom"] == {"k": "v"}
-    sent = sorted((r["payload"]["data"] for r in receiver.of_type("message.sent")),
-                  key=lambda d: d["message"]["createdAt"])
+    sent = sorted(
+        (r["payload"]["data"] for r in receiver.of_type("message.sent")), key=lambda d: d["message"]["createdAt"]
+    )
     assert [d["message"]["id"] for d in sent] == [m1, m2]
     assert sent[0]["sender"]["id"] == "alice" and sent[0]["conversation"]["id"] == "conv"
     assert sent[0]["message"]["text"] == "first"
@@ -146,8 +162,7 @@ def test_all_event_types_arrive_signed(hooked, client, receiver, user_client):
 def test_failed_delivery_is_retried_exactly_once(hooked, client, receiver):
     server = hooked
     # user.created for "flaky" fails once then succeeds; for "down" it always fails
-    receiver.respond = lambda payload, attempt: (
-        500 if payload["data"]["user"]["id"] == "down" or attempt == 1 else 200)
+    receiver.respond = lambda payload, attempt: 500 if payload["data"]["user"]["id"] == "down" or attempt == 1 else 200
     make_users(client, "flaky", "down")
     receiver.wait_for(lambda reqs: len(reqs) >= 4)
     server.embedded.stop()  # waits for webhook deliveries in flight, so the counts below are final
@@ -172,12 +187,20 @@ def test_unreachable_receiver_does_not_break_requests(server, client, receiver):
 
 def test_seed_fires_no_webhooks_and_no_op_writes_fire_none(hooked, client, receiver):
     server = hooked
-    counts = load_seed(server.embedded.emulator.store, server.app_id, {
-        "users": {"s1": {"name": "Seed One"}, "s2": {"name": "Seed Two"}},
-        "conversations": {"sc": {"subject": "Seeded", "participants": ["s1", "s2"]}},
-        "messages": {"sc": [{"sender": "s1", "text": "old", "createdAt": 1_700_000_000_000},
-                            {"sender": "s2", "text": "older reply"}]},
-    })
+    counts = load_seed(
+        server.embedded.emulator.store,
+        server.app_id,
+        {
+            "users": {"s1": {"name": "Seed One"}, "s2": {"name": "Seed Two"}},
+            "conversations": {"sc": {"subject": "Seeded", "participants": ["s1", "s2"]}},
+            "messages": {
+                "sc": [
+                    {"sender": "s1", "text": "old", "createdAt": 1_700_000_000_000},
+                    {"sender": "s2", "text": "older reply"},
+                ]
+            },
+        },
+    )
     assert counts == {"users": 2, "conversations": 1, "messages": 2}
     assert ok(client.get("/conversations/sc/messages")).json()["data"][1]["createdAt"] == 1_700_000_000_000
     ok(client.put("/users/s1", json={"name": "Seed One"}))  # unchanged: no user.updated
@@ -185,4 +208,5 @@ def test_seed_fires_no_webhooks_and_no_op_writes_fire_none(hooked, client, recei
     receiver.wait_for(has_types("user.created"))
     server.embedded.stop()
     assert [(r["payload"]["type"], r["payload"]["data"]["user"]["id"]) for r in receiver.requests] == [
-        ("user.created", "marker")]
+        ("user.created", "marker")
+    ]

@@ -26,9 +26,20 @@ from browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, open_harness, page, r
 from playwright.sync_api import expect
 from session_support import Admin, new_app_id
 
-from talkwidgets import (AudioBlock, AudioFileMetadata, FileDrop, GenericFileBlock, GenericFileMetadata, ImageBlock,
-                         ImageFileMetadata, VideoBlock, VideoFileMetadata, VoiceBlock, VoiceRecordingFileMetadata,
-                         get_talk_session)
+from talkwidgets import (
+    AudioBlock,
+    AudioFileMetadata,
+    FileDrop,
+    GenericFileBlock,
+    GenericFileMetadata,
+    ImageBlock,
+    ImageFileMetadata,
+    VideoBlock,
+    VideoFileMetadata,
+    VoiceBlock,
+    VoiceRecordingFileMetadata,
+    get_talk_session,
+)
 from talkwidgets.emulator import EmbeddedServer, EmulatorConfig, shared_server
 
 pytestmark = pytest.mark.browser
@@ -44,8 +55,12 @@ def browser() -> Iterator[Any]:
     require_chromium()
     from playwright.sync_api import sync_playwright
 
-    args = [*CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-            f"--unsafely-treat-insecure-origin-as-secure={ORIGIN}"]
+    args = [
+        *CHROMIUM_ARGS,
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--unsafely-treat-insecure-origin-as-secure={ORIGIN}",
+    ]
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
         try:
@@ -128,8 +143,12 @@ class CommBridge:
                     if content.get("op") != "chunk":
                         self.received.append(content)
                     # what ipykernel's comm does with a comm_msg: ipywidgets' Widget._handle_msg
-                    self.widget._handle_msg({"content": {"data": {"method": "custom", "content": content}},
-                                             "buffers": [memoryview(b) for b in buffers]})
+                    self.widget._handle_msg(
+                        {
+                            "content": {"data": {"method": "custom", "content": content}},
+                            "buffers": [memoryview(b) for b in buffers],
+                        }
+                    )
                     buffers = []
         except Exception:  # the page went away
             pass
@@ -201,10 +220,17 @@ async ([name, type, size, fill]) => {
 
 
 class Setup:
-    def __init__(self, kernel: Kernel, page: Any, session: Any, widget: FileDrop, bridge: CommBridge,
-                 admin: Admin | None) -> None:
+    def __init__(
+        self, kernel: Kernel, page: Any, session: Any, widget: FileDrop, bridge: CommBridge, admin: Admin | None
+    ) -> None:
         self.kernel, self.page, self.session, self.widget, self.bridge, self.admin = (
-            kernel, page, session, widget, bridge, admin)
+            kernel,
+            page,
+            session,
+            widget,
+            bridge,
+            admin,
+        )
 
     def wait(self, predicate: Callable[[], Any], what: str, timeout: float = 20) -> Any:
         deadline = time.monotonic() + timeout
@@ -218,9 +244,14 @@ class Setup:
             self.page.wait_for_timeout(25)
 
     def finished(self, count: int = 1, timeout: float = 20) -> list[Any]:
-        self.wait(lambda: len(self.widget.uploads) >= count
-                  and all(u.status in ("done", "error", "cancelled") for u in self.widget.uploads), "uploads",
-                  timeout)
+        self.wait(
+            lambda: (
+                len(self.widget.uploads) >= count
+                and all(u.status in ("done", "error", "cancelled") for u in self.widget.uploads)
+            ),
+            "uploads",
+            timeout,
+        )
         return self.kernel.call(lambda: list(self.widget.uploads))
 
     def sent_ops(self) -> list[str]:
@@ -241,9 +272,12 @@ def _mount(kernel: Kernel, page: Any, session: Any, admin: Admin | None, **trait
     bridge = CommBridge(kernel, widget)
     page.context.grant_permissions(["local-network-access"])  # the page reaches 127.0.0.1 (bridge, emulator)
     open_harness(page, "file_drop")
-    state = kernel.call(lambda: {k: getattr(widget, k) for k in
-                                 ("rows", "accept", "max_size", "multiple", "recorder", "direct", "chunk_size",
-                                  "window")})
+    state = kernel.call(
+        lambda: {
+            k: getattr(widget, k)
+            for k in ("rows", "accept", "max_size", "multiple", "recorder", "direct", "chunk_size", "window")
+        }
+    )
     page.evaluate(MOUNT_JS, [state, bridge.url])
     return Setup(kernel, page, session, widget, bridge, admin)
 
@@ -297,8 +331,13 @@ CASES: dict[str, tuple[type, dict[str, Any]]] = {
     "photo.mp3": (AudioFileMetadata, {"duration": None}),
     "notes.txt": (GenericFileMetadata, {}),
 }
-BLOCKS = {ImageFileMetadata: ImageBlock, VideoFileMetadata: VideoBlock, AudioFileMetadata: AudioBlock,
-          GenericFileMetadata: GenericFileBlock, VoiceRecordingFileMetadata: VoiceBlock}
+BLOCKS = {
+    ImageFileMetadata: ImageBlock,
+    VideoFileMetadata: VideoBlock,
+    AudioFileMetadata: AudioBlock,
+    GenericFileMetadata: GenericFileBlock,
+    VoiceRecordingFileMetadata: VoiceBlock,
+}
 
 
 def _close(actual: Any, expected: Any) -> bool:
@@ -319,8 +358,10 @@ def test_each_media_fixture_gets_its_metadata_class_token_and_file_message(make:
         assert _close(getattr(upload.metadata, key), value), (key, upload.metadata)
     assert upload.token and upload.size == (MEDIA / name).stat().st_size and upload.path == "chunked"
     expect(fd.row().locator(".tw-fd-status")).to_have_text("Done")
-    expect(fd.row()).to_have_attribute("data-kind", {ImageFileMetadata: "image", VideoFileMetadata: "video",
-                                                      AudioFileMetadata: "audio"}.get(cls, "file"))
+    expect(fd.row()).to_have_attribute(
+        "data-kind",
+        {ImageFileMetadata: "image", VideoFileMetadata: "video", AudioFileMetadata: "audio"}.get(cls, "file"),
+    )
 
     [ref] = fd.kernel.run(fd.widget.send_to("files"))
     block = fd.kernel.run(ref.get()).content[0]
@@ -433,8 +474,10 @@ def test_cancel_mid_transfer_stops_sending_and_leaves_nothing(make: Any) -> None
 
     fd.widget._chunk = slow_chunk  # type: ignore[method-assign]
     fd.drop("big.bin", "application/octet-stream", 64 * MiB)
-    spool = fd.wait(lambda: (t := fd.widget._transfers.get(next(iter(fd.widget._transfers), ""))) and t.received > 0
-                    and t.spool, "the first acknowledged chunk")
+    spool = fd.wait(
+        lambda: (t := fd.widget._transfers.get(next(iter(fd.widget._transfers), ""))) and t.received > 0 and t.spool,
+        "the first acknowledged chunk",
+    )
     expect(fd.row().locator(".tw-fd-progress")).to_have_attribute("aria-valuenow", _positive())
     fd.row().get_by_role("button", name="Cancel big.bin").click()
     expect(fd.row().locator(".tw-fd-status")).to_have_text("Cancelled")
@@ -459,8 +502,12 @@ def small_server() -> Iterator[EmbeddedServer]:
 
 
 @pytest.mark.parametrize("direct", [False, True])
-def test_server_413_reaches_the_row(kernel: Kernel, page: Any, small_server: EmbeddedServer,  # noqa: F811
-                                    direct: bool) -> None:
+def test_server_413_reaches_the_row(
+    kernel: Kernel,
+    page: Any,
+    small_server: EmbeddedServer,  # noqa: F811
+    direct: bool,
+) -> None:
     secret = small_server.ensure_app("fd413")
 
     async def start() -> tuple[Any, Admin]:
@@ -508,7 +555,9 @@ def test_kernel_restart_marks_unfinished_rows(make: Any) -> None:
 
 def test_keyboard_opens_the_picker_and_keys_stay_in_the_widget(make: Any) -> None:
     fd = make(direct=False, multiple=False)
-    fd.page.evaluate("() => { window.__keys = []; document.addEventListener('keydown', e => window.__keys.push(e.key)); }")
+    fd.page.evaluate(
+        "() => { window.__keys = []; document.addEventListener('keydown', e => window.__keys.push(e.key)); }"
+    )
     zone = fd.page.get_by_role("button", name="Choose a file to upload")
     # a permanent listener turns file-chooser interception on before any key is pressed
     choosers: list[Any] = []
@@ -542,8 +591,11 @@ def _proc_kib(field: str) -> int:
 
 
 @pytest.mark.slow
-def test_200_mib_through_chunks_keeps_kernel_memory_bounded(kernel: Kernel, page: Any,  # noqa: F811
-                                                            record_property: Any) -> None:
+def test_200_mib_through_chunks_keeps_kernel_memory_bounded(
+    kernel: Kernel,
+    page: Any,  # noqa: F811
+    record_property: Any,
+) -> None:
     size = 200 * MiB
     with EmbeddedServer(EmulatorConfig(max_upload_bytes=300 * MiB)) as server:
         secret = server.ensure_app("fdbig")
@@ -586,8 +638,10 @@ def test_200_mib_through_chunks_keeps_kernel_memory_bounded(kernel: Kernel, page
     traced_growth = traced_peak - traced_before
     record_property("rss_growth_mib", round(rss_growth / MiB, 1))
     record_property("traced_growth_mib", round(traced_growth / MiB, 1))
-    print(f"\n200 MiB chunked: peak RSS growth {rss_growth / MiB:.1f} MiB, "
-          f"tracemalloc peak growth {traced_growth / MiB:.1f} MiB (window {window} x chunk {chunk_size // MiB} MiB)")
+    print(
+        f"\n200 MiB chunked: peak RSS growth {rss_growth / MiB:.1f} MiB, "
+        f"tracemalloc peak growth {traced_growth / MiB:.1f} MiB (window {window} x chunk {chunk_size // MiB} MiB)"
+    )
     # The bound: window x chunk_size (4 MiB of unacknowledged chunks) plus a fixed 24 MiB allowance for
     # what else holds bytes at one time in this single process: the transport's copies of the in-flight
     # chunks (WebSocket frame and message, up to 2 x 4 MiB here, a comm's ZMQ frames in Jupyter), the
@@ -602,13 +656,29 @@ def test_200_mib_through_chunks_keeps_kernel_memory_bounded(kernel: Kernel, page
 
 # --- rows in every state, light and dark (writes docs/img/file_drop_*.png with TALKWIDGETS_SCREENSHOTS=1) ---
 
-SHOWCASE_STATE = {"rows": [], "accept": "image/*,video/*,audio/*,.pdf", "max_size": 50 * MiB, "multiple": True,
-                  "recorder": True, "direct": False, "chunk_size": MiB, "window": 4}
+SHOWCASE_STATE = {
+    "rows": [],
+    "accept": "image/*,video/*,audio/*,.pdf",
+    "max_size": 50 * MiB,
+    "multiple": True,
+    "recorder": True,
+    "direct": False,
+    "chunk_size": MiB,
+    "window": 4,
+}
 
 
 def _kernel_row(id_: str, name: str, kind: str, size: int, status: str, error: str = "", **meta: Any) -> dict[str, Any]:
-    return {"id": id_, "name": name, "kind": kind, "size": size, "metadata": {"filename": name, **meta},
-            "status": status, "error": error, "path": "chunked"}
+    return {
+        "id": id_,
+        "name": name,
+        "kind": kind,
+        "size": size,
+        "metadata": {"filename": name, **meta},
+        "status": status,
+        "error": error,
+        "path": "chunked",
+    }
 
 
 def _showcase(page: Any, *, record: bool) -> None:  # noqa: F811
@@ -627,16 +697,26 @@ def _showcase(page: Any, *, record: bool) -> None:  # noqa: F811
         page.evaluate(f"(m) => {tw}.deliver(m)", {"op": "ready", "id": fid, "chunk_size": MiB, "window": 4})
         for seq in range(acks):
             page.wait_for_function(f"() => {tw}.sent.filter(m => m.op === 'chunk' && m.id === '{fid}').length > {seq}")
-            page.evaluate(f"(m) => {tw}.deliver(m)",
-                          {"op": "ack", "id": fid, "seq": seq, "received": min(size, (seq + 1) * MiB)})
+            page.evaluate(
+                f"(m) => {tw}.deliver(m)", {"op": "ack", "id": fid, "seq": seq, "received": min(size, (seq + 1) * MiB)}
+            )
     page.wait_for_function(f"() => {tw}.sent.some(m => m.op === 'end')")
     rows = [
         _kernel_row("k1", "team-photo.jpg", "image", 421_888, "done", width=1920, height=1080),
         _kernel_row("k2", "voice-2026-11-28-093012.webm", "voice", 38_912, "done", duration=4.2),
         _kernel_row(video, "site-walkthrough.mp4", "video", 8 * MiB, "sending", width=1280, height=720, duration=84.5),
         _kernel_row(pdf, "quarterly-report.pdf", "file", 2_411_724, "uploading"),
-        _kernel_row("k3", "drone-footage-4k.mov", "video", 48 * MiB, "error",
-                    "files are limited to 26214400 bytes on this server", width=3840, height=2160, duration=95.0),
+        _kernel_row(
+            "k3",
+            "drone-footage-4k.mov",
+            "video",
+            48 * MiB,
+            "error",
+            "files are limited to 26214400 bytes on this server",
+            width=3840,
+            height=2160,
+            duration=95.0,
+        ),
         _kernel_row("k4", "draft-v2.mp3", "audio", 3_145_728, "cancelled", duration=187.0),
     ]
     page.evaluate(f"(r) => {tw}.kernelSet({{rows: r}})", rows)
@@ -648,8 +728,13 @@ def _showcase(page: Any, *, record: bool) -> None:  # noqa: F811
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_rows_in_every_state(browser: Any, scheme: str) -> None:
-    ctx = browser.new_context(viewport={"width": 520, "height": 900}, device_scale_factor=2, color_scheme=scheme,
-                              locale="en-GB", timezone_id="UTC")
+    ctx = browser.new_context(
+        viewport={"width": 520, "height": 900},
+        device_scale_factor=2,
+        color_scheme=scheme,
+        locale="en-GB",
+        timezone_id="UTC",
+    )
     try:
         page = ctx.new_page()  # noqa: F811
         page.set_default_timeout(10_000)
@@ -665,11 +750,13 @@ def test_rows_in_every_state(browser: Any, scheme: str) -> None:
         expect(video.locator(".tw-fd-status")).to_have_text("62% · 5 MB of 8 MB")
         expect(video.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "62")
         expect(page.locator('.tw-fd-row[data-state="uploading"] .tw-fd-progress')).to_have_class(
-            re.compile("tw-fd-progress--indeterminate"))
+            re.compile("tw-fd-progress--indeterminate")
+        )
         expect(rows.nth(6).locator(".tw-fd-error")).to_contain_text("type not accepted")
         if os.environ.get("TALKWIDGETS_SCREENSHOTS"):
             page.wait_for_timeout(300)
-            page.locator(".tw-host").screenshot(path=str(ROOT / "docs" / "img" / f"file_drop_{scheme}.png"),
-                                                animations="disabled")
+            page.locator(".tw-host").screenshot(
+                path=str(ROOT / "docs" / "img" / f"file_drop_{scheme}.png"), animations="disabled"
+            )
     finally:
         ctx.close()

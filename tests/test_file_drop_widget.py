@@ -10,8 +10,17 @@ from typing import Any
 import httpx
 import pytest
 
-from talkwidgets import (AudioFileMetadata, FileDrop, GenericFileMetadata, ImageBlock, ImageFileMetadata,
-                         VideoFileMetadata, VoiceBlock, VoiceRecordingFileMetadata, get_talk_session)
+from talkwidgets import (
+    AudioFileMetadata,
+    FileDrop,
+    GenericFileMetadata,
+    ImageBlock,
+    ImageFileMetadata,
+    VideoFileMetadata,
+    VoiceBlock,
+    VoiceRecordingFileMetadata,
+    get_talk_session,
+)
 from talkwidgets.emulator import EmbeddedServer, EmulatorConfig
 from talkwidgets.widgets.file_drop import accepts, build_metadata
 
@@ -39,10 +48,28 @@ class Browser:
     def last(self, fid: str) -> dict[str, Any]:
         return [m for m in self.inbox if m["id"] == fid][-1]
 
-    def send_file(self, fid: str, data: bytes, *, name: str, kind: str, mime: str = "",
-                  metadata: dict[str, Any] | None = None, end: bool = True) -> None:
-        self.post({"op": "begin", "id": fid, "name": name, "size": len(data), "type": mime, "kind": kind,
-                   "metadata": metadata or {}})
+    def send_file(
+        self,
+        fid: str,
+        data: bytes,
+        *,
+        name: str,
+        kind: str,
+        mime: str = "",
+        metadata: dict[str, Any] | None = None,
+        end: bool = True,
+    ) -> None:
+        self.post(
+            {
+                "op": "begin",
+                "id": fid,
+                "name": name,
+                "size": len(data),
+                "type": mime,
+                "kind": kind,
+                "metadata": metadata or {},
+            }
+        )
         ready = self.last(fid)
         assert ready["op"] == "ready", ready
         size, window = ready["chunk_size"], ready["window"]
@@ -51,7 +78,7 @@ class Browser:
             while len(in_flight) >= window:  # backpressure: wait for an ack
                 acked = [m["seq"] for m in self.inbox if m["id"] == fid and m["op"] == "ack"]
                 in_flight = [s for s in in_flight if s not in acked]
-            self.post({"op": "chunk", "id": fid, "seq": seq, "offset": offset}, [data[offset:offset + size]])
+            self.post({"op": "chunk", "id": fid, "seq": seq, "offset": offset}, [data[offset : offset + size]])
             in_flight.append(seq)
         if end:
             self.post({"op": "end", "id": fid})
@@ -159,14 +186,30 @@ async def test_cancel_and_a_server_413_leave_nothing_behind() -> None:
 
 async def test_direct_path_offers_a_short_lived_token_by_message_only(setup) -> None:
     session, widget, browser, admin = setup
-    browser.post({"op": "direct_begin", "id": "d", "name": "pic.png", "size": 4, "type": "image/png",
-                  "kind": "image", "metadata": {"width": 2, "height": 2}})
+    browser.post(
+        {
+            "op": "direct_begin",
+            "id": "d",
+            "name": "pic.png",
+            "size": 4,
+            "type": "image/png",
+            "kind": "image",
+            "metadata": {"width": 2, "height": 2},
+        }
+    )
     offer = await wait_until(lambda: next((m for m in browser.inbox if m["op"] == "direct"), None), what="offer")
-    assert offer["url"].endswith(f"/v1/{session.app_id}/files") and offer["fields"] == {"subtype": "image",
-                                                                                      "width": "2", "height": "2"}
+    assert offer["url"].endswith(f"/v1/{session.app_id}/files") and offer["fields"] == {
+        "subtype": "image",
+        "width": "2",
+        "height": "2",
+    }
     async with httpx.AsyncClient() as http:  # what the browser does with the offer
-        answer = await http.post(offer["url"], headers={"Authorization": f"Bearer {offer['token']}"},
-                                 files={"file": ("pic.png", b"\x89PNG", "image/png")}, data=offer["fields"])
+        answer = await http.post(
+            offer["url"],
+            headers={"Authorization": f"Bearer {offer['token']}"},
+            files={"file": ("pic.png", b"\x89PNG", "image/png")},
+            data=offer["fields"],
+        )
     assert answer.status_code == 200, answer.text
     browser.post({"op": "direct_done", "id": "d", "file_token": answer.json()["fileToken"], "size": 4})
     assert widget.uploads[0].status == "done" and widget.uploads[0].path == "direct"

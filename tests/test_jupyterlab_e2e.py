@@ -16,8 +16,16 @@ from typing import Any
 
 import pytest
 from browser_support import browser, require_bundle  # noqa: F401 - session fixture
-from jupyter_support import (ServerProcess, jupyterlab, kernel_eval_until, kernel_exec, lab_page,  # noqa: F401
-                             open_notebook, run_all, write_notebook)
+from jupyter_support import (
+    ServerProcess,
+    jupyterlab,
+    kernel_eval_until,
+    kernel_exec,
+    lab_page,  # noqa: F401
+    open_notebook,
+    run_all,
+    write_notebook,
+)
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.jupyterlab, pytest.mark.slow]
@@ -90,8 +98,11 @@ def test_conversation_list_in_jupyterlab(lab_page: Any, jupyterlab: ServerProces
     patch = patches[0].content["content"]
     assert patch["op"] == "patch" and [(op["t"], op.get("at")) for op in patch["ops"]] == [("put", 0)]
     assert patches[0].size <= 4096, patches[0].size
-    assert not [f for f in page.comm_tap.comm(model_id, since) if f.method == "update"
-                and "conversations" in f.content.get("state", {})], "the whole list was re-sent"
+    assert not [
+        f
+        for f in page.comm_tap.comm(model_id, since)
+        if f.method == "update" and "conversations" in f.content.get("state", {})
+    ], "the whole list was re-sent"
 
     # A second message to the same conversation: the badge counts up, the row stays on top.
     kernel_exec(page, "await bob.conversation('c05').send('and again')")
@@ -104,8 +115,11 @@ def test_conversation_list_in_jupyterlab(lab_page: Any, jupyterlab: ServerProces
     target.click()
     expect(target).to_have_attribute("aria-selected", "true")
     expect(page.locator(f"{ROWS}[aria-selected=true]")).to_have_count(1)
-    out = kernel_eval_until(page, "import json; print(json.dumps([inbox.selected_id, selections]))",
-                            lambda s: s.strip() == json.dumps(["c10", ["c10"]]))
+    out = kernel_eval_until(
+        page,
+        "import json; print(json.dumps([inbox.selected_id, selections]))",
+        lambda s: s.strip() == json.dumps(["c10", ["c10"]]),
+    )
     assert json.loads(out) == ["c10", ["c10"]]
     click_up = [(f.method, f.size) for f in page.comm_tap.comm(model_id, sent_since, sent=True)]
     # ...and a selection made in Python shows in the browser.
@@ -118,8 +132,11 @@ def test_conversation_list_in_jupyterlab(lab_page: Any, jupyterlab: ServerProces
     expect(rows).to_have_count(N_CONVERSATIONS)
     expect(more).to_be_hidden()
     assert [rows.nth(i).get_attribute("data-id") for i in range(20, 25)] == ["c04", "c03", "c02", "c01", "c00"]
-    out = kernel_eval_until(page, "print(inbox.loaded_all, len(inbox.conversations), inbox.loading_more)",
-                            lambda s: s.split() == ["True", "25", "False"])
+    out = kernel_eval_until(
+        page,
+        "print(inbox.loaded_all, len(inbox.conversations), inbox.loading_more)",
+        lambda s: s.split() == ["True", "25", "False"],
+    )
     assert out.split() == ["True", "25", "False"]
 
     # Live updates still arrive after load_more (the list is patched, nothing re-rendered from scratch).
@@ -134,5 +151,7 @@ def test_conversation_list_in_jupyterlab(lab_page: Any, jupyterlab: ServerProces
     # Checked last so that it cannot hide a functional failure above: a click must not carry the
     # list back to the kernel (the front end's local copy of the patched list is not kernel state).
     assert sum(size for _, size in click_up) <= 4096, f"a row click sent {click_up} (method, bytes) to the kernel"
-    print(f"\n[timing] notebook open {t_open:.1f} s, run-all -> 20 rows {t_rows - t_open:.1f} s, "
-          f"whole test {time.monotonic() - t0:.1f} s")
+    print(
+        f"\n[timing] notebook open {t_open:.1f} s, run-all -> 20 rows {t_rows - t_open:.1f} s, "
+        f"whole test {time.monotonic() - t0:.1f} s"
+    )

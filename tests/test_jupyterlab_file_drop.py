@@ -27,8 +27,15 @@ from typing import Any
 
 import pytest
 from browser_support import ROOT, browser, require_bundle  # noqa: F401 - session fixture
-from jupyter_support import (ServerProcess, jupyterlab, kernel_json, lab_page, open_notebook,  # noqa: F401
-                             run_all, write_notebook)
+from jupyter_support import (
+    ServerProcess,
+    jupyterlab,
+    kernel_json,
+    lab_page,
+    open_notebook,  # noqa: F401
+    run_all,
+    write_notebook,
+)
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.jupyterlab, pytest.mark.slow]
@@ -101,8 +108,11 @@ def _close(actual: Any, expected: Any) -> bool:
 
 
 def _sent_ops(page: Any, model_id: str, since: int) -> list[str]:
-    return [(f.content.get("content") or {}).get("op", "?") for f in page.comm_tap.comm(model_id, since, sent=True)
-            if f.content.get("method") == "custom"]
+    return [
+        (f.content.get("content") or {}).get("op", "?")
+        for f in page.comm_tap.comm(model_id, since, sent=True)
+        if f.content.get("method") == "custom"
+    ]
 
 
 def _check_round(page: Any, model_id: str, path: str, first: int, sent_since: int, conv_count: int) -> None:

@@ -41,7 +41,10 @@ def test_notebooks_exist() -> None:
 def test_notebook_runs(path: Path, tmp_path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
-        nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=False,
+        nb,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        allow_errors=False,
         resources={"metadata": {"path": str(tmp_path)}},  # the kernel's working directory
     )
     try:

@@ -8,8 +8,17 @@ import weakref
 
 import pytest
 
-from talkwidgets import (InvalidArgumentError, MessageSnapshot, NotFoundError, ParticipantSnapshot,
-                         PermissionDeniedError, TalkSession, TalkSessionError, UserSnapshot, get_talk_session)
+from talkwidgets import (
+    InvalidArgumentError,
+    MessageSnapshot,
+    NotFoundError,
+    ParticipantSnapshot,
+    PermissionDeniedError,
+    TalkSession,
+    TalkSessionError,
+    UserSnapshot,
+    get_talk_session,
+)
 from talkwidgets.emulator import EmbeddedServer
 from talkwidgets.model.auth import mint_user_token
 

@@ -39,8 +39,13 @@ async def test_token_fetcher_renews_short_tokens_without_losing_updates() -> Non
             fetched.append(time.time())
             return mint_user_token("tok", "alice", secret, ttl=3)
 
-        session = await get_talk_session("tok", "alice", token=mint_user_token("tok", "alice", secret, ttl=3),
-                                         token_fetcher=fetcher, host=server.base_url)
+        session = await get_talk_session(
+            "tok",
+            "alice",
+            token=mint_user_token("tok", "alice", secret, ttl=3),
+            token_fetcher=fetcher,
+            host=server.base_url,
+        )
         errors: list[Exception] = []
         session.on_error(errors.append)
         sub = session.subscribe_conversations()
@@ -48,8 +53,10 @@ async def test_token_fetcher_renews_short_tokens_without_losing_updates() -> Non
         for n in range(4):  # outlive several token lifetimes, writing all along
             await asyncio.sleep(1.5)
             await admin.send("c", "bob", f"tick {n}")
-            await wait_until(lambda: (m := sub.state.latest_snapshot[0].last_message) and m.plaintext == f"tick {n}",
-                             what=f"tick {n}")
+            await wait_until(
+                lambda: (m := sub.state.latest_snapshot[0].last_message) and m.plaintext == f"tick {n}",
+                what=f"tick {n}",
+            )
         assert len(fetched) >= 2, "the fetcher renews tokens before they expire"
         assert errors == [] and sub.state.type == "active"
         assert (await session.conversation("c").get()).unread_message_count == 4
@@ -62,8 +69,9 @@ async def test_expired_token_without_refresh_ends_the_session_once() -> None:
         secret = server.ensure_app("exp")
         admin = Admin(server.base_url, "exp", secret)
         await admin.user("alice")
-        session = await get_talk_session("exp", "alice", token=mint_user_token("exp", "alice", secret, ttl=2),
-                                         host=server.base_url)
+        session = await get_talk_session(
+            "exp", "alice", token=mint_user_token("exp", "alice", secret, ttl=2), host=server.base_url
+        )
         errors: list[Exception] = []
         session.on_error(errors.append)
         sub = session.subscribe_conversations()
@@ -75,8 +83,9 @@ async def test_expired_token_without_refresh_ends_the_session_once() -> None:
         with pytest.raises(TalkSessionError):
             await session.user("alice").get()
         # set_token on a fresh session keeps working where the old one could not
-        fresh = await get_talk_session("exp", "alice", token=mint_user_token("exp", "alice", secret, ttl=60),
-                                       host=server.base_url)
+        fresh = await get_talk_session(
+            "exp", "alice", token=mint_user_token("exp", "alice", secret, ttl=60), host=server.base_url
+        )
         assert fresh is not session
         fresh.set_token(mint_user_token("exp", "alice", secret, ttl=120))
         assert (await fresh.user("alice").get()).id == "alice"
@@ -87,8 +96,23 @@ async def test_expired_token_without_refresh_ends_the_session_once() -> None:
 
 def _start_server(db: Path, port: int, secret: str) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "talkwidgets", "serve", "--db", str(db), "--port", str(port), "--app-id", "restart",
-         "--secret-key", secret], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "talkwidgets",
+            "serve",
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+            "--app-id",
+            "restart",
+            "--secret-key",
+            secret,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -130,9 +154,11 @@ async def test_server_restart_with_a_file_database_loses_no_update(tmp_path: Pat
         await admin.send("c", "bob", "after restart 1")
         await admin.conversation("d", "bob", "alice", subject="new while reconnecting")
         await admin.send("c", "bob", "after restart 2")
-        await wait_until(lambda: ids(sub) == ["c", "d"] and
-                         sub.state.latest_snapshot[0].last_message.plaintext == "after restart 2",
-                         timeout=20, what="updates written around the restart")
+        await wait_until(
+            lambda: ids(sub) == ["c", "d"] and sub.state.latest_snapshot[0].last_message.plaintext == "after restart 2",
+            timeout=20,
+            what="updates written around the restart",
+        )
         assert sub.state.latest_snapshot[0].unread_message_count == 3
         assert statuses[-1] == "connected"
         assert sub.state.type == "active"
@@ -152,8 +178,13 @@ async def test_a_failing_token_fetcher_ends_the_session_through_on_error() -> No
         def broken_fetcher() -> str:
             raise ConnectionError("auth backend is down")
 
-        session = await get_talk_session("fetchfail", "alice", token=mint_user_token("fetchfail", "alice", secret, ttl=2),
-                                         token_fetcher=broken_fetcher, host=server.base_url)
+        session = await get_talk_session(
+            "fetchfail",
+            "alice",
+            token=mint_user_token("fetchfail", "alice", secret, ttl=2),
+            token_fetcher=broken_fetcher,
+            host=server.base_url,
+        )
         errors: list[Exception] = []
         session.on_error(errors.append)
         sub = session.subscribe_conversations()

@@ -6,8 +6,13 @@ import asyncio
 
 import pytest
 
-from talkwidgets import (ActiveState, InvalidArgumentError, SubscriptionTerminatedError, UnsubscribedState,
-                         get_talk_session)
+from talkwidgets import (
+    ActiveState,
+    InvalidArgumentError,
+    SubscriptionTerminatedError,
+    UnsubscribedState,
+    get_talk_session,
+)
 from talkwidgets.emulator import shared_server
 
 from session_support import ids, wait_until
@@ -166,8 +171,14 @@ async def test_two_users_chat_live_in_one_process(world) -> None:
     await chat.create_if_not_exists(subject="Lunch?")
     await chat.participant("bob").create_if_not_exists()
     await bob.conversation("lunch").send("12:30 works")
-    await wait_until(lambda: a_sub.state.latest_snapshot and a_sub.state.latest_snapshot[0].last_message
-                     and a_sub.state.latest_snapshot[0].last_message.plaintext == "12:30 works", what="bob's message")
+    await wait_until(
+        lambda: (
+            a_sub.state.latest_snapshot
+            and a_sub.state.latest_snapshot[0].last_message
+            and a_sub.state.latest_snapshot[0].last_message.plaintext == "12:30 works"
+        ),
+        what="bob's message",
+    )
     await wait_until(lambda: ids(b_sub) == ["lunch"], what="bob's list")
     assert a_sub.state.latest_snapshot[0].unread_message_count == 1
     assert b_sub.state.latest_snapshot[0].unread_message_count == 0
@@ -203,8 +214,9 @@ async def test_polling_emits_only_changes_and_keeps_unchanged_snapshots(world) -
     await admin.conversation("p2", "alice", "bob")
     await admin.send("p1", "bob", "hello")
     server = shared_server()
-    alice = await get_talk_session(app_id, "alice", secret_key=server.ensure_app(app_id), host=server.base_url,
-                                   live="poll", poll_interval=0.05)
+    alice = await get_talk_session(
+        app_id, "alice", secret_key=server.ensure_app(app_id), host=server.base_url, live="poll", poll_interval=0.05
+    )
     calls: list[tuple] = []
     sub = alice.subscribe_conversations(lambda snaps, loaded_all: calls.append(snaps))
     await sub.connected

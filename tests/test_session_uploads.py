@@ -15,10 +15,24 @@ from typing import Any
 import httpx
 import pytest
 
-from talkwidgets import (AudioBlock, AudioFileMetadata, ConversationListSubscription, GenericFileBlock,
-                         GenericFileMetadata, ImageBlock, ImageFileMetadata, InvalidArgumentError,
-                         PayloadTooLargeError, SendFileBlock, TalkSession, VideoBlock,
-                         VideoFileMetadata, VoiceBlock, VoiceRecordingFileMetadata, get_talk_session)
+from talkwidgets import (
+    AudioBlock,
+    AudioFileMetadata,
+    ConversationListSubscription,
+    GenericFileBlock,
+    GenericFileMetadata,
+    ImageBlock,
+    ImageFileMetadata,
+    InvalidArgumentError,
+    PayloadTooLargeError,
+    SendFileBlock,
+    TalkSession,
+    VideoBlock,
+    VideoFileMetadata,
+    VoiceBlock,
+    VoiceRecordingFileMetadata,
+    get_talk_session,
+)
 from talkwidgets.emulator import EmbeddedServer, EmulatorConfig
 
 from session_support import new_app_id, wait_until
@@ -44,15 +58,19 @@ EXPECTED: dict[str, tuple[type, int | None, int | None, float | None]] = {
 }
 AUDIO_FILES = [name for name, (cls, *_) in EXPECTED.items() if cls is AudioFileMetadata]
 
-BLOCK_FOR = {GenericFileMetadata: GenericFileBlock, ImageFileMetadata: ImageBlock, VideoFileMetadata: VideoBlock,
-             AudioFileMetadata: AudioBlock, VoiceRecordingFileMetadata: VoiceBlock}
+BLOCK_FOR = {
+    GenericFileMetadata: GenericFileBlock,
+    ImageFileMetadata: ImageBlock,
+    VideoFileMetadata: VideoBlock,
+    AudioFileMetadata: AudioBlock,
+    VoiceRecordingFileMetadata: VoiceBlock,
+}
 
 # method -> (fixture file, metadata to pass, expected block class, subtype)
 KINDS: dict[str, tuple[str, Any, type, str | None]] = {
     "upload_file": ("document.pdf", GenericFileMetadata("report.pdf"), GenericFileBlock, None),
     "upload_image": ("image.png", ImageFileMetadata("cat.png", width=64, height=48), ImageBlock, "image"),
-    "upload_video": ("clip.mp4", VideoFileMetadata("clip.mp4", width=64, height=48, duration=1.5),
-                     VideoBlock, "video"),
+    "upload_video": ("clip.mp4", VideoFileMetadata("clip.mp4", width=64, height=48, duration=1.5), VideoBlock, "video"),
     "upload_audio": ("tone.mp3", AudioFileMetadata("song.mp3", duration=2.664), AudioBlock, "audio"),
     "upload_voice": ("tone.ogg", VoiceRecordingFileMetadata("memo.ogg", duration=2.007), VoiceBlock, "voice"),
 }
@@ -209,26 +227,29 @@ async def test_wrong_metadata_class_is_a_type_error(chat: Chat) -> None:
             await method(raw, metadata)
 
 
-@pytest.mark.parametrize("build, error", [
-    (lambda: GenericFileMetadata(""), InvalidArgumentError),
-    (lambda: ImageFileMetadata("", width=1), InvalidArgumentError),
-    (lambda: GenericFileMetadata("a\x00b"), InvalidArgumentError),
-    (lambda: GenericFileMetadata(None), TypeError),
-    (lambda: GenericFileMetadata(b"x.png"), TypeError),
-    (lambda: ImageFileMetadata("x.png", width=0), InvalidArgumentError),
-    (lambda: ImageFileMetadata("x.png", height=-3), InvalidArgumentError),
-    (lambda: ImageFileMetadata("x.png", width=1.5), TypeError),
-    (lambda: ImageFileMetadata("x.png", width=True), TypeError),
-    (lambda: ImageFileMetadata("x.png", width="64"), TypeError),
-    (lambda: VideoFileMetadata("x.mp4", width=0), InvalidArgumentError),
-    (lambda: VideoFileMetadata("x.mp4", duration=-1), InvalidArgumentError),
-    (lambda: VideoFileMetadata("x.mp4", duration=math.nan), InvalidArgumentError),
-    (lambda: AudioFileMetadata("x.mp3", duration=-0.5), InvalidArgumentError),
-    (lambda: AudioFileMetadata("x.mp3", duration=math.inf), InvalidArgumentError),
-    (lambda: VoiceRecordingFileMetadata("x.ogg", duration=math.nan), InvalidArgumentError),
-    (lambda: VoiceRecordingFileMetadata("x.ogg", duration="2"), TypeError),
-    (lambda: AudioFileMetadata("x.mp3", 2.0), TypeError),  # only filename is positional
-])
+@pytest.mark.parametrize(
+    "build, error",
+    [
+        (lambda: GenericFileMetadata(""), InvalidArgumentError),
+        (lambda: ImageFileMetadata("", width=1), InvalidArgumentError),
+        (lambda: GenericFileMetadata("a\x00b"), InvalidArgumentError),
+        (lambda: GenericFileMetadata(None), TypeError),
+        (lambda: GenericFileMetadata(b"x.png"), TypeError),
+        (lambda: ImageFileMetadata("x.png", width=0), InvalidArgumentError),
+        (lambda: ImageFileMetadata("x.png", height=-3), InvalidArgumentError),
+        (lambda: ImageFileMetadata("x.png", width=1.5), TypeError),
+        (lambda: ImageFileMetadata("x.png", width=True), TypeError),
+        (lambda: ImageFileMetadata("x.png", width="64"), TypeError),
+        (lambda: VideoFileMetadata("x.mp4", width=0), InvalidArgumentError),
+        (lambda: VideoFileMetadata("x.mp4", duration=-1), InvalidArgumentError),
+        (lambda: VideoFileMetadata("x.mp4", duration=math.nan), InvalidArgumentError),
+        (lambda: AudioFileMetadata("x.mp3", duration=-0.5), InvalidArgumentError),
+        (lambda: AudioFileMetadata("x.mp3", duration=math.inf), InvalidArgumentError),
+        (lambda: VoiceRecordingFileMetadata("x.ogg", duration=math.nan), InvalidArgumentError),
+        (lambda: VoiceRecordingFileMetadata("x.ogg", duration="2"), TypeError),
+        (lambda: AudioFileMetadata("x.mp3", 2.0), TypeError),  # only filename is positional
+    ],
+)
 def test_metadata_validation_on_construction(build: Any, error: type) -> None:
     with pytest.raises(error):
         build()
@@ -367,8 +388,10 @@ async def test_a_file_message_arrives_by_polling_too() -> None:
         raw = (MEDIA / "tone.wav").read_bytes()
         token = await bob.upload_voice(raw, VoiceRecordingFileMetadata("memo.wav", duration=1.25))
         ref = await bob.conversation("c").send(content=[SendFileBlock(file_token=token)])
-        last = await wait_until(lambda: (m := sub.state.latest_snapshot[0].last_message) and m.id == ref.id and m,
-                                what="the polled file message")
+        last = await wait_until(
+            lambda: (m := sub.state.latest_snapshot[0].last_message) and m.id == ref.id and m,
+            what="the polled file message",
+        )
         block = last.content[0]
         assert isinstance(block, VoiceBlock) and block.duration == 1.25 and block.size == len(raw)
         assert sub.state.latest_snapshot[0].unread_message_count == 1
@@ -380,8 +403,19 @@ async def test_a_file_message_arrives_by_polling_too() -> None:
 # --------------------------------------------------------------------------- filenames
 
 
-@pytest.mark.parametrize("name", ["café ü.png", 'my "best" photo.png', "back\\slash.png", "emoji 😀.png",
-                                  "semi;colon=1.png", "per%22cent.txt", "a'b.txt", "x" * 255])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "café ü.png",
+        'my "best" photo.png',
+        "back\\slash.png",
+        "emoji 😀.png",
+        "semi;colon=1.png",
+        "per%22cent.txt",
+        "a'b.txt",
+        "x" * 255,
+    ],
+)
 async def test_filenames_round_trip_exactly(chat: Chat, name: str) -> None:
     token = await chat.session.upload_image(b"\x89PNG not really", ImageFileMetadata(name, width=2))
     block, live = await chat.send_and_receive(token)

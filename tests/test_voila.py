@@ -62,8 +62,11 @@ def voila_server() -> Iterator[ServerProcess]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def test_conversation_list_renders_in_voila(browser: Any, voila_server: ServerProcess,  # noqa: F811
-                                            request: pytest.FixtureRequest) -> None:
+def test_conversation_list_renders_in_voila(
+    browser: Any,
+    voila_server: ServerProcess,  # noqa: F811
+    request: pytest.FixtureRequest,
+) -> None:
     require_bundle("conversation_list")
     ctx = browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-GB", timezone_id="UTC")
     page = ctx.new_page()

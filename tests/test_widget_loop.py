@@ -33,6 +33,7 @@ async def test_messages_from_a_subshell_thread_run_on_the_session_loop() -> None
         async def deliver() -> None:
             from_browser(widget, {"op": "load_more", "count": 5})
             from_browser(widget, {"op": "select", "id": "c03"})
+
         asyncio.run(deliver())
 
     thread = threading.Thread(target=subshell)

@@ -7,12 +7,15 @@ from typing import Any
 
 def from_browser(widget: Any, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
     """Deliver a custom message (``model.send`` in the front end) through the widget's comm."""
-    msg = {"content": {"data": {"method": "custom", "content": content}},
-           "buffers": [memoryview(b) for b in buffers or []]}
+    msg = {
+        "content": {"data": {"method": "custom", "content": content}},
+        "buffers": [memoryview(b) for b in buffers or []],
+    }
     widget.comm.handle_msg(msg)
 
 
 def browser_update(widget: Any, state: dict[str, Any]) -> None:
     """Deliver a state update (``model.set`` + ``save_changes`` in the front end)."""
-    widget.comm.handle_msg({"content": {"data": {"method": "update", "state": state, "buffer_paths": []}},
-                            "buffers": []})
+    widget.comm.handle_msg(
+        {"content": {"data": {"method": "update", "state": state, "buffer_paths": []}}, "buffers": []}
+    )

@@ -60,7 +60,9 @@ async def put_conversation(request: Request, em: Emulator, who: Principal) -> No
         elif not em.config.client_sync:
             raise forbidden("creating conversations needs the secret key or an app token on this app")
         elif who.user_id not in participants:
-            raise forbidden("a user token may only create a conversation it takes part in; add yourself to participants")
+            raise forbidden(
+                "a user token may only create a conversation it takes part in; add yourself to participants"
+            )
     em.store.put_conversation(who.app_id, cid, body, participants, em.config.max_participants)
 
 
@@ -81,8 +83,11 @@ async def list_conversations(request: Request, em: Emulator, who: Principal) -> 
     limit = v.query_int(q, "limit", default=DEFAULT_LIMIT, lo=1, hi=30)
     before = v.query_int(q, "lastMessageBefore", lo=0)
     after = v.query_int(q, "lastMessageAfter", lo=0)
-    return {"data": em.store.list_conversations(who.app_id, limit or DEFAULT_LIMIT,
-                                                q.get("startingAfter") or None, before, after)}
+    return {
+        "data": em.store.list_conversations(
+            who.app_id, limit or DEFAULT_LIMIT, q.get("startingAfter") or None, before, after
+        )
+    }
 
 
 @endpoint
@@ -121,8 +126,9 @@ async def join(request: Request, em: Emulator, who: Principal) -> None:
         require_participant(em, who, cid, write=True)
         if uid != who.user_id and not em.config.client_sync:
             raise forbidden("adding participants needs the secret key or an app token on this app")
-    em.store.join(who.app_id, cid, uid, body.get("access", "ReadWrite"), body.get("notify", True),
-                  em.config.max_participants)
+    em.store.join(
+        who.app_id, cid, uid, body.get("access", "ReadWrite"), body.get("notify", True), em.config.max_participants
+    )
 
 
 @endpoint

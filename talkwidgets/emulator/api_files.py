@@ -140,12 +140,16 @@ async def download(request: Request) -> Response:
     if info is None or not os.path.exists(info["path"]):
         raise not_found("file")
     name = info["block"]["filename"]
-    return FileResponse(info["path"], media_type=info["contentType"], headers={
-        "Content-Disposition": f"inline; filename*=UTF-8''{quote(name, safe='')}",
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'; media-src 'self'",
-        "Cache-Control": "private, max-age=3600",
-    })
+    return FileResponse(
+        info["path"],
+        media_type=info["contentType"],
+        headers={
+            "Content-Disposition": f"inline; filename*=UTF-8''{quote(name, safe='')}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'; media-src 'self'",
+            "Cache-Control": "private, max-age=3600",
+        },
+    )
 
 
 routes = [

@@ -18,8 +18,17 @@ from .errors import bad_request, forbidden, not_found
 if TYPE_CHECKING:
     from .app import Emulator
 
-MESSAGE_FIELDS = ("text", "sender", "type", "custom", "referencedMessageId", "attachmentToken", "location",
-                  "content", "idempotencyKey")
+MESSAGE_FIELDS = (
+    "text",
+    "sender",
+    "type",
+    "custom",
+    "referencedMessageId",
+    "attachmentToken",
+    "location",
+    "content",
+    "idempotencyKey",
+)
 MAX_BLOCKS = 10
 MAX_NODE_DEPTH = 20
 
@@ -132,8 +141,14 @@ def check_message(item: Any, who: Principal, max_text: int) -> dict[str, Any]:
             content.append(_location(item["location"]))
         if not content:
             raise bad_request("a message needs text, content, an attachmentToken or a location")
-    return {"type": kind, "sender": sender, "text": text, "content": content, "custom": item.get("custom"),
-            "referencedMessageId": item.get("referencedMessageId")}
+    return {
+        "type": kind,
+        "sender": sender,
+        "text": text,
+        "content": content,
+        "custom": item.get("custom"),
+        "referencedMessageId": item.get("referencedMessageId"),
+    }
 
 
 @endpoint

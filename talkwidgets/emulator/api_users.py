@@ -130,8 +130,9 @@ async def list_user_conversations(request: Request, em: Emulator, who: Principal
     unreads = v.query_bool(q, "unreadsOnly")
     if not em.store.user_exists(who.app_id, user_id):
         raise not_found(f"user {user_id!r}")
-    data = em.store.list_user_conversations(who.app_id, user_id, limit or DEFAULT_LIMIT,
-                                            q.get("startingAfter") or None, unreads, before, after)
+    data = em.store.list_user_conversations(
+        who.app_id, user_id, limit or DEFAULT_LIMIT, q.get("startingAfter") or None, unreads, before, after
+    )
     return {"data": data}
 
 

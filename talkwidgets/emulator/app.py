@@ -108,13 +108,21 @@ async def api_error(request: Request, exc: Exception) -> Response:
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     codes = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
-    return JSONResponse({"errorCode": codes.get(exc.status_code, "HTTP_ERROR"), "reasons": [str(exc.detail)]},
-                        status_code=exc.status_code, headers=getattr(exc, "headers", None))
+    return JSONResponse(
+        {"errorCode": codes.get(exc.status_code, "HTTP_ERROR"), "reasons": [str(exc.detail)]},
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
 
 
 def _app_routes() -> list[Route | WebSocketRoute]:
-    return [*api_users.routes, *api_conversations.routes, *api_messages.routes, *api_files.routes,
-            WebSocketRoute("/feed", feed_endpoint)]
+    return [
+        *api_users.routes,
+        *api_conversations.routes,
+        *api_messages.routes,
+        *api_files.routes,
+        WebSocketRoute("/feed", feed_endpoint),
+    ]
 
 
 def create_app(emulator: Emulator | None = None, *, config: EmulatorConfig | None = None) -> Starlette:
@@ -138,12 +146,21 @@ def create_app(emulator: Emulator | None = None, *, config: EmulatorConfig | Non
         Mount("/v1/{app_id}", app=Router(_app_routes(), redirect_slashes=False)),
         Mount("/public_api/v1/{app_id}", app=Router(_app_routes(), redirect_slashes=False)),
     ]
-    middleware = [Middleware(
-        CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-        allow_headers=["authorization", "content-type", "x-talkjs-client-build", "x-talkjs-client-date"],
-        max_age=600)]
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
-                    exception_handlers={ApiError: api_error, HTTPException: http_error})
+    middleware = [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=["*"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["authorization", "content-type", "x-talkjs-client-build", "x-talkjs-client-date"],
+            max_age=600,
+        )
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={ApiError: api_error, HTTPException: http_error},
+    )
     app.router.redirect_slashes = False
     app.state.emulator = em
     return app

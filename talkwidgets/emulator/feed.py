@@ -80,9 +80,11 @@ class FeedHub:
 
     def resync(self, app_id: str, seq: int, reason: str) -> None:
         """Ask every connection of ``app_id`` to re-read its state; safe from any thread."""
+
         def deliver() -> None:
             for listener in list(self._listeners.get(app_id, ())):
                 listener.queue.put_nowait(Resync(seq, reason))
+
         if self.loop is None:
             return
         if threading.get_ident() == self._thread:
@@ -138,11 +140,23 @@ async def feed_endpoint(websocket: WebSocket) -> None:
             resync = not complete
             if not resync:
                 last_sent = since
-        await websocket.send_text(json.dumps({"op": "hello", "v": PROTOCOL_VERSION, "seq": latest,
-                                              "userId": user_id, "resumed": since is not None and not resync}))
+        await websocket.send_text(
+            json.dumps(
+                {
+                    "op": "hello",
+                    "v": PROTOCOL_VERSION,
+                    "seq": latest,
+                    "userId": user_id,
+                    "resumed": since is not None and not resync,
+                }
+            )
+        )
         if resync:
-            reason = (f"events after {since} are no longer retained" if since is not None and since <= latest
-                      else f"this server has no events after {latest}")
+            reason = (
+                f"events after {since} are no longer retained"
+                if since is not None and since <= latest
+                else f"this server has no events after {latest}"
+            )
             await websocket.send_text(json.dumps({"op": "resync", "seq": latest, "reason": reason}))
         else:
             for event in backlog:

@@ -25,7 +25,9 @@ from .errors import ApiError, bad_request
 from .store import CONVERSATION_FIELDS, Store
 
 
-def load_seed(store: Store, app_id: str, seed: dict[str, Any] | str | Path, *, max_text: int = 10_000) -> dict[str, int]:
+def load_seed(
+    store: Store, app_id: str, seed: dict[str, Any] | str | Path, *, max_text: int = 10_000
+) -> dict[str, int]:
     """Apply a seed in one transaction (all or nothing); returns how many of each were loaded."""
     if not isinstance(seed, dict):
         try:
@@ -48,8 +50,13 @@ def load_seed(store: Store, app_id: str, seed: dict[str, Any] | str | Path, *, m
                 body = dict(v.expect_object(body, f"conversation {cid}"))
                 participants = body.pop("participants", [])
                 v.reject_unknown(body, CONVERSATION_FIELDS, f"conversation {cid}")
-                store.put_conversation(app_id, v.check_id("conversationId", cid), body,
-                                       [v.check_id("participant", p) for p in participants], 10_000)
+                store.put_conversation(
+                    app_id,
+                    v.check_id("conversationId", cid),
+                    body,
+                    [v.check_id("participant", p) for p in participants],
+                    10_000,
+                )
                 counts["conversations"] += 1
             for cid, items in (seed.get("messages") or {}).items():
                 if not isinstance(items, list):
@@ -59,8 +66,14 @@ def load_seed(store: Store, app_id: str, seed: dict[str, Any] | str | Path, *, m
                 stamps = [item.pop("createdAt", None) if isinstance(item, dict) else None for item in items]
                 checked = [check_message(item, admin, max_text) for item in items]
                 for i in range(0, len(checked), 10):
-                    store.send_messages(app_id, cid, checked[i:i + 10], origin="import", fire_webhooks=False,
-                                        created_at=stamps[i:i + 10])
+                    store.send_messages(
+                        app_id,
+                        cid,
+                        checked[i : i + 10],
+                        origin="import",
+                        fire_webhooks=False,
+                        created_at=stamps[i : i + 10],
+                    )
                 counts["messages"] += len(checked)
     except ApiError as exc:
         raise ValueError(f"invalid seed: {'; '.join(exc.reasons)}") from None

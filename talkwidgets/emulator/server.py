@@ -65,8 +65,14 @@ class EmbeddedServer:
     def start(self, timeout: float = 10.0) -> EmbeddedServer:
         if self._thread is not None:
             return self
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="on", ws="websockets-sansio",
-                                ws_ping_interval=20, timeout_graceful_shutdown=2)
+        config = uvicorn.Config(
+            self.app,
+            log_level="warning",
+            lifespan="on",
+            ws="websockets-sansio",
+            ws_ping_interval=20,
+            timeout_graceful_shutdown=2,
+        )
         self._server = uvicorn.Server(config)
         _quiet_denials()  # after uvicorn.Config, which configures logging
         started = threading.Event()
@@ -86,7 +92,7 @@ class EmbeddedServer:
 
             try:
                 loop.run_until_complete(main())
-            except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
+            except BaseException as exc:
                 failure.append(exc)
                 started.set()
             finally:
@@ -139,8 +145,14 @@ def shared_server() -> EmbeddedServer:
 def serve(emulator: Emulator, host: str = "127.0.0.1", port: int = 8765, *, log_level: str = "warning") -> None:
     """Run in the foreground until Ctrl-C (the ``talkwidgets serve`` command)."""
     try:
-        config = uvicorn.Config(create_app(emulator), host=host, port=port, log_level=log_level,
-                                ws="websockets-sansio", timeout_graceful_shutdown=2)
+        config = uvicorn.Config(
+            create_app(emulator),
+            host=host,
+            port=port,
+            log_level=log_level,
+            ws="websockets-sansio",
+            timeout_graceful_shutdown=2,
+        )
         _quiet_denials()
         uvicorn.Server(config).run()
     finally:

@@ -53,8 +53,19 @@ CREATE TABLE IF NOT EXISTS events (
 
 _ALNUM = string.ascii_letters + string.digits
 
-USER_FIELDS = ("name", "email", "welcomeMessage", "photoUrl", "headerPhotoUrl", "role", "phone",
-               "custom", "availabilityText", "locale", "pushTokens")
+USER_FIELDS = (
+    "name",
+    "email",
+    "welcomeMessage",
+    "photoUrl",
+    "headerPhotoUrl",
+    "role",
+    "phone",
+    "custom",
+    "availabilityText",
+    "locale",
+    "pushTokens",
+)
 CONVERSATION_FIELDS = ("subject", "photoUrl", "welcomeMessages", "custom", "topicId")
 
 
@@ -87,8 +98,14 @@ class FeedEvent:
         return self._text
 
     def frame(self) -> JSON:
-        return {"op": "event", "seq": self.seq, "type": self.type, "ts": self.ts,
-                "conversationId": self.conversation_id, "data": self.data}
+        return {
+            "op": "event",
+            "seq": self.seq,
+            "type": self.type,
+            "ts": self.ts,
+            "conversationId": self.conversation_id,
+            "data": self.data,
+        }
 
     def visible_to(self, user_id: str | None) -> bool:
         return user_id is None or (self.audience is not None and user_id in self.audience)
@@ -165,15 +182,18 @@ class Store:
     def _one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
         return self._db.execute(sql, tuple(params)).fetchone()
 
-    def _emit(self, app_id: str, type_: str, conversation_id: str | None,
-              audience: Iterable[str] | None, data: JSON) -> None:
+    def _emit(
+        self, app_id: str, type_: str, conversation_id: str | None, audience: Iterable[str] | None, data: JSON
+    ) -> None:
         assert self._changes is not None, "events are emitted inside a transaction"
         seq = self.latest_seq(app_id) + 1
         self._seq[app_id] = seq
         ts = now_ms()
         aud = sorted(set(audience)) if audience is not None else None
-        self._q("INSERT INTO events VALUES (?,?,?,?,?,?,?)",
-                (app_id, seq, type_, conversation_id, _dumps(aud) if aud is not None else None, ts, _dumps(data)))
+        self._q(
+            "INSERT INTO events VALUES (?,?,?,?,?,?,?)",
+            (app_id, seq, type_, conversation_id, _dumps(aud) if aud is not None else None, ts, _dumps(data)),
+        )
         if seq % 500 == 0:
             self._q("DELETE FROM events WHERE app_id=? AND seq<=?", (app_id, seq - self.event_retention))
         self._changes.events.append(FeedEvent(app_id, seq, type_, conversation_id, aud, ts, data))
@@ -202,9 +222,11 @@ class Store:
                     self._q("UPDATE apps SET webhook_url=? WHERE id=?", (webhook_url or None, app_id))
                 return str(row["secret_key"])
             key = secret_key or generate_secret_key()
-            self._q("INSERT INTO apps VALUES (?,?,?,?) ON CONFLICT(id) DO UPDATE SET secret_key=excluded.secret_key,"
-                    " webhook_url=COALESCE(excluded.webhook_url, apps.webhook_url)",
-                    (app_id, key, webhook_url or None, now_ms()))
+            self._q(
+                "INSERT INTO apps VALUES (?,?,?,?) ON CONFLICT(id) DO UPDATE SET secret_key=excluded.secret_key,"
+                " webhook_url=COALESCE(excluded.webhook_url, apps.webhook_url)",
+                (app_id, key, webhook_url or None, now_ms()),
+            )
             return key
 
     def app(self, app_id: str) -> sqlite3.Row | None:
@@ -215,7 +237,7 @@ class Store:
         """Forget every user, conversation, message, file and event of one app (keeps its key)."""
         with self.transaction():
             for table in ("users", "conversations", "participants", "messages", "files", "events"):
-                self._q(f"DELETE FROM {table} WHERE app_id=?", (app_id,))  # noqa: S608 - fixed names
+                self._q(f"DELETE FROM {table} WHERE app_id=?", (app_id,))
             # sequence numbers never go back: connected clients learn of the reset by a resync
             self._emit(app_id, "app.reset", None, None, {})
 
@@ -235,9 +257,18 @@ class Store:
             first = int(oldest["s"]) if oldest and oldest["s"] is not None else latest + 1
             complete = since <= latest and since >= first - 1
             rows = self._q("SELECT * FROM events WHERE app_id=? AND seq>? ORDER BY seq", (app_id, since))
-            events = [FeedEvent(app_id, r["seq"], r["type"], r["conversation_id"],
-                                json.loads(r["audience"]) if r["audience"] else None, r["ts"],
-                                json.loads(r["data"])) for r in rows]
+            events = [
+                FeedEvent(
+                    app_id,
+                    r["seq"],
+                    r["type"],
+                    r["conversation_id"],
+                    json.loads(r["audience"]) if r["audience"] else None,
+                    r["ts"],
+                    json.loads(r["data"]),
+                )
+                for r in rows
+            ]
             # a reset in between cannot be replayed to user views (its event is admin-only): resync
             complete = complete and not any(e.type == "app.reset" for e in events)
             return events, complete
@@ -247,12 +278,19 @@ class Store:
     def _user_json(self, row: sqlite3.Row) -> JSON:
         data = json.loads(row["data"])
         return {
-            "id": row["id"], "name": data.get("name", ""),
-            "welcomeMessage": data.get("welcomeMessage"), "photoUrl": data.get("photoUrl"),
-            "headerPhotoUrl": data.get("headerPhotoUrl"), "role": data.get("role") or "default",
-            "email": data.get("email"), "phone": data.get("phone"), "custom": data.get("custom") or {},
-            "availabilityText": data.get("availabilityText"), "locale": data.get("locale"),
-            "createdAt": row["created_at"], "pushTokens": data.get("pushTokens"),
+            "id": row["id"],
+            "name": data.get("name", ""),
+            "welcomeMessage": data.get("welcomeMessage"),
+            "photoUrl": data.get("photoUrl"),
+            "headerPhotoUrl": data.get("headerPhotoUrl"),
+            "role": data.get("role") or "default",
+            "email": data.get("email"),
+            "phone": data.get("phone"),
+            "custom": data.get("custom") or {},
+            "availabilityText": data.get("availabilityText"),
+            "locale": data.get("locale"),
+            "createdAt": row["created_at"],
+            "pushTokens": data.get("pushTokens"),
         }
 
     def get_user(self, app_id: str, user_id: str) -> JSON | None:
@@ -266,8 +304,9 @@ class Store:
 
     def list_users(self, app_id: str, limit: int, starting_after: str | None) -> list[JSON]:
         with self._lock:
-            rows = self._q("SELECT * FROM users WHERE app_id=? AND id>? ORDER BY id LIMIT ?",
-                           (app_id, starting_after or "", limit))
+            rows = self._q(
+                "SELECT * FROM users WHERE app_id=? AND id>? ORDER BY id LIMIT ?", (app_id, starting_after or "", limit)
+            )
             return [self._user_json(r) for r in rows]
 
     def put_user(self, app_id: str, user_id: str, patch: JSON, *, fire_webhooks: bool = True) -> None:
@@ -298,18 +337,26 @@ class Store:
         rows = self._q(
             "SELECT DISTINCT p2.user_id FROM participants p1 JOIN participants p2"
             " ON p1.app_id=p2.app_id AND p1.conversation_id=p2.conversation_id"
-            " WHERE p1.app_id=? AND p1.user_id=?", (app_id, user_id))
+            " WHERE p1.app_id=? AND p1.user_id=?",
+            (app_id, user_id),
+        )
         return {r[0] for r in rows}
 
     def _participants(self, app_id: str, conversation_id: str) -> dict[str, sqlite3.Row]:
-        rows = self._q("SELECT * FROM participants WHERE app_id=? AND conversation_id=? ORDER BY joined_at, user_id",
-                       (app_id, conversation_id))
+        rows = self._q(
+            "SELECT * FROM participants WHERE app_id=? AND conversation_id=? ORDER BY joined_at, user_id",
+            (app_id, conversation_id),
+        )
         return {r["user_id"]: r for r in rows}
 
     @staticmethod
     def _participant_json(row: sqlite3.Row) -> JSON:
-        return {"access": row["access"], "notify": json.loads(row["notify"]),
-                "joinedAt": row["joined_at"], "readUntil": row["read_until"]}
+        return {
+            "access": row["access"],
+            "notify": json.loads(row["notify"]),
+            "joinedAt": row["joined_at"],
+            "readUntil": row["read_until"],
+        }
 
     def _conversation_row(self, app_id: str, conversation_id: str) -> sqlite3.Row | None:
         return self._one("SELECT * FROM conversations WHERE app_id=? AND id=?", (app_id, conversation_id))
@@ -325,20 +372,33 @@ class Store:
             info["isUnread"] = self._has_unread(app_id, cid, uid, p["read_until"])
             participants[uid] = info
         return {
-            "id": cid, "subject": data.get("subject"), "photoUrl": data.get("photoUrl"),
-            "welcomeMessages": data.get("welcomeMessages"), "custom": data.get("custom") or {},
-            "topicId": data.get("topicId"), "lastMessage": last, "participants": participants,
+            "id": cid,
+            "subject": data.get("subject"),
+            "photoUrl": data.get("photoUrl"),
+            "welcomeMessages": data.get("welcomeMessages"),
+            "custom": data.get("custom") or {},
+            "topicId": data.get("topicId"),
+            "lastMessage": last,
+            "participants": participants,
             "createdAt": row["created_at"],
         }
 
     def _has_unread(self, app_id: str, cid: str, user_id: str, read_until: int) -> bool:
-        return self._one("SELECT 1 FROM messages WHERE app_id=? AND conversation_id=? AND created_at>?"
-                         " AND (sender_id IS NULL OR sender_id<>?) LIMIT 1",
-                         (app_id, cid, read_until, user_id)) is not None
+        return (
+            self._one(
+                "SELECT 1 FROM messages WHERE app_id=? AND conversation_id=? AND created_at>?"
+                " AND (sender_id IS NULL OR sender_id<>?) LIMIT 1",
+                (app_id, cid, read_until, user_id),
+            )
+            is not None
+        )
 
     def _unread_count(self, app_id: str, cid: str, user_id: str, read_until: int) -> int:
-        row = self._one("SELECT COUNT(*) FROM messages WHERE app_id=? AND conversation_id=? AND created_at>?"
-                        " AND (sender_id IS NULL OR sender_id<>?)", (app_id, cid, read_until, user_id))
+        row = self._one(
+            "SELECT COUNT(*) FROM messages WHERE app_id=? AND conversation_id=? AND created_at>?"
+            " AND (sender_id IS NULL OR sender_id<>?)",
+            (app_id, cid, read_until, user_id),
+        )
         return int(row[0]) if row else 0
 
     def _user_conversation_json(self, row: sqlite3.Row, user_id: str) -> JSON:
@@ -347,10 +407,13 @@ class Store:
         read_untils = [p["readUntil"] for p in conv["participants"].values()]
         last_at = row["last_message_at"] or 0
         conv.update(
-            joinedAt=me["joinedAt"], readUntil=me["readUntil"],
+            joinedAt=me["joinedAt"],
+            readUntil=me["readUntil"],
             everyoneReadUntil=min(read_untils) if read_untils else 0,
             unreadMessageCount=self._unread_count(row["app_id"], row["id"], user_id, me["readUntil"]),
-            isUnread=me["isUnread"], access=me["access"], notify=me["notify"],
+            isUnread=me["isUnread"],
+            access=me["access"],
+            notify=me["notify"],
             lastActivityAt=max(last_at, me["joinedAt"]),
         )
         return conv
@@ -376,16 +439,18 @@ class Store:
             return self._participant(app_id, conversation_id, user_id) is not None
 
     def _participant(self, app_id: str, cid: str, uid: str) -> sqlite3.Row | None:
-        return self._one("SELECT * FROM participants WHERE app_id=? AND conversation_id=? AND user_id=?",
-                         (app_id, cid, uid))
+        return self._one(
+            "SELECT * FROM participants WHERE app_id=? AND conversation_id=? AND user_id=?", (app_id, cid, uid)
+        )
 
     def participant_access(self, app_id: str, conversation_id: str, user_id: str) -> str | None:
         with self._lock:
             row = self._participant(app_id, conversation_id, user_id)
             return str(row["access"]) if row else None
 
-    def list_conversations(self, app_id: str, limit: int, starting_after: str | None,
-                           before: int | None, after: int | None) -> list[JSON]:
+    def list_conversations(
+        self, app_id: str, limit: int, starting_after: str | None, before: int | None, after: int | None
+    ) -> list[JSON]:
         """All conversations, most recent activity (last message, else creation) first."""
         with self._lock:
             activity = "COALESCE(last_message_at, created_at)"
@@ -403,21 +468,34 @@ class Store:
             if after is not None:
                 where.append("last_message_at>?")
                 params.append(after)
-            rows = self._q(f"SELECT * FROM conversations WHERE {' AND '.join(where)}"  # noqa: S608
-                           f" ORDER BY {activity} DESC, id DESC LIMIT ?", [*params, limit]).fetchall()
+            rows = self._q(
+                f"SELECT * FROM conversations WHERE {' AND '.join(where)} ORDER BY {activity} DESC, id DESC LIMIT ?",
+                [*params, limit],
+            ).fetchall()
             return [self._conversation_json(r) for r in rows]
 
-    def list_user_conversations(self, app_id: str, user_id: str, limit: int, starting_after: str | None,
-                                unreads_only: bool, before: int | None, after: int | None) -> list[JSON]:
+    def list_user_conversations(
+        self,
+        app_id: str,
+        user_id: str,
+        limit: int,
+        starting_after: str | None,
+        unreads_only: bool,
+        before: int | None,
+        after: int | None,
+    ) -> list[JSON]:
         """A user's conversations, newest activity ``max(lastMessage.createdAt, joinedAt)`` first."""
         with self._lock:
             activity = "MAX(COALESCE(c.last_message_at, 0), p.joined_at)"
             where = ["p.app_id=?", "p.user_id=?"]
             params: list[Any] = [app_id, user_id]
             if starting_after:
-                cur = self._one(f"SELECT {activity} AS a FROM participants p JOIN conversations c"  # noqa: S608
-                                " ON c.app_id=p.app_id AND c.id=p.conversation_id"
-                                " WHERE p.app_id=? AND p.user_id=? AND c.id=?", (app_id, user_id, starting_after))
+                cur = self._one(
+                    f"SELECT {activity} AS a FROM participants p JOIN conversations c"
+                    " ON c.app_id=p.app_id AND c.id=p.conversation_id"
+                    " WHERE p.app_id=? AND p.user_id=? AND c.id=?",
+                    (app_id, user_id, starting_after),
+                )
                 if cur is None:
                     raise bad_request(f"startingAfter: {user_id!r} is not in conversation {starting_after!r}")
                 where.append(f"({activity}<? OR ({activity}=? AND c.id<?))")
@@ -429,16 +507,21 @@ class Store:
                 where.append("c.last_message_at>?")
                 params.append(after)
             if unreads_only:
-                where.append("EXISTS (SELECT 1 FROM messages m WHERE m.app_id=c.app_id AND m.conversation_id=c.id"
-                             " AND m.created_at>p.read_until AND (m.sender_id IS NULL OR m.sender_id<>p.user_id))")
-            rows = self._q(f"SELECT c.* FROM participants p JOIN conversations c"  # noqa: S608
-                           " ON c.app_id=p.app_id AND c.id=p.conversation_id"
-                           f" WHERE {' AND '.join(where)} ORDER BY {activity} DESC, c.id DESC LIMIT ?",
-                           [*params, limit]).fetchall()
+                where.append(
+                    "EXISTS (SELECT 1 FROM messages m WHERE m.app_id=c.app_id AND m.conversation_id=c.id"
+                    " AND m.created_at>p.read_until AND (m.sender_id IS NULL OR m.sender_id<>p.user_id))"
+                )
+            rows = self._q(
+                f"SELECT c.* FROM participants p JOIN conversations c"
+                " ON c.app_id=p.app_id AND c.id=p.conversation_id"
+                f" WHERE {' AND '.join(where)} ORDER BY {activity} DESC, c.id DESC LIMIT ?",
+                [*params, limit],
+            ).fetchall()
             return [self._user_conversation_json(r, user_id) for r in rows]
 
-    def put_conversation(self, app_id: str, conversation_id: str, patch: JSON,
-                         participants: list[str], max_participants: int) -> None:
+    def put_conversation(
+        self, app_id: str, conversation_id: str, patch: JSON, participants: list[str], max_participants: int
+    ) -> None:
         """Create or update (PATCH semantics); ``participants`` are merged in, never removed."""
         with self.transaction():
             row = self._conversation_row(app_id, conversation_id)
@@ -448,16 +531,19 @@ class Store:
             now = now_ms()
             if row is None:
                 data = _merge_fields({}, patch, CONVERSATION_FIELDS)
-                self._q("INSERT INTO conversations VALUES (?,?,?,?,NULL,NULL)",
-                        (app_id, conversation_id, _dumps(data), now))
+                self._q(
+                    "INSERT INTO conversations VALUES (?,?,?,?,NULL,NULL)", (app_id, conversation_id, _dumps(data), now)
+                )
                 changed = False
             else:
                 old = json.loads(row["data"])
                 data = _merge_fields(old, patch, CONVERSATION_FIELDS)
                 changed = data != old
                 if changed:
-                    self._q("UPDATE conversations SET data=? WHERE app_id=? AND id=?",
-                            (_dumps(data), app_id, conversation_id))
+                    self._q(
+                        "UPDATE conversations SET data=? WHERE app_id=? AND id=?",
+                        (_dumps(data), app_id, conversation_id),
+                    )
             existing = self._participants(app_id, conversation_id)
             new = [u for u in dict.fromkeys(participants) if u not in existing]
             if len(existing) + len(new) > max_participants:
@@ -469,14 +555,21 @@ class Store:
                 self._join(app_id, conversation_id, uid, "ReadWrite", True, now)
 
     def _join(self, app_id: str, cid: str, uid: str, access: str, notify: Any, now: int) -> None:
-        self._q("INSERT INTO participants VALUES (?,?,?,?,?,?,?)",
-                (app_id, cid, uid, access, _dumps(notify), now, now))
+        self._q("INSERT INTO participants VALUES (?,?,?,?,?,?,?)", (app_id, cid, uid, access, _dumps(notify), now, now))
         row = self._conversation_row(app_id, cid)
         assert row is not None
         conv = self._conversation_json(row)
-        self._emit(app_id, "participant.joined", cid, conv["participants"].keys(),
-                   {"userId": uid, "participant": self._participant_json(self._participant(app_id, cid, uid)),  # type: ignore[arg-type]
-                    "conversation": conv})
+        self._emit(
+            app_id,
+            "participant.joined",
+            cid,
+            conv["participants"].keys(),
+            {
+                "userId": uid,
+                "participant": self._participant_json(self._participant(app_id, cid, uid)),  # type: ignore[arg-type]
+                "conversation": conv,
+            },
+        )
 
     def delete_conversation(self, app_id: str, conversation_id: str) -> None:
         with self.transaction():
@@ -486,7 +579,7 @@ class Store:
             conv = self._conversation_json(row)
             audience = list(conv["participants"])
             for table in ("participants", "messages"):
-                self._q(f"DELETE FROM {table} WHERE app_id=? AND conversation_id=?", (app_id, conversation_id))  # noqa: S608
+                self._q(f"DELETE FROM {table} WHERE app_id=? AND conversation_id=?", (app_id, conversation_id))
             self._q("DELETE FROM conversations WHERE app_id=? AND id=?", (app_id, conversation_id))
             self._emit(app_id, "conversation.deleted", conversation_id, audience, {})
             self._webhook(app_id, "conversation.deleted", {"conversation": conv})
@@ -523,11 +616,18 @@ class Store:
             return
         if access == row["access"] and notify == json.loads(row["notify"]):
             return
-        self._q("UPDATE participants SET access=?, notify=? WHERE app_id=? AND conversation_id=? AND user_id=?",
-                (access, _dumps(notify), app_id, cid, uid))
+        self._q(
+            "UPDATE participants SET access=?, notify=? WHERE app_id=? AND conversation_id=? AND user_id=?",
+            (access, _dumps(notify), app_id, cid, uid),
+        )
         new = self._participant(app_id, cid, uid)
-        self._emit(app_id, "participant.updated", cid, self._participants(app_id, cid).keys(),
-                   {"userId": uid, "participant": self._participant_json(new)})  # type: ignore[arg-type]
+        self._emit(
+            app_id,
+            "participant.updated",
+            cid,
+            self._participants(app_id, cid).keys(),
+            {"userId": uid, "participant": self._participant_json(new)},
+        )  # type: ignore[arg-type]
 
     def leave(self, app_id: str, cid: str, uid: str) -> None:
         """DELETE participant; idempotent like every TalkJS participation call."""
@@ -550,19 +650,32 @@ class Store:
                 raise not_found(f"participant {uid!r} in conversation {cid!r}")
             last = self._conversation_row(app_id, cid)
             until = max(now_ms(), (last["last_message_at"] or 0) if last else 0)
-            unread = self._q("SELECT data FROM messages WHERE app_id=? AND conversation_id=? AND created_at>?"
-                             " AND (sender_id IS NULL OR sender_id<>?) ORDER BY n", (app_id, cid, row["read_until"], uid))
+            unread = self._q(
+                "SELECT data FROM messages WHERE app_id=? AND conversation_id=? AND created_at>?"
+                " AND (sender_id IS NULL OR sender_id<>?) ORDER BY n",
+                (app_id, cid, row["read_until"], uid),
+            )
             newly_read = [json.loads(r["data"])["id"] for r in unread]
-            self._q("UPDATE participants SET read_until=? WHERE app_id=? AND conversation_id=? AND user_id=?",
-                    (until, app_id, cid, uid))
-            self._emit(app_id, "conversation.read", cid, self._participants(app_id, cid).keys(),
-                       {"userId": uid, "readUntil": until})
+            self._q(
+                "UPDATE participants SET read_until=? WHERE app_id=? AND conversation_id=? AND user_id=?",
+                (until, app_id, cid, uid),
+            )
+            self._emit(
+                app_id,
+                "conversation.read",
+                cid,
+                self._participants(app_id, cid).keys(),
+                {"userId": uid, "readUntil": until},
+            )
             if newly_read and self._has_webhook(app_id):
                 parts = self._participants(app_id, cid)
                 recipient = self.get_user(app_id, uid)
                 for mid in newly_read:
-                    self._webhook(app_id, "message.read", {"recipient": recipient,
-                                                   "message": self._message_json(app_id, mid, parts)})
+                    self._webhook(
+                        app_id,
+                        "message.read",
+                        {"recipient": recipient, "message": self._message_json(app_id, mid, parts)},
+                    )
 
     # -- messages -------------------------------------------------------------------------------
 
@@ -577,8 +690,7 @@ class Store:
     @staticmethod
     def _message_from_row(row: sqlite3.Row, parts: dict[str, sqlite3.Row]) -> JSON:
         msg = json.loads(row["data"])
-        msg["readBy"] = [u for u, p in parts.items()
-                         if u != row["sender_id"] and p["read_until"] >= row["created_at"]]
+        msg["readBy"] = [u for u, p in parts.items() if u != row["sender_id"] and p["read_until"] >= row["created_at"]]
         return msg
 
     def get_message(self, app_id: str, cid: str, mid: str) -> JSON | None:
@@ -591,13 +703,17 @@ class Store:
         with self._lock:
             bound = 1 << 62
             if starting_after:
-                cur = self._one("SELECT n FROM messages WHERE app_id=? AND conversation_id=? AND id=?",
-                                (app_id, cid, starting_after))
+                cur = self._one(
+                    "SELECT n FROM messages WHERE app_id=? AND conversation_id=? AND id=?",
+                    (app_id, cid, starting_after),
+                )
                 if cur is None:
                     raise bad_request(f"startingAfter: message {starting_after!r} is not in conversation {cid!r}")
                 bound = cur["n"]
-            rows = self._q("SELECT * FROM messages WHERE app_id=? AND conversation_id=? AND n<? ORDER BY n DESC LIMIT ?",
-                           (app_id, cid, bound, limit)).fetchall()
+            rows = self._q(
+                "SELECT * FROM messages WHERE app_id=? AND conversation_id=? AND n<? ORDER BY n DESC LIMIT ?",
+                (app_id, cid, bound, limit),
+            ).fetchall()
             parts = self._participants(app_id, cid)
             return [self._message_from_row(r, parts) for r in rows]
 
@@ -606,8 +722,16 @@ class Store:
             row = self._one("SELECT data FROM files WHERE app_id=? AND token=?", (app_id, token))
             return json.loads(row["data"])["block"] if row else None
 
-    def send_messages(self, app_id: str, cid: str, items: list[JSON], origin: str,
-                      *, fire_webhooks: bool = True, created_at: list[int | None] | None = None) -> list[str]:
+    def send_messages(
+        self,
+        app_id: str,
+        cid: str,
+        items: list[JSON],
+        origin: str,
+        *,
+        fire_webhooks: bool = True,
+        created_at: list[int | None] | None = None,
+    ) -> list[str]:
         """Store validated messages in order; all or nothing. Returns their ids."""
         with self.transaction():
             conv = self._conversation_row(app_id, cid)
@@ -630,30 +754,46 @@ class Store:
                 first_file = next((b for b in content if b["type"] == "file"), None)
                 first_loc = next((b for b in content if b["type"] == "location"), None)
                 msg = {
-                    "id": mid, "conversationId": cid, "type": item.get("type", "UserMessage"),
-                    "senderId": sender, "text": item["text"], "content": content,
+                    "id": mid,
+                    "conversationId": cid,
+                    "type": item.get("type", "UserMessage"),
+                    "senderId": sender,
+                    "text": item["text"],
+                    "content": content,
                     "attachment": {"url": first_file["url"], "size": first_file["size"]} if first_file else None,
                     "location": [first_loc["latitude"], first_loc["longitude"]] if first_loc else None,
-                    "origin": origin, "createdAt": ts, "editedAt": None,
+                    "origin": origin,
+                    "createdAt": ts,
+                    "editedAt": None,
                     "referencedMessageId": item.get("referencedMessageId"),
                     "custom": {k: v for k, v in (item.get("custom") or {}).items() if v is not None},
                 }
                 if msg["referencedMessageId"] and not self._one(
-                        "SELECT 1 FROM messages WHERE app_id=? AND conversation_id=? AND id=?",
-                        (app_id, cid, msg["referencedMessageId"])):
+                    "SELECT 1 FROM messages WHERE app_id=? AND conversation_id=? AND id=?",
+                    (app_id, cid, msg["referencedMessageId"]),
+                ):
                     raise bad_request(f"referencedMessageId {msg['referencedMessageId']!r} is not in this conversation")
-                self._q("INSERT INTO messages VALUES (?,?,?,?,?,?,?)",
-                        (app_id, mid, cid, n, sender, ts, _dumps(msg)))
-                self._q("UPDATE conversations SET last_message_id=?, last_message_at=? WHERE app_id=? AND id=?",
-                        (mid, ts, app_id, cid))
+                self._q("INSERT INTO messages VALUES (?,?,?,?,?,?,?)", (app_id, mid, cid, n, sender, ts, _dumps(msg)))
+                self._q(
+                    "UPDATE conversations SET last_message_id=?, last_message_at=? WHERE app_id=? AND id=?",
+                    (mid, ts, app_id, cid),
+                )
                 parts = self._participants(app_id, cid)
-                full = self._message_from_row(self._one("SELECT * FROM messages WHERE app_id=? AND id=?", (app_id, mid)),  # type: ignore[arg-type]
-                                              parts)
+                full = self._message_from_row(
+                    self._one("SELECT * FROM messages WHERE app_id=? AND id=?", (app_id, mid)),  # type: ignore[arg-type]
+                    parts,
+                )
                 self._emit(app_id, "message.sent", cid, parts.keys(), {"message": full})
                 if fire_webhooks:
-                    self._webhook(app_id, "message.sent", lambda: {
-                        "conversation": self._conversation_json(self._conversation_row(app_id, cid)),  # type: ignore[arg-type]
-                        "message": full, "sender": self.get_user(app_id, sender) if sender else None})
+                    self._webhook(
+                        app_id,
+                        "message.sent",
+                        lambda: {
+                            "conversation": self._conversation_json(self._conversation_row(app_id, cid)),  # type: ignore[arg-type]
+                            "message": full,
+                            "sender": self.get_user(app_id, sender) if sender else None,
+                        },
+                    )
                 ids.append(mid)
             return ids
 
@@ -663,7 +803,9 @@ class Store:
             if block["type"] == "file":
                 full = self.file_block(app_id, block["fileToken"])
                 if full is None:
-                    raise ApiError(400, "INVALID_FILE_TOKEN", f"file token {block['fileToken']!r} is unknown to this app")
+                    raise ApiError(
+                        400, "INVALID_FILE_TOKEN", f"file token {block['fileToken']!r} is unknown to this app"
+                    )
                 out.append(full)
             else:
                 out.append(block)
@@ -708,18 +850,28 @@ class Store:
             if full is None or full["conversationId"] != cid:
                 raise not_found(f"message {mid!r} in conversation {cid!r}")
             self._q("DELETE FROM messages WHERE app_id=? AND id=?", (app_id, mid))
-            last = self._one("SELECT id, created_at FROM messages WHERE app_id=? AND conversation_id=? ORDER BY n DESC LIMIT 1",
-                             (app_id, cid))
-            self._q("UPDATE conversations SET last_message_id=?, last_message_at=? WHERE app_id=? AND id=?",
-                    (last["id"] if last else None, last["created_at"] if last else None, app_id, cid))
-            self._emit(app_id, "message.deleted", cid, parts.keys(),
-                       {"messageId": mid, "lastMessage": self._message_json(app_id, last["id"], parts) if last else None})
+            last = self._one(
+                "SELECT id, created_at FROM messages WHERE app_id=? AND conversation_id=? ORDER BY n DESC LIMIT 1",
+                (app_id, cid),
+            )
+            self._q(
+                "UPDATE conversations SET last_message_id=?, last_message_at=? WHERE app_id=? AND id=?",
+                (last["id"] if last else None, last["created_at"] if last else None, app_id, cid),
+            )
+            self._emit(
+                app_id,
+                "message.deleted",
+                cid,
+                parts.keys(),
+                {"messageId": mid, "lastMessage": self._message_json(app_id, last["id"], parts) if last else None},
+            )
             self._webhook(app_id, "message.deleted", {"message": full})
 
     # -- files ----------------------------------------------------------------------------------
 
-    def add_file(self, app_id: str, token: str, file_id: str, block: JSON, path: str, content_type: str,
-                 uploader: str | None) -> None:
+    def add_file(
+        self, app_id: str, token: str, file_id: str, block: JSON, path: str, content_type: str, uploader: str | None
+    ) -> None:
         with self.transaction():
             data = {"block": block, "path": path, "contentType": content_type, "uploader": uploader}
             self._q("INSERT INTO files VALUES (?,?,?,?,?)", (app_id, token, file_id, _dumps(data), now_ms()))
@@ -731,8 +883,9 @@ class Store:
 
     def file_paths(self, app_id: str | None = None) -> list[str]:
         with self._lock:
-            rows = self._q("SELECT data FROM files" + (" WHERE app_id=?" if app_id else ""),
-                           (app_id,) if app_id else ())
+            rows = self._q(
+                "SELECT data FROM files" + (" WHERE app_id=?" if app_id else ""), (app_id,) if app_id else ()
+            )
             return [json.loads(r["data"])["path"] for r in rows]
 
 

@@ -86,7 +86,7 @@ def opt_custom(body: dict[str, Any], key: str = "custom") -> None:
 def notify_value(value: Any) -> bool | str:
     if isinstance(value, bool) or value == "MentionsOnly":
         return value
-    raise bad_request("notify must be true, false or \"MentionsOnly\"")
+    raise bad_request('notify must be true, false or "MentionsOnly"')
 
 
 def access_value(value: Any, *, allow_none: bool = False) -> str:
@@ -96,8 +96,9 @@ def access_value(value: Any, *, allow_none: bool = False) -> str:
     return str(value)
 
 
-def query_int(params: Any, key: str, *, default: int | None = None, lo: int | None = None,
-              hi: int | None = None) -> int | None:
+def query_int(
+    params: Any, key: str, *, default: int | None = None, lo: int | None = None, hi: int | None = None
+) -> int | None:
     """An integer query parameter; out of range is a 400, never silently clamped."""
     raw = params.get(key)
     if raw is None or raw == "":

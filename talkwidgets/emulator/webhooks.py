@@ -45,8 +45,7 @@ class WebhookSender:
         app = self.store.app(app_id)
         if app is None or not app["webhook_url"]:
             return
-        task = asyncio.get_running_loop().create_task(
-            self._deliver(app["webhook_url"], app["secret_key"], type_, data))
+        task = asyncio.get_running_loop().create_task(self._deliver(app["webhook_url"], app["secret_key"], type_, data))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -54,12 +53,16 @@ class WebhookSender:
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=self.timeout)
         event_id = "evt_" + secrets.token_urlsafe(12)
-        body = json.dumps({"id": event_id, "createdAt": now_ms(), "type": type_, "data": data},
-                          separators=(",", ":")).encode()
+        body = json.dumps(
+            {"id": event_id, "createdAt": now_ms(), "type": type_, "data": data}, separators=(",", ":")
+        ).encode()
         for attempt in (1, 2):
             timestamp = str(now_ms())
-            headers = {"Content-Type": "application/json", "X-TalkJS-Timestamp": timestamp,
-                       "X-TalkJS-Signature": sign_webhook(secret_key, timestamp, body)}
+            headers = {
+                "Content-Type": "application/json",
+                "X-TalkJS-Timestamp": timestamp,
+                "X-TalkJS-Signature": sign_webhook(secret_key, timestamp, body),
+            }
             status, error = None, None
             try:
                 response = await self._client.post(url, content=body, headers=headers)

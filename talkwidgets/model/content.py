@@ -73,21 +73,16 @@ def _check_tag(obj: object, name: str, expected: object) -> None:
 
 
 def _freeze_children(obj: object) -> None:
-    children = getattr(obj, "children")
+    children = obj.children
     if children is not None and not isinstance(children, tuple):
-        if isinstance(children, str):
-            children = (children,)
-        else:
-            children = tuple(children)
+        children = (children,) if isinstance(children, str) else tuple(children)
         _set(obj, "children", children)
 
-
-_dc = dataclass(frozen=True, slots=True, kw_only=True)
 
 # --------------------------------------------------------------------------- text nodes
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MarkupNode:
     """Bold, italic or strikethrough text."""
 
@@ -100,7 +95,7 @@ class MarkupNode:
         _freeze_children(self)
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BulletListNode:
     """A bullet list; its children are normally ``BulletPointNode``s."""
 
@@ -112,7 +107,7 @@ class BulletListNode:
         _freeze_children(self)
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BulletPointNode:
     """One item of a bullet list."""
 
@@ -124,7 +119,7 @@ class BulletPointNode:
         _freeze_children(self)
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CodeSpanNode:
     """Inline code."""
 
@@ -135,7 +130,7 @@ class CodeSpanNode:
         _check_tag(self, "type", "codeSpan")
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LinkNode:
     """A link whose visible text may differ from its target (not sendable by default)."""
 
@@ -148,7 +143,7 @@ class LinkNode:
         _freeze_children(self)
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AutoLinkNode:
     """A link detected in the text; ``text`` and ``url`` point to the same place."""
 
@@ -160,7 +155,7 @@ class AutoLinkNode:
         _check_tag(self, "type", "autoLink")
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ActionLinkNode:
     """A link that fires an action event in the UI (not sendable by default)."""
 
@@ -175,7 +170,7 @@ class ActionLinkNode:
         _freeze_children(self)
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ActionButtonNode:
     """A button that fires an action event in the UI (not sendable by default)."""
 
@@ -190,7 +185,7 @@ class ActionButtonNode:
         _freeze_children(self)
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CustomEmojiNode:
     """A custom emoji such as ``":party:"``."""
 
@@ -201,7 +196,7 @@ class CustomEmojiNode:
         _check_tag(self, "type", "customEmoji")
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MentionNode:
     """A mention of user ``id``; ``text`` is the name shown."""
 
@@ -213,7 +208,7 @@ class MentionNode:
         _check_tag(self, "type", "mention")
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UnknownTextNode:
     """A node type this version does not know; TalkJS promises ``text`` or ``children``."""
 
@@ -243,7 +238,7 @@ TextNode = Union[
 # --------------------------------------------------------------------------- blocks
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TextBlock:
     """Formatted text."""
 
@@ -264,7 +259,7 @@ def _coordinate(name: str, value: object, limit: float) -> float:
     return result
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LocationBlock:
     """A point on the map; latitude in −90…90, longitude in −180…180 (validated)."""
 
@@ -278,7 +273,7 @@ class LocationBlock:
         _set(self, "longitude", _coordinate("longitude", self.longitude, 180.0))
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GenericFileBlock:
     """A received file without a (known) subtype. ``size`` is in bytes."""
 
@@ -294,7 +289,7 @@ class GenericFileBlock:
         _check_tag(self, "subtype", None)
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ImageBlock:
     """A received image; ``width``/``height`` in pixels only if given at upload."""
 
@@ -312,7 +307,7 @@ class ImageBlock:
         _check_tag(self, "subtype", "image")
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class VideoBlock:
     """A received video; dimensions (px) and ``duration`` (s) only if given at upload."""
 
@@ -331,7 +326,7 @@ class VideoBlock:
         _check_tag(self, "subtype", "video")
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AudioBlock:
     """A received audio file; ``duration`` (s) only if given at upload."""
 
@@ -348,7 +343,7 @@ class AudioBlock:
         _check_tag(self, "subtype", "audio")
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class VoiceBlock:
     """A received voice recording; like audio, but rendered as a voice note."""
 
@@ -365,7 +360,7 @@ class VoiceBlock:
         _check_tag(self, "subtype", "voice")
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SendFileBlock:
     """The send side of a file: only the token from an upload (or from a received block)."""
 
@@ -378,7 +373,7 @@ class SendFileBlock:
             raise InvalidArgumentError("SendFileBlock.file_token must be a non-empty string")
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UnknownContentBlock:
     """A block type this version does not know; ``data`` is the raw wire object."""
 

@@ -188,7 +188,5 @@ def error_from_response(
         message = stripped[:_TEXT_LIMIT] + ("…" if len(stripped) > _TEXT_LIMIT else "") or None
     cls = _BY_STATUS.get(status, TalkRequestError)
     if cls is RateLimitError:
-        return RateLimitError(
-            message, status=status, error_code=error_code, reasons=reasons, retry_after=retry_after
-        )
+        return RateLimitError(message, status=status, error_code=error_code, reasons=reasons, retry_after=retry_after)
     return cls(message, status=status, error_code=error_code, reasons=reasons)

@@ -28,8 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Union
 
-from .errors import InvalidArgumentError
 from .content import ContentBlock, _set, frozen_mapping
+from .errors import InvalidArgumentError
 
 __all__ = [
     "Access",
@@ -50,18 +50,16 @@ Notify = Union[bool, Literal["MentionsOnly"]]
 MessageType = Literal["UserMessage", "SystemMessage"]
 MessageOrigin = Literal["rest", "import", "email", "web"]
 
-_dc = dataclass(frozen=True, slots=True, kw_only=True)
-
 
 def _freeze(obj: object, *tuples: str) -> None:
-    _set(obj, "custom", frozen_mapping(getattr(obj, "custom")))
+    _set(obj, "custom", frozen_mapping(obj.custom))
     for name in tuples:
         value = getattr(obj, name)
         if not isinstance(value, tuple):
             _set(obj, name, tuple(value))
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UserSnapshot:
     """A user as every other user sees them."""
 
@@ -79,7 +77,7 @@ class UserSnapshot:
         _freeze(self)
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReactionsSummarySnapshot:
     """One emoji's reactions on a message."""
 
@@ -88,7 +86,7 @@ class ReactionsSummarySnapshot:
     current_user_reacted: bool = False
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReferencedMessageSnapshot:
     """The message a reply points to, one level deep (its own reply is only an id)."""
 
@@ -108,7 +106,7 @@ class ReferencedMessageSnapshot:
         _freeze(self, "content", "reactions")
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MessageSnapshot:
     """A message. ``sender`` is the sender's *current* data; ``None`` for system messages."""
 
@@ -134,7 +132,7 @@ class MessageSnapshot:
             _set(self, "referenced_message_id", self.referenced_message.id)
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ConversationSnapshot:
     """A conversation from the current user's point of view."""
 
@@ -162,7 +160,7 @@ class ConversationSnapshot:
         _freeze(self, "welcome_messages", "participant_ids")
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ParticipantSnapshot:
     """A user's membership of a conversation."""
 
@@ -188,4 +186,3 @@ def referenced_from_message(message: MessageSnapshot) -> ReferencedMessageSnapsh
         content=message.content,
         reactions=message.reactions,
     )
-

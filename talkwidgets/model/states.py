@@ -8,7 +8,7 @@ either the class or the string.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar, Union
+from typing import Any, Generic, Literal, TypeVar, Union
 
 from .errors import InvalidArgumentError
 
@@ -23,15 +23,13 @@ __all__ = [
 
 T = TypeVar("T")
 
-_dc = dataclass(frozen=True, slots=True, kw_only=True)
-
 
 def _check(obj: object, expected: str) -> None:
-    if getattr(obj, "type") != expected:
+    if obj.type != expected:
         raise InvalidArgumentError(f"{type(obj).__name__}.type must be {expected!r}")
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PendingState:
     """Not connected yet; no data."""
 
@@ -41,7 +39,7 @@ class PendingState:
         _check(self, "pending")
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ActiveState(Generic[T]):
     """Connected. ``loaded_all`` is ``None`` for non-windowed subscriptions."""
 
@@ -53,7 +51,7 @@ class ActiveState(Generic[T]):
         _check(self, "active")
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UnsubscribedState:
     """Stopped by ``unsubscribe()``; final."""
 
@@ -63,7 +61,7 @@ class UnsubscribedState:
         _check(self, "unsubscribed")
 
 
-@_dc
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ErrorState:
     """Stopped by an error; final."""
 
@@ -75,4 +73,4 @@ class ErrorState:
 
 
 TerminalState = Union[UnsubscribedState, ErrorState]
-SubscriptionState = Union[PendingState, ActiveState, UnsubscribedState, ErrorState]
+SubscriptionState = Union[PendingState, ActiveState[Any], UnsubscribedState, ErrorState]

@@ -10,6 +10,7 @@ case-converted.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import posixpath
 from collections.abc import Iterable, Mapping
@@ -47,8 +48,11 @@ from .content import (
 from .errors import InvalidArgumentError
 from .files import METADATA_BY_SUBTYPE, FileToken
 from .snapshots import (
+    Access,
     ConversationSnapshot,
     MessageSnapshot,
+    MessageType,
+    Notify,
     ParticipantSnapshot,
     ReactionsSummarySnapshot,
     ReferencedMessageSnapshot,
@@ -106,14 +110,14 @@ def _custom(value: Any) -> dict[str, str]:
     return {str(k): v if isinstance(v, str) else str(v) for k, v in value.items() if v is not None}
 
 
-def _notify(value: Any) -> bool | str:
-    if isinstance(value, bool) or value == "MentionsOnly":
+def _notify(value: Any) -> Notify:
+    if isinstance(value, bool):
         return value
-    return True
+    return "MentionsOnly" if value == "MentionsOnly" else True
 
 
-def _access(value: Any) -> str:
-    return value if value in ("Read", "ReadWrite") else "ReadWrite"
+def _access(value: Any) -> Access:
+    return "Read" if value == "Read" else "ReadWrite"
 
 
 # --------------------------------------------------------------------------- users
@@ -226,7 +230,7 @@ def _block_from_wire(d: Any) -> ContentBlock:
         return _file_block_from_wire(d)
     if kind == "location":
         try:
-            return LocationBlock(latitude=d.get("latitude"), longitude=d.get("longitude"))
+            return LocationBlock(latitude=d.get("latitude", math.nan), longitude=d.get("longitude", math.nan))
         except (TypeError, ValueError):
             pass  # malformed coordinates: keep the raw data rather than fail the message
     return UnknownContentBlock(type=kind if isinstance(kind, str) else "", data=d)
@@ -291,10 +295,8 @@ def _legacy_content(d: Mapping[str, Any]) -> tuple[ContentBlock, ...]:
             )
         )
     if isinstance(location, (list, tuple)) and len(location) == 2:
-        try:
+        with contextlib.suppress(TypeError, ValueError):
             blocks.append(LocationBlock(latitude=location[0], longitude=location[1]))
-        except (TypeError, ValueError):
-            pass
     if text or not blocks:
         blocks.insert(0, TextBlock(children=(text,) if text else ()))
     return tuple(blocks)
@@ -334,7 +336,7 @@ def message_from_wire(
     raw_content = d.get("content")
     content = content_from_wire(raw_content) if isinstance(raw_content, list) else _legacy_content(d)
     text = _str(d.get("text"))
-    kind = "SystemMessage" if d.get("type") == "SystemMessage" else "UserMessage"
+    kind: MessageType = "SystemMessage" if d.get("type") == "SystemMessage" else "UserMessage"
     origin = d.get("origin")
     return MessageSnapshot(
         id=_require_id(d, "message"),
@@ -400,7 +402,8 @@ def conversation_from_wire(
     everyone = _int(d.get("everyoneReadUntil"))
     if everyone is None:
         marks = [_int(p.get("readUntil")) if isinstance(p, Mapping) else None for p in participants.values()]
-        everyone = min(marks) if marks and all(m is not None for m in marks) else read_until  # type: ignore[type-var]
+        known = [m for m in marks if m is not None]
+        everyone = min(known) if marks and len(known) == len(marks) else read_until
     welcome = d.get("welcomeMessages")
     return ConversationSnapshot(
         id=_require_id(d, "conversation"),
@@ -415,8 +418,8 @@ def conversation_from_wire(
         read_until=read_until,
         everyone_read_until=everyone,
         is_unread=is_unread,
-        access=_access(pick("access")),  # type: ignore[arg-type]
-        notify=_notify(pick("notify")),  # type: ignore[arg-type]
+        access=_access(pick("access")),
+        notify=_notify(pick("notify")),
         participant_ids=tuple(str(uid) for uid in participants),
     )
 
@@ -425,8 +428,8 @@ def participant_from_wire(user: UserSnapshot, d: Mapping[str, Any]) -> Participa
     """REST participant entry ``{access, notify, joinedAt}`` → snapshot; ``joined_at`` defaults to 0."""
     return ParticipantSnapshot(
         user=user,
-        access=_access(d.get("access")),  # type: ignore[arg-type]
-        notify=_notify(d.get("notify")),  # type: ignore[arg-type]
+        access=_access(d.get("access")),
+        notify=_notify(d.get("notify")),
         joined_at=_int(d.get("joinedAt")) or 0,
     )
 

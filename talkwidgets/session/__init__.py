@@ -5,5 +5,13 @@ from ._refs import ConversationRef, MessageRef, ParticipantRef, UserRef
 from ._registry import get_talk_session
 from ._session import ErrorSubscription, TalkSession
 
-__all__ = ["ConversationListSubscription", "ConversationRef", "ErrorSubscription", "MessageRef", "ParticipantRef",
-           "TalkSession", "UserRef", "get_talk_session"]
+__all__ = [
+    "ConversationListSubscription",
+    "ConversationRef",
+    "ErrorSubscription",
+    "MessageRef",
+    "ParticipantRef",
+    "TalkSession",
+    "UserRef",
+    "get_talk_session",
+]

@@ -57,8 +57,16 @@ def _token_type(token: str) -> str | None:
         return None
 
 
-def resolve_backend(app_id: str, user_id: str, *, host: str | None, token: str | None,
-                    token_fetcher: TokenFetcher | None, secret_key: str | None, live: LiveMode) -> Backend:
+def resolve_backend(
+    app_id: str,
+    user_id: str,
+    *,
+    host: str | None,
+    token: str | None,
+    token_fetcher: TokenFetcher | None,
+    secret_key: str | None,
+    live: LiveMode,
+) -> Backend:
     """Work out where to connect and how to authenticate; never contacts the cloud unasked."""
     if live not in ("auto", "feed", "poll"):
         raise InvalidArgumentError(f"live must be 'auto', 'feed' or 'poll', got {live!r}")
@@ -68,15 +76,25 @@ def resolve_backend(app_id: str, user_id: str, *, host: str | None, token: str |
         server = shared_server()
         existing = server.emulator.store.app(app_id)
         if secret_key is not None and existing is not None and existing["secret_key"] != secret_key:
-            raise InvalidArgumentError(f"the embedded app {app_id!r} already has another secret key; "
-                                       "leave secret_key out (it is only needed with host=)")
+            raise InvalidArgumentError(
+                f"the embedded app {app_id!r} already has another secret key; "
+                "leave secret_key out (it is only needed with host=)"
+            )
         secret = server.ensure_app(app_id, secret_key)
         if token is None and token_fetcher is None:
+
             def token_fetcher() -> str:
                 return mint_user_token(app_id, user_id, secret, ttl=EMBEDDED_TOKEN_TTL)
+
         tokens = TokenSource(token=token, fetcher=token_fetcher)
-        return Backend(server.base_url, "embedded", "poll" if live == "poll" else "feed", tokens, admin=False,
-                       user_token_minter=lambda ttl: mint_user_token(app_id, user_id, secret, ttl=ttl))
+        return Backend(
+            server.base_url,
+            "embedded",
+            "poll" if live == "poll" else "feed",
+            tokens,
+            admin=False,
+            user_token_minter=lambda ttl: mint_user_token(app_id, user_id, secret, ttl=ttl),
+        )
 
     host = normalize_host(host)
     cloud = is_cloud(host)

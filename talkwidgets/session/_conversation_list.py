@@ -100,12 +100,11 @@ class ConversationListSubscription:
                         self._emit()
                 elif kind == "load_more":
                     await self._serve_load_more(item[1], item[2])
-                elif kind == "resync":
-                    if await self._resync():
-                        self._emit()
+                elif kind == "resync" and await self._resync():
+                    self._emit()
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 - every failure ends in the error state
+        except Exception as exc:
             self._finish(ErrorState(error=exc))
 
     def _deliver(self, item: tuple[Any, ...]) -> None:
@@ -201,8 +200,7 @@ class ConversationListSubscription:
             return await self._resync()
         if kind == "user.updated":
             uid = data.get("user", {}).get("id")
-            touched = [c for c, conv in self._convs.items()
-                       if (conv.get("lastMessage") or {}).get("senderId") == uid]
+            touched = [c for c, conv in self._convs.items() if (conv.get("lastMessage") or {}).get("senderId") == uid]
             await self._rebuild(touched)
             return bool(touched)
         if cid is None:
@@ -320,8 +318,11 @@ class ConversationListSubscription:
         self._state = state
         if not self.connected.done():
             error = state.error if isinstance(state, ErrorState) else None
-            self.connected.set_exception(SubscriptionTerminatedError(
-                state, f"the subscription ended before it connected{f': {error}' if error else ''}"))
+            self.connected.set_exception(
+                SubscriptionTerminatedError(
+                    state, f"the subscription ended before it connected{f': {error}' if error else ''}"
+                )
+            )
             self.connected.exception()  # mark retrieved (no "never retrieved" warning)
         self.terminated.set_result(state)
         task, self._task = self._task, None

@@ -19,10 +19,22 @@ if TYPE_CHECKING:
 
 _UNSET: Any = object()
 
-USER_PARAMS = {"name": "name", "custom": "custom", "locale": "locale", "photo_url": "photoUrl", "role": "role",
-               "welcome_message": "welcomeMessage", "email": "email", "phone": "phone"}
-CONVERSATION_PARAMS = {"subject": "subject", "photo_url": "photoUrl", "welcome_messages": "welcomeMessages",
-                       "custom": "custom"}
+USER_PARAMS = {
+    "name": "name",
+    "custom": "custom",
+    "locale": "locale",
+    "photo_url": "photoUrl",
+    "role": "role",
+    "welcome_message": "welcomeMessage",
+    "email": "email",
+    "phone": "phone",
+}
+CONVERSATION_PARAMS = {
+    "subject": "subject",
+    "photo_url": "photoUrl",
+    "welcome_messages": "welcomeMessages",
+    "custom": "custom",
+}
 
 
 def _ready(value: Any) -> Any:
@@ -42,10 +54,15 @@ def _wire_params(params: dict[str, Any], mapping: dict[str, str], what: str) -> 
     for key, value in params.items():
         if key not in mapping:
             raise InvalidArgumentError(f"{what}: unknown parameter {key!r}; known: {', '.join(mapping)}")
-        if key == "custom" and value is not None:
-            if not isinstance(value, dict) or not all(isinstance(k, str) and (v is None or isinstance(v, str))
-                                                      for k, v in value.items()):
-                raise InvalidArgumentError("custom must map strings to strings (None deletes a key)")
+        if (
+            key == "custom"
+            and value is not None
+            and (
+                not isinstance(value, dict)
+                or not all(isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in value.items())
+            )
+        ):
+            raise InvalidArgumentError("custom must map strings to strings (None deletes a key)")
         if key in ("email", "phone", "welcome_messages") and value is not None:
             if isinstance(value, str):
                 value = [value]
@@ -107,7 +124,8 @@ class MessageRef:
         """The message, or None if it doesn't exist or you can't see it (not a participant)."""
         try:
             wire = await self._session._call_or_none(
-                "GET", path("conversations", self.conversation_id, "messages", self.id))
+                "GET", path("conversations", self.conversation_id, "messages", self.id)
+            )
         except PermissionDeniedError:
             return None
         return None if wire is None else await self._session._message_snapshot(wire)
@@ -115,8 +133,9 @@ class MessageRef:
     async def edit(self, text: str) -> None:
         if not isinstance(text, str) or not text:
             raise InvalidArgumentError("text must be a non-empty string")
-        await self._session._call("PATCH", path("conversations", self.conversation_id, "messages", self.id),
-                                  json={"text": text})
+        await self._session._call(
+            "PATCH", path("conversations", self.conversation_id, "messages", self.id), json={"text": text}
+        )
 
     async def delete(self) -> None:
         """Delete the message; a message that is already gone is not an error."""
@@ -162,7 +181,9 @@ class ParticipantRef:
             return None
         return participant_from_wire(user, entry)
 
-    async def set(self, *, access: Literal["ReadWrite", "Read"] = _UNSET, notify: bool | Literal["MentionsOnly"] = _UNSET) -> None:
+    async def set(
+        self, *, access: Literal["ReadWrite", "Read"] = _UNSET, notify: bool | Literal["MentionsOnly"] = _UNSET
+    ) -> None:
         """Change the given settings, adding the user to the conversation if needed."""
         body = self._body(access, notify)
         if await self.get() is None:
@@ -170,8 +191,9 @@ class ParticipantRef:
         elif body:
             await self._session._call("PATCH", self._path(), json=body)
 
-    async def create_if_not_exists(self, *, access: Literal["ReadWrite", "Read"] = _UNSET,
-                                   notify: bool | Literal["MentionsOnly"] = _UNSET) -> None:
+    async def create_if_not_exists(
+        self, *, access: Literal["ReadWrite", "Read"] = _UNSET, notify: bool | Literal["MentionsOnly"] = _UNSET
+    ) -> None:
         """Add the user with these settings unless already a participant."""
         body = self._body(access, notify)
         if await self.get() is None:
@@ -232,8 +254,14 @@ class ConversationRef:
         body["participants"] = [self._session.current_user.id]
         await self._session._call("PUT", path("conversations", self.id), json=body)
 
-    async def send(self, text: str | None = None, *, content: list[Any] | None = None,
-                   custom: dict[str, str] | None = None, referenced_message: str | MessageRef | None = None) -> MessageRef:
+    async def send(
+        self,
+        text: str | None = None,
+        *,
+        content: list[Any] | None = None,
+        custom: dict[str, str] | None = None,
+        referenced_message: str | MessageRef | None = None,
+    ) -> MessageRef:
         """Send as the current user: plain ``text`` or a list of content blocks (text, file, location)."""
         if (text is None) == (content is None):
             raise InvalidArgumentError("send needs exactly one of text or content")
@@ -245,14 +273,16 @@ class ConversationRef:
             if not isinstance(content, (list, tuple)) or not content:
                 raise InvalidArgumentError("content must be a non-empty list of content blocks")
             blocks = content_to_wire(content)
-        message: dict[str, Any] = {"content": blocks, "type": "UserMessage",
-                                   "sender": self._session.current_user.id}
+        message: dict[str, Any] = {"content": blocks, "type": "UserMessage", "sender": self._session.current_user.id}
         if custom is not None:
             _wire_params({"custom": custom}, {"custom": "custom"}, "send")
             message["custom"] = custom
         if referenced_message is not None:
-            message["referencedMessageId"] = (referenced_message.id if isinstance(referenced_message, MessageRef)
-                                              else check_id("message", referenced_message))
+            message["referencedMessageId"] = (
+                referenced_message.id
+                if isinstance(referenced_message, MessageRef)
+                else check_id("message", referenced_message)
+            )
         answer = await self._session._call("POST", path("conversations", self.id, "messages"), json=[message])
         first = answer[0] if isinstance(answer, list) and answer and isinstance(answer[0], dict) else {}
         return self.message(str(first.get("id") or "?"))

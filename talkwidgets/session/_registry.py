@@ -18,10 +18,17 @@ from ._session import TalkSession
 _sessions: weakref.WeakValueDictionary[tuple[str, str, str | None], TalkSession] = weakref.WeakValueDictionary()
 
 
-async def get_talk_session(app_id: str, user_id: str, token: str | None = None, *,
-                           token_fetcher: TokenFetcher | None = None, host: str | None = None,
-                           secret_key: str | None = None, live: LiveMode = "auto",
-                           poll_interval: float = 5.0) -> TalkSession:
+async def get_talk_session(
+    app_id: str,
+    user_id: str,
+    token: str | None = None,
+    *,
+    token_fetcher: TokenFetcher | None = None,
+    host: str | None = None,
+    secret_key: str | None = None,
+    live: LiveMode = "auto",
+    poll_interval: float = 5.0,
+) -> TalkSession:
     """The session for ``user_id`` in ``app_id``; the same object on every call while it lives.
 
     With no ``host``, an emulator embedded in this process serves the app (created on demand)
@@ -41,8 +48,9 @@ async def get_talk_session(app_id: str, user_id: str, token: str | None = None, 
     session = _sessions.get(key)
     if session is not None and not session.errored and not session.closed and session._loop is loop:
         return session
-    backend = resolve_backend(app_id, user_id, host=key[2], token=token, token_fetcher=token_fetcher,
-                              secret_key=secret_key, live=live)
+    backend = resolve_backend(
+        app_id, user_id, host=key[2], token=token, token_fetcher=token_fetcher, secret_key=secret_key, live=live
+    )
     session = TalkSession(app_id, user_id, backend, poll_interval=poll_interval)
     _sessions[key] = session
     return session

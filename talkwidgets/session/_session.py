@@ -10,10 +10,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ..model.errors import (AuthenticationError, InvalidArgumentError, NotFoundError, TalkError,
-                            TalkSessionError)
-from ..model.files import (AudioFileMetadata, FileToken, GenericFileMetadata, ImageFileMetadata,
-                           VideoFileMetadata, VoiceRecordingFileMetadata)
+from ..model.errors import AuthenticationError, InvalidArgumentError, NotFoundError, TalkError, TalkSessionError
+from ..model.files import (
+    AudioFileMetadata,
+    FileToken,
+    GenericFileMetadata,
+    ImageFileMetadata,
+    VideoFileMetadata,
+    VoiceRecordingFileMetadata,
+)
 from ..model.snapshots import ConversationSnapshot, MessageSnapshot, UserSnapshot
 from ..model.wire import conversation_from_wire, message_from_wire, user_from_wire
 from ..transport.auth import TokenFetcher
@@ -110,8 +115,10 @@ class TalkSession:
         """The user this session acts as (the same object as ``user(<own id>)``)."""
 
     def __repr__(self) -> str:
-        return (f"<TalkSession app={self._app_id!r} user={self.current_user.id!r} "
-                f"backend={self._backend.kind} {self._backend.host}>")
+        return (
+            f"<TalkSession app={self._app_id!r} user={self.current_user.id!r} "
+            f"backend={self._backend.kind} {self._backend.host}>"
+        )
 
     # -- identity and refs ----------------------------------------------------------------------
 
@@ -225,9 +232,12 @@ class TalkSession:
         """Python extension: read the kind and width/height/duration from the file, then upload it."""
         metadata = await asyncio.to_thread(probe_file, file, voice=voice)
         upload: Callable[[Any, Any], Awaitable[FileToken]] = {
-            GenericFileMetadata: self.upload_file, ImageFileMetadata: self.upload_image,
-            VideoFileMetadata: self.upload_video, AudioFileMetadata: self.upload_audio,
-            VoiceRecordingFileMetadata: self.upload_voice}[type(metadata)]
+            GenericFileMetadata: self.upload_file,
+            ImageFileMetadata: self.upload_image,
+            VideoFileMetadata: self.upload_video,
+            AudioFileMetadata: self.upload_audio,
+            VoiceRecordingFileMetadata: self.upload_voice,
+        }[type(metadata)]
         return await upload(file, metadata), metadata
 
     async def upload_target(self, ttl: float = 300) -> UploadTarget:
@@ -253,8 +263,9 @@ class TalkSession:
             raise TypeError(f"{name} needs {cls.__name__}, got {type(metadata).__name__}")
         with open_upload(data) as stream:
             files = {"file": (metadata.filename, stream, content_type(metadata.filename))}
-            answer = await self._call("POST", path("files"), files=files,
-                                      data=upload_fields(metadata, self._backend.kind))
+            answer = await self._call(
+                "POST", path("files"), files=files, data=upload_fields(metadata, self._backend.kind)
+            )
         return FileToken(answer["fileToken"])
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -339,8 +350,15 @@ class TalkSession:
             if self._backend.live == "poll":
                 self._live = _Poller(self, self._poll_interval)
             else:
-                self._live = FeedClient(self._backend.host, self._app_id, self.current_user.id, self._backend.tokens,
-                                        on_frame=self._on_frame, on_status=self._on_status, on_fatal=self._fail)
+                self._live = FeedClient(
+                    self._backend.host,
+                    self._app_id,
+                    self.current_user.id,
+                    self._backend.tokens,
+                    on_frame=self._on_frame,
+                    on_status=self._on_status,
+                    on_fatal=self._fail,
+                )
         await self._live.start()
 
     def _detach(self, sub: ConversationListSubscription) -> None:

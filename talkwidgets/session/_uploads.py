@@ -12,12 +12,18 @@ from pathlib import Path
 from typing import IO, Any, Union
 
 from ..model.errors import InvalidArgumentError
-from ..model.files import (AudioFileMetadata, GenericFileMetadata, ImageFileMetadata, VideoFileMetadata,
-                           VoiceRecordingFileMetadata)
+from ..model.files import (
+    AudioFileMetadata,
+    GenericFileMetadata,
+    ImageFileMetadata,
+    VideoFileMetadata,
+    VoiceRecordingFileMetadata,
+)
 
 UploadData = Union[bytes, bytearray, memoryview, IO[bytes], str, "os.PathLike[str]"]
-AnyMetadata = Union[GenericFileMetadata, ImageFileMetadata, VideoFileMetadata, AudioFileMetadata,
-                    VoiceRecordingFileMetadata]
+AnyMetadata = Union[
+    GenericFileMetadata, ImageFileMetadata, VideoFileMetadata, AudioFileMetadata, VoiceRecordingFileMetadata
+]
 
 
 @contextmanager
@@ -30,8 +36,11 @@ def open_upload(data: Any) -> Iterator[IO[bytes]]:
     elif isinstance(data, (str, os.PathLike)):
         path = Path(data)
         if not path.is_file():
-            hint = " (a str is read as a path; to upload text, pass bytes such as text.encode())" \
-                if isinstance(data, str) else ""
+            hint = (
+                " (a str is read as a path; to upload text, pass bytes such as text.encode())"
+                if isinstance(data, str)
+                else ""
+            )
             raise InvalidArgumentError(f"no such file: {path}{hint}")
         with path.open("rb") as fh:
             yield fh

@@ -23,8 +23,14 @@ class TokenSource:
     ``fetcher`` is the user's refresh hook. A token without ``exp`` never needs renewing.
     """
 
-    def __init__(self, *, token: str | None = None, fetcher: TokenFetcher | None = None,
-                 secret_key: str | None = None, app_id: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        fetcher: TokenFetcher | None = None,
+        secret_key: str | None = None,
+        app_id: str | None = None,
+    ) -> None:
         self._token = token
         self._fetcher = fetcher
         self._secret_key = secret_key

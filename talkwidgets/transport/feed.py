@@ -30,11 +30,18 @@ class FeedClient:
     ``"connected"``/``"reconnecting"``; ``on_fatal`` hears errors that retrying cannot fix.
     """
 
-    def __init__(self, host: str, app_id: str, user_id: str, tokens: TokenSource, *,
-                 on_frame: Callable[[Frame], Awaitable[None] | None],
-                 on_status: Callable[[str], None] | None = None,
-                 on_fatal: Callable[[BaseException], None] | None = None,
-                 send_user_id: bool = True) -> None:
+    def __init__(
+        self,
+        host: str,
+        app_id: str,
+        user_id: str,
+        tokens: TokenSource,
+        *,
+        on_frame: Callable[[Frame], Awaitable[None] | None],
+        on_status: Callable[[str], None] | None = None,
+        on_fatal: Callable[[BaseException], None] | None = None,
+        send_user_id: bool = True,
+    ) -> None:
         ws_host = host.rstrip("/").replace("https://", "wss://", 1).replace("http://", "ws://", 1)
         self.url = f"{ws_host}/v1/{quote(app_id, safe='')}/feed"
         self.user_id = user_id
@@ -90,8 +97,13 @@ class FeedClient:
         while True:
             try:
                 token = await self.tokens.get()
-                async with websockets.connect(self._query(), additional_headers={"Authorization": f"Bearer {token}"},
-                                              open_timeout=10, ping_interval=20, max_size=None) as ws:
+                async with websockets.connect(
+                    self._query(),
+                    additional_headers={"Authorization": f"Bearer {token}"},
+                    open_timeout=10,
+                    ping_interval=20,
+                    max_size=None,
+                ) as ws:
                     self._ws = ws
                     attempt = 0
                     await self._session(ws)

@@ -31,22 +31,36 @@ class RestClient:
         self.app_id = app_id
         self.tokens = tokens
         self.base_url = f"{self.host}/v1/{quote(app_id, safe='')}"
-        self._client = httpx.AsyncClient(base_url=self.base_url, timeout=timeout,
-                                         headers={"User-Agent": "talkwidgets"})
+        self._client = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, headers={"User-Agent": "talkwidgets"})
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def request(self, method: str, url: str, *, json: Any = None, params: Mapping[str, Any] | None = None,
-                      files: Any = None, data: Any = None, retry: bool = True) -> Any:
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        files: Any = None,
+        data: Any = None,
+        retry: bool = True,
+    ) -> Any:
         """Send one request; answers the decoded JSON body. Raises ``TalkRequestError`` subclasses."""
         refreshed = False
         for attempt in range(1, MAX_ATTEMPTS + 1):
             token = await self.tokens.get()
             try:
                 response = await self._client.request(
-                    method, url, json=json, params=params, files=files, data=data,
-                    headers={"Authorization": f"Bearer {token}"})
+                    method,
+                    url,
+                    json=json,
+                    params=params,
+                    files=files,
+                    data=data,
+                    headers={"Authorization": f"Bearer {token}"},
+                )
             except httpx.TransportError as exc:
                 unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
                 if not retry or attempt == MAX_ATTEMPTS or files is not None or (method == "POST" and not unsent):
@@ -65,7 +79,7 @@ class RestClient:
 
     @staticmethod
     def _backoff(attempt: int) -> float:
-        return min(5.0, 0.1 * 2 ** attempt) * (0.5 + random.random() / 2)
+        return min(5.0, 0.1 * 2**attempt) * (0.5 + random.random() / 2)
 
     @staticmethod
     def _retry_after(response: httpx.Response) -> float | None:

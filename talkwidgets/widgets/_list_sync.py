@@ -145,7 +145,7 @@ def diff_ops(
     if len(set(old_ids)) != len(old_ids) or len(set(new_ids)) != len(new_ids):
         return None
     new_pos = {cid: i for i, cid in enumerate(new_ids)}
-    old_by_id = {cid: c for cid, c in zip(old_ids, old)}
+    old_by_id = {cid: c for cid, c in zip(old_ids, old, strict=False)}
 
     ops: list[Op] = [{"t": "del", "id": cid} for cid in old_ids if cid not in new_pos]
 

@@ -146,7 +146,7 @@ class ConversationList(PatchedListSync, anywidget.AnyWidget):
 
     async def _fetch_users(self, user_ids: list[str]) -> None:
         results = await asyncio.gather(*(self.session.user(uid).get() for uid in user_ids), return_exceptions=True)
-        for uid, user in zip(user_ids, results):
+        for uid, user in zip(user_ids, results, strict=False):
             self._pending_users.discard(uid)
             if isinstance(user, UserSnapshot):
                 self._users[uid] = user
@@ -161,8 +161,10 @@ class ConversationList(PatchedListSync, anywidget.AnyWidget):
         if cached is not None and cached[0] is snap and cached[1] == people:
             return cached[2]
         data = _strip_tokens(to_json(snap))
-        data["participants"] = [{"id": uid, "name": u.name if u else uid, "photo_url": u.photo_url if u else None}
-                                for uid, u in zip((i for i in snap.participant_ids if i != me), people)]
+        data["participants"] = [
+            {"id": uid, "name": u.name if u else uid, "photo_url": u.photo_url if u else None}
+            for uid, u in zip((i for i in snap.participant_ids if i != me), people, strict=False)
+        ]
         self._json[snap.id] = (snap, people, data)
         return data
 

@@ -22,8 +22,14 @@ import traitlets
 
 from ..model.content import SendFileBlock
 from ..model.errors import InvalidArgumentError, TalkError
-from ..model.files import (AudioFileMetadata, FileToken, GenericFileMetadata, ImageFileMetadata, VideoFileMetadata,
-                           VoiceRecordingFileMetadata)
+from ..model.files import (
+    AudioFileMetadata,
+    FileToken,
+    GenericFileMetadata,
+    ImageFileMetadata,
+    VideoFileMetadata,
+    VoiceRecordingFileMetadata,
+)
 from ..model.wire import to_json
 from ..session import ConversationRef, MessageRef, TalkSession
 from ..session._uploads import AnyMetadata
@@ -35,8 +41,13 @@ _STATIC = Path(__file__).resolve().parent.parent / "static"
 MiB = 1024 * 1024
 
 Kind = Literal["image", "video", "audio", "voice", "file"]
-KINDS: dict[str, type[Any]] = {"image": ImageFileMetadata, "video": VideoFileMetadata, "audio": AudioFileMetadata,
-                               "voice": VoiceRecordingFileMetadata, "file": GenericFileMetadata}
+KINDS: dict[str, type[Any]] = {
+    "image": ImageFileMetadata,
+    "video": VideoFileMetadata,
+    "audio": AudioFileMetadata,
+    "voice": VoiceRecordingFileMetadata,
+    "file": GenericFileMetadata,
+}
 
 
 @dataclass
@@ -248,8 +259,14 @@ class FileDrop(anywidget.AnyWidget):
             result = existing.result
             result.path = "chunked"
         else:
-            result = UploadResult(id=fid, filename=metadata.filename, kind=kind, size=size, metadata=metadata,
-                                  path="direct" if direct else "chunked")
+            result = UploadResult(
+                id=fid,
+                filename=metadata.filename,
+                kind=kind,
+                size=size,
+                metadata=metadata,
+                path="direct" if direct else "chunked",
+            )
             self.uploads.append(result)
         transfer = self._transfers[fid] = _Transfer(result=result, mime=mime)
         result.status = "sending"
@@ -270,8 +287,15 @@ class FileDrop(anywidget.AnyWidget):
         except TalkError:
             self.send({"op": "no_direct", "id": fid})
             return
-        self.send({"op": "direct", "id": fid, "url": target.url, "token": target.token,
-                   "fields": transfer.result.metadata.form_fields()})
+        self.send(
+            {
+                "op": "direct",
+                "id": fid,
+                "url": target.url,
+                "token": target.token,
+                "fields": transfer.result.metadata.form_fields(),
+            }
+        )
 
     def _chunk(self, fid: str, msg: dict[str, Any], buffers: list[Any]) -> None:
         transfer = self._transfers.get(fid)
@@ -303,9 +327,13 @@ class FileDrop(anywidget.AnyWidget):
 
     async def _upload(self, transfer: _Transfer) -> None:
         result = transfer.result
-        upload = {ImageFileMetadata: self.session.upload_image, VideoFileMetadata: self.session.upload_video,
-                  AudioFileMetadata: self.session.upload_audio, VoiceRecordingFileMetadata: self.session.upload_voice,
-                  GenericFileMetadata: self.session.upload_file}[type(result.metadata)]
+        upload = {
+            ImageFileMetadata: self.session.upload_image,
+            VideoFileMetadata: self.session.upload_video,
+            AudioFileMetadata: self.session.upload_audio,
+            VoiceRecordingFileMetadata: self.session.upload_voice,
+            GenericFileMetadata: self.session.upload_file,
+        }[type(result.metadata)]
         try:
             assert transfer.spool is not None
             transfer.spool.seek(0)
@@ -332,8 +360,9 @@ class FileDrop(anywidget.AnyWidget):
     def _direct_failed(self, fid: str, msg: dict[str, Any]) -> None:
         transfer = self._transfers.get(fid)
         if transfer is not None:
-            log.info("direct upload of %s failed (%s); falling back to chunks", transfer.result.filename,
-                     msg.get("reason"))
+            log.info(
+                "direct upload of %s failed (%s); falling back to chunks", transfer.result.filename, msg.get("reason")
+            )
 
     def _cancel(self, fid: str) -> None:
         transfer = self._transfers.get(fid)
@@ -376,9 +405,19 @@ class FileDrop(anywidget.AnyWidget):
         self._transfers.pop(transfer.result.id, None)
 
     def _sync_rows(self) -> None:
-        self.rows = [{"id": u.id, "name": u.filename, "kind": u.kind, "size": u.size,
-                      "metadata": to_json(u.metadata), "status": u.status, "error": u.error, "path": u.path}
-                     for u in self.uploads]
+        self.rows = [
+            {
+                "id": u.id,
+                "name": u.filename,
+                "kind": u.kind,
+                "size": u.size,
+                "metadata": to_json(u.metadata),
+                "status": u.status,
+                "error": u.error,
+                "path": u.path,
+            }
+            for u in self.uploads
+        ]
 
     def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(coro)
