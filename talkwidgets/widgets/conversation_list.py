@@ -133,7 +133,7 @@ class ConversationList(PatchedListSync, anywidget.AnyWidget):
 
     def _learn_users(self, snapshots: tuple[ConversationSnapshot, ...]) -> None:
         me = self.session.current_user.id
-        missing = set()
+        missing: set[str] = set()
         for snap in snapshots:
             sender = snap.last_message.sender if snap.last_message else None
             if sender is not None:
@@ -160,7 +160,7 @@ class ConversationList(PatchedListSync, anywidget.AnyWidget):
         cached = self._json.get(snap.id)
         if cached is not None and cached[0] is snap and cached[1] == people:
             return cached[2]
-        data = _strip_tokens(to_json(snap))
+        data: dict[str, Any] = _strip_tokens(to_json(snap))
         data["participants"] = [
             {"id": uid, "name": u.name if u else uid, "photo_url": u.photo_url if u else None}
             for uid, u in zip((i for i in snap.participant_ids if i != me), people, strict=False)
@@ -178,7 +178,7 @@ class ConversationList(PatchedListSync, anywidget.AnyWidget):
     # -- browser messages and state -------------------------------------------------------------
 
     def _on_custom_msg(self, widget: Any, content: Any, buffers: Any) -> None:
-        call_on_loop(self.session._loop, self._dispatch, widget, content, buffers)
+        call_on_loop(self.session.loop, self._dispatch, widget, content, buffers)
 
     def _dispatch(self, widget: Any, content: Any, buffers: Any) -> None:
         if not isinstance(content, dict) or self._handle_list_sync_msg(widget, content, buffers):
