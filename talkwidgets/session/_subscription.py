@@ -13,7 +13,7 @@ unretrieved exception). ``unsubscribe()`` is synchronous and idempotent.
 **One ordered work task (done here).** Everything that changes the subscription's data runs in one
 task, one item at a time, in arrival order: the initial ``_load()``, each live frame, each resync
 and each job queued with ``_run_in_order`` (``load_more``). So a subclass never guards against
-concurrency: between two ``await``\\ s inside a hook, nothing else touches its state. Live frames
+concurrency: between two awaits inside a hook, nothing else touches its state. Live frames
 that arrive during the initial load wait in the queue and are applied after it, which is why
 **applying a frame twice must be harmless**: the load may already reflect a queued frame, and a
 reconnect may replay one. Idempotence is what makes the initial load and reconnects gap-free.

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, TypeVar
 
 from ..model.errors import InvalidArgumentError, SubscriptionTerminatedError
@@ -73,7 +73,7 @@ class WindowedSubscription(Subscription[tuple[S, ...]]):
     DEFAULT_LOAD_MORE: ClassVar[int] = 20
     MAX_LOAD_MORE: ClassVar[int] = 30
 
-    def __init__(self, core: SessionCore, on_snapshot: Any) -> None:
+    def __init__(self, core: SessionCore, on_snapshot: Callable[..., Any] | None) -> None:
         self._items: dict[str, Wire] = {}
         self._snaps: dict[str, S] = {}
         self._order: list[str] = []
