@@ -53,8 +53,9 @@ async def test_both_live_sources_report_status_and_deliver_changes(
     await admin.send("b", "bob", "news")
     await wait_until(lambda: ids(sub) == ["b", "a"], what=f"the change to arrive by {live}")
     sub.unsubscribe()
-    await wait_until(lambda: session.connection == "offline", what="the live source to stop")
+    await wait_until(lambda: statuses[-1] == "offline", what="the live source to report its stop")
     assert statuses == ["connected", "offline"], "each change is reported once"
+    assert session.connection == "offline"
     await session.aclose()
 
 
