@@ -16,16 +16,7 @@
  */
 import "./conversation_list.css";
 import type { AnyModel, Initialize, Render } from "@anywidget/types";
-import {
-  activityMillis,
-  avatarUrl,
-  badgeText,
-  hueOf,
-  initialsOf,
-  previewOf,
-  relativeTime,
-  titleOf,
-} from "./format";
+import { activityMillis, avatarUrl, badgeText, hueOf, initialsOf, previewOf, relativeTime, titleOf } from "./format";
 import { applyOps, ListSyncError } from "./list_sync";
 import type { Conversation, ConversationListModel, ListOp } from "./types";
 
@@ -277,7 +268,8 @@ export class ConversationListView {
     if (record && record.prev === this.rendered) this.applyDomOps(record.ops);
     else this.reconcile(next);
     this.rendered = next;
-    const hadFocus = active instanceof HTMLElement && active.classList.contains("tw-cl-item") && active !== document.activeElement;
+    const hadFocus =
+      active instanceof HTMLElement && active.classList.contains("tw-cl-item") && active !== document.activeElement;
     this.syncSelection();
     if (hadFocus) {
       // Moving a row blurs it; a removed row hands focus to the list's tab stop.
@@ -310,7 +302,9 @@ export class ConversationListView {
     for (const row of [...this.rows.values()]) if (!wanted.has(row.id)) this.dropRow(row);
 
     const domIndex = new Map<Element, number>();
-    Array.from(this.listEl.children).forEach((el, i) => domIndex.set(el, i));
+    Array.from(this.listEl.children).forEach((el, i) => {
+      domIndex.set(el, i);
+    });
     const seen = new Set<string>();
     const order: Row[] = [];
     for (const c of next) {
@@ -389,7 +383,12 @@ export class ConversationListView {
     const url = avatarUrl(c);
     if (url) {
       if (!row.img) {
-        const img = h("img", "tw-cl-photo", { alt: "", loading: "lazy", referrerpolicy: "no-referrer", decoding: "async" });
+        const img = h("img", "tw-cl-photo", {
+          alt: "",
+          loading: "lazy",
+          referrerpolicy: "no-referrer",
+          decoding: "async",
+        });
         img.addEventListener("error", () => row.avatar.classList.add("tw-cl-avatar--broken"));
         img.addEventListener("load", () => row.avatar.classList.remove("tw-cl-avatar--broken"));
         row.avatar.append(img);
@@ -450,7 +449,7 @@ export class ConversationListView {
 
   private syncSelection(): void {
     const id = this.model.get("selected_id");
-    const row = typeof id === "string" ? this.rows.get(id) ?? null : null;
+    const row = typeof id === "string" ? (this.rows.get(id) ?? null) : null;
     if (row !== this.selectedRow) {
       if (this.selectedRow) {
         this.selectedRow.el.setAttribute("aria-selected", "false");
@@ -465,7 +464,7 @@ export class ConversationListView {
     // Roving tabindex: one row is reachable with Tab (the focused one, else the selected, else the first).
     const focused = this.rowOf(document.activeElement);
     const first = this.listEl.firstElementChild;
-    const stop = focused ?? row ?? (this.tabStop && this.tabStop.el.parentNode ? this.tabStop : null) ?? this.rowOf(first);
+    const stop = focused ?? row ?? (this.tabStop?.el.parentNode ? this.tabStop : null) ?? this.rowOf(first);
     this.setTabStop(stop);
   }
 

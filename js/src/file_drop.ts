@@ -23,17 +23,17 @@ import type { AnyModel, Initialize, Render } from "@anywidget/types";
 import {
   ChunkWindow,
   cleanValues,
+  type FileDropModel,
   formatBytes,
   formatClock,
+  type KernelRow,
+  type Kind,
   kindLabel,
   kindOf,
+  type MediaValues,
   metaSummary,
   recordingName,
   refusal,
-  type FileDropModel,
-  type Kind,
-  type KernelRow,
-  type MediaValues,
 } from "./file_drop_core";
 
 type Model = AnyModel<FileDropModel>;
@@ -155,7 +155,7 @@ export class Uploader {
 
   dispose(): void {
     for (const e of this.entries.values()) if (!FINAL.has(e.phase)) this.stop(e);
-    this.offs.forEach((f) => f());
+    for (const off of this.offs) off();
     this.offs.length = 0;
     UPLOADERS.delete(this.model);
   }
@@ -166,7 +166,7 @@ export class Uploader {
   }
 
   private changed(): void {
-    this.views.forEach((f) => f());
+    for (const view of this.views) view();
   }
 
   // --- adding files ----------------------------------------------------------------------------
@@ -183,15 +183,34 @@ export class Uploader {
 
   private add(file: Blob, name: string, type: string, kind: Kind, values: MediaValues | null): string {
     const e: Entry = {
-      id: newId(), name, type, kind, size: file.size, values: values ?? {}, phase: "reading", path: "chunked",
-      acked: 0, error: "", file, announced: false, refused: false, abort: null, inbox: [], wake: null,
+      id: newId(),
+      name,
+      type,
+      kind,
+      size: file.size,
+      values: values ?? {},
+      phase: "reading",
+      path: "chunked",
+      acked: 0,
+      error: "",
+      file,
+      announced: false,
+      refused: false,
+      abort: null,
+      inbox: [],
+      wake: null,
     };
     this.entries.set(e.id, e);
     if (this.closed) {
       this.finish(e, "error", KERNEL_RESTARTED);
       return e.id;
     }
-    const refused = refusal({ name, type, size: file.size }, kind, this.model.get("accept") || "", Number(this.model.get("max_size")) || 0);
+    const refused = refusal(
+      { name, type, size: file.size },
+      kind,
+      this.model.get("accept") || "",
+      Number(this.model.get("max_size")) || 0,
+    );
     if (refused) {
       e.refused = true;
       this.finish(e, "error", refused); // nothing is sent: the kernel never hears of it
@@ -217,7 +236,11 @@ export class Uploader {
       else e.values = cleanValues(e.kind, e.values);
       this.check(e);
       const begin = {
-        id: e.id, name: e.name, size: e.size, type: e.type, kind: e.kind,
+        id: e.id,
+        name: e.name,
+        size: e.size,
+        type: e.type,
+        kind: e.kind,
         metadata: { filename: e.name, ...e.values },
       };
       if (this.model.get("direct")) {
@@ -401,7 +424,13 @@ function fromKernel(k: KernelRow): ViewRow {
     case "error":
       return { ...base, state: "error", progress: null, status: "Failed", error: k.error || "failed" };
     default: // its browser went away (page reload) before the bytes were sent
-      return { ...base, state: "error", progress: null, status: "Interrupted", error: "interrupted: the page was reloaded" };
+      return {
+        ...base,
+        state: "error",
+        progress: null,
+        status: "Interrupted",
+        error: "interrupted: the page was reloaded",
+      };
   }
 }
 
@@ -531,15 +560,38 @@ async function mediaInfo(file: Blob, kind: Kind): Promise<MediaValues> {
 const SVG_NS = "http://www.w3.org/2000/svg";
 type Shape = [string, Record<string, string>];
 const ICONS: Record<string, Shape[]> = {
-  upload: [["path", { d: "M12 15V4M7.5 8.5 12 4l4.5 4.5" }], ["path", { d: "M4 15v3a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-3" }]],
-  image: [["rect", { x: "3", y: "3", width: "18", height: "18", rx: "2.5" }], ["circle", { cx: "9", cy: "9", r: "1.8" }], ["path", { d: "m21 15-4.5-4.5L6 21" }]],
-  video: [["rect", { x: "2.5", y: "6", width: "13.5", height: "12", rx: "2" }], ["path", { d: "m16 10.5 5.5-3.5v10L16 13.5z" }]],
-  audio: [["path", { d: "M9 18V5.5l11-2V16" }], ["circle", { cx: "6", cy: "18", r: "3" }], ["circle", { cx: "17", cy: "16", r: "3" }]],
-  voice: [["rect", { x: "9", y: "2.5", width: "6", height: "12", rx: "3" }], ["path", { d: "M5.5 11a6.5 6.5 0 0 0 13 0M12 17.5V21" }]],
-  file: [["path", { d: "M14 2.5H6.5a2 2 0 0 0-2 2v15a2 2 0 0 0 2 2h11a2 2 0 0 0 2-2V8z" }], ["path", { d: "M14 2.5V8h5.5M8.5 13h7M8.5 17h5" }]],
+  upload: [
+    ["path", { d: "M12 15V4M7.5 8.5 12 4l4.5 4.5" }],
+    ["path", { d: "M4 15v3a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-3" }],
+  ],
+  image: [
+    ["rect", { x: "3", y: "3", width: "18", height: "18", rx: "2.5" }],
+    ["circle", { cx: "9", cy: "9", r: "1.8" }],
+    ["path", { d: "m21 15-4.5-4.5L6 21" }],
+  ],
+  video: [
+    ["rect", { x: "2.5", y: "6", width: "13.5", height: "12", rx: "2" }],
+    ["path", { d: "m16 10.5 5.5-3.5v10L16 13.5z" }],
+  ],
+  audio: [
+    ["path", { d: "M9 18V5.5l11-2V16" }],
+    ["circle", { cx: "6", cy: "18", r: "3" }],
+    ["circle", { cx: "17", cy: "16", r: "3" }],
+  ],
+  voice: [
+    ["rect", { x: "9", y: "2.5", width: "6", height: "12", rx: "3" }],
+    ["path", { d: "M5.5 11a6.5 6.5 0 0 0 13 0M12 17.5V21" }],
+  ],
+  file: [
+    ["path", { d: "M14 2.5H6.5a2 2 0 0 0-2 2v15a2 2 0 0 0 2 2h11a2 2 0 0 0 2-2V8z" }],
+    ["path", { d: "M14 2.5V8h5.5M8.5 13h7M8.5 17h5" }],
+  ],
   close: [["path", { d: "M17 7 7 17M7 7l10 10" }]],
   check: [["path", { d: "m5 12.5 4.5 4.5L19 7.5" }]],
-  alert: [["circle", { cx: "12", cy: "12", r: "9.5" }], ["path", { d: "M12 7.5v5.5M12 16.5v.01" }]],
+  alert: [
+    ["circle", { cx: "12", cy: "12", r: "9.5" }],
+    ["path", { d: "M12 7.5v5.5M12 16.5v.01" }],
+  ],
   stop: [["rect", { x: "6.5", y: "6.5", width: "11", height: "11", rx: "2", fill: "currentColor" }]],
 };
 
@@ -557,7 +609,11 @@ function icon(name: string, className = "tw-fd-svg"): SVGSVGElement {
   return svg;
 }
 
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, attrs: Record<string, string> = {}): HTMLElementTagNameMap[K] {
+function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className: string,
+  attrs: Record<string, string> = {},
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   el.className = className;
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
@@ -699,7 +755,8 @@ export class FileDropView {
       if (btn && row?.dataset.id) this.up.cancel(row.dataset.id);
     });
 
-    for (const key of ["accept", "max_size", "multiple", "recorder"]) this.listen(`change:${key}`, () => this.syncControls());
+    for (const key of ["accept", "max_size", "multiple", "recorder"])
+      this.listen(`change:${key}`, () => this.syncControls());
     this.offs.push(this.up.subscribe(() => this.syncRows()));
     this.syncControls();
     this.syncRows();
@@ -707,7 +764,7 @@ export class FileDropView {
 
   destroy(): void {
     this.stopRecording(false);
-    this.offs.forEach((f) => f());
+    for (const off of this.offs) off();
     this.offs.length = 0;
     this.root.remove();
   }
@@ -724,11 +781,15 @@ export class FileDropView {
     const multiple = this.model.get("multiple") !== false;
     this.input.accept = accept;
     this.input.multiple = multiple;
-    this.zoneTitle.textContent = multiple ? "Drop files here or click to choose" : "Drop a file here or click to choose";
+    this.zoneTitle.textContent = multiple
+      ? "Drop files here or click to choose"
+      : "Drop a file here or click to choose";
     this.zoneHintEl.textContent = zoneHint(accept, Number(this.model.get("max_size")) || 0);
     this.zone.setAttribute("aria-label", multiple ? "Choose files to upload" : "Choose a file to upload");
     const canRecord =
-      typeof MediaRecorder !== "undefined" && typeof navigator !== "undefined" && !!navigator.mediaDevices?.getUserMedia;
+      typeof MediaRecorder !== "undefined" &&
+      typeof navigator !== "undefined" &&
+      !!navigator.mediaDevices?.getUserMedia;
     this.recBtn.hidden = !this.model.get("recorder") || !canRecord;
     this.syncRecorder();
   }
@@ -791,7 +852,7 @@ export class FileDropView {
       this.recStarted = Date.now();
     });
     rec.addEventListener("stop", () => {
-      stream.getTracks().forEach((t) => t.stop());
+      for (const t of stream.getTracks()) t.stop();
       if (!take.keep || !chunks.length) return;
       // Recorded containers often carry no duration: the time between start and stop is it.
       const end = take.stopped || performance.now();
@@ -817,7 +878,7 @@ export class FileDropView {
     take.keep = keep;
     take.stopped = performance.now();
     if (take.rec.state !== "inactive") take.rec.stop();
-    else take.rec.stream.getTracks().forEach((t) => t.stop());
+    else for (const t of take.rec.stream.getTracks()) t.stop();
     this.syncRecorder();
     if (keep) this.say("Recording stopped");
   }
@@ -853,7 +914,8 @@ export class FileDropView {
         this.rowEls.set(row.id, els);
       }
       this.fillRow(els, row);
-      if (els.el.nextElementSibling !== anchor || els.el.parentNode !== this.list) this.list.insertBefore(els.el, anchor);
+      if (els.el.nextElementSibling !== anchor || els.el.parentNode !== this.list)
+        this.list.insertBefore(els.el, anchor);
       anchor = els.el;
     }
     this.list.hidden = rows.length === 0;
@@ -917,7 +979,8 @@ export class FileDropView {
     r.cancel.title = "Cancel";
 
     // Announce outcomes once (errors are the important part for screen readers).
-    const outcome = row.state === "error" ? `${row.name}: ${row.error}` : row.state === "done" ? `${row.name} uploaded` : "";
+    const outcome =
+      row.state === "error" ? `${row.name}: ${row.error}` : row.state === "done" ? `${row.name} uploaded` : "";
     if (outcome && this.announced.get(row.id) !== outcome) {
       this.announced.set(row.id, outcome);
       this.say(outcome);

@@ -37,9 +37,41 @@ export interface FileDropModel {
   window: number;
 }
 
-const IMAGE_EXT = ["png", "jpg", "jpeg", "jfif", "pjpeg", "gif", "webp", "avif", "bmp", "svg", "ico", "apng", "heic", "heif", "tif", "tiff"];
+const IMAGE_EXT = [
+  "png",
+  "jpg",
+  "jpeg",
+  "jfif",
+  "pjpeg",
+  "gif",
+  "webp",
+  "avif",
+  "bmp",
+  "svg",
+  "ico",
+  "apng",
+  "heic",
+  "heif",
+  "tif",
+  "tiff",
+];
 const VIDEO_EXT = ["mp4", "m4v", "webm", "mov", "mkv", "ogv", "avi", "mpeg", "mpg", "3gp", "ts"];
-const AUDIO_EXT = ["mp3", "m4a", "aac", "ogg", "oga", "opus", "wav", "flac", "weba", "mid", "midi", "aif", "aiff", "amr"];
+const AUDIO_EXT = [
+  "mp3",
+  "m4a",
+  "aac",
+  "ogg",
+  "oga",
+  "opus",
+  "wav",
+  "flac",
+  "weba",
+  "mid",
+  "midi",
+  "aif",
+  "aiff",
+  "amr",
+];
 
 export function extensionOf(name: string): string {
   const dot = name.lastIndexOf(".");
@@ -79,14 +111,23 @@ export function accepts(accept: string, name: string, type: string): boolean {
 }
 
 function globMatch(pattern: string, value: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${re}$`).test(value);
 }
 
 /** Why a file is refused before any byte moves, or null. Voice notes are exempt from `accept` (as in the kernel). */
-export function refusal(file: { name: string; type: string; size: number }, kind: Kind, accept: string, maxSize: number): string | null {
+export function refusal(
+  file: { name: string; type: string; size: number },
+  kind: Kind,
+  accept: string,
+  maxSize: number,
+): string | null {
   if (kind !== "voice" && !accepts(accept, file.name, file.type)) return `type not accepted here (${accept})`;
-  if (maxSize > 0 && file.size > maxSize) return `too large: ${formatBytes(file.size)}, the limit is ${formatBytes(maxSize)}`;
+  if (maxSize > 0 && file.size > maxSize)
+    return `too large: ${formatBytes(file.size)}, the limit is ${formatBytes(maxSize)}`;
   return null;
 }
 
@@ -189,7 +230,11 @@ export function kindLabel(kind: string): string {
 }
 
 /** The row's detail line: "Image · 640×480 · 351 B", "Audio · 2.7 s · 2.8 KB", "Video · 1.5 MB" (unknown values left out). */
-export function metaSummary(kind: string, values: MediaValues | null | undefined, size: number | null | undefined): string {
+export function metaSummary(
+  kind: string,
+  values: MediaValues | null | undefined,
+  size: number | null | undefined,
+): string {
   const parts = [kindLabel(kind)];
   const v = values ?? {};
   if ((kind === "image" || kind === "video") && isPos(v.width) && isPos(v.height)) parts.push(`${v.width}×${v.height}`);

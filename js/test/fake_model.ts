@@ -34,7 +34,9 @@ export function fakeModel(initial: Partial<ConversationListModel> = {}): FakeMod
   const state: Record<string, unknown> = { ...defaults(), ...initial };
   const listeners = new Map<string, Handler[]>();
   let dirty: Record<string, unknown> = {};
-  const emit = (ev: string, ...args: unknown[]) => (listeners.get(ev) ?? []).slice().forEach((f) => f(...args));
+  const emit = (ev: string, ...args: unknown[]) => {
+    for (const f of (listeners.get(ev) ?? []).slice()) f(...args);
+  };
   const model = {
     sent: [] as unknown[],
     saved: [] as Array<Partial<ConversationListModel>>,

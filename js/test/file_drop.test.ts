@@ -4,6 +4,7 @@ import {
   accepts,
   ChunkWindow,
   cleanValues,
+  type FileDropModel,
   formatBytes,
   formatClock,
   formatDuration,
@@ -11,7 +12,6 @@ import {
   metaSummary,
   recordingName,
   refusal,
-  type FileDropModel,
 } from "../src/file_drop_core";
 
 // --- pure helpers ------------------------------------------------------------------------------
@@ -145,7 +145,11 @@ describe("formatting", () => {
 
   it("cleanValues keeps what the kernel can use, null for the rest", () => {
     expect(cleanValues("image", { width: 64, height: 48, duration: 3 })).toEqual({ width: 64, height: 48 });
-    expect(cleanValues("video", { width: 0, height: 1.5, duration: NaN })).toEqual({ width: null, height: null, duration: null });
+    expect(cleanValues("video", { width: 0, height: 1.5, duration: NaN })).toEqual({
+      width: null,
+      height: null,
+      duration: null,
+    });
     expect(cleanValues("audio", { duration: Infinity })).toEqual({ duration: null });
     expect(cleanValues("file", { width: 3 })).toEqual({});
   });
@@ -171,11 +175,20 @@ interface Sent {
 
 function fakeModel(initial: Partial<FileDropModel> = {}) {
   const state: Record<string, unknown> = {
-    rows: [], accept: "", max_size: 0, multiple: true, recorder: false, direct: false, chunk_size: 1000, window: 2,
+    rows: [],
+    accept: "",
+    max_size: 0,
+    multiple: true,
+    recorder: false,
+    direct: false,
+    chunk_size: 1000,
+    window: 2,
     ...initial,
   };
   const listeners = new Map<string, Handler[]>();
-  const emit = (ev: string, ...args: unknown[]) => (listeners.get(ev) ?? []).slice().forEach((f) => f(...args));
+  const emit = (ev: string, ...args: unknown[]) => {
+    for (const f of (listeners.get(ev) ?? []).slice()) f(...args);
+  };
   const sent: Sent[] = [];
   const model = {
     get: (k: string) => state[k],
@@ -184,7 +197,11 @@ function fakeModel(initial: Partial<FileDropModel> = {}) {
       emit(`change:${k}`);
     },
     on: (ev: string, f: Handler) => listeners.set(ev, [...(listeners.get(ev) ?? []), f]),
-    off: (ev: string, f: Handler) => listeners.set(ev, (listeners.get(ev) ?? []).filter((g) => g !== f)),
+    off: (ev: string, f: Handler) =>
+      listeners.set(
+        ev,
+        (listeners.get(ev) ?? []).filter((g) => g !== f),
+      ),
     save_changes: () => {},
     send: (content: Record<string, unknown>, _cb?: unknown, buffers?: ArrayBuffer[]) => {
       sent.push({ content, buffers: buffers ?? [] });
@@ -209,7 +226,7 @@ function fakeModel(initial: Partial<FileDropModel> = {}) {
 
 let cleanups: Array<() => void> = [];
 afterEach(() => {
-  cleanups.reverse().forEach((f) => f());
+  for (const f of cleanups.reverse()) f();
   cleanups = [];
   vi.useRealTimers();
   vi.unstubAllGlobals();
@@ -234,7 +251,8 @@ function mount(initial: Partial<FileDropModel> = {}) {
 const flush = async () => {
   for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 0));
 };
-const bytes = (n: number, fill = 1) => new File([new Uint8Array(n).fill(fill)], "data.bin", { type: "application/octet-stream" });
+const bytes = (n: number, fill = 1) =>
+  new File([new Uint8Array(n).fill(fill)], "data.bin", { type: "application/octet-stream" });
 const rowOf = (el: HTMLElement, i = 0) => el.querySelectorAll<HTMLElement>(".tw-fd-row")[i]!;
 
 describe("FileDrop view and transfers", () => {
@@ -269,7 +287,13 @@ describe("FileDrop view and transfers", () => {
     const t = mount({ direct: false });
     t.uploader.addFiles([bytes(2500)]);
     await flush();
-    expect(t.sent[0]!.content).toMatchObject({ op: "begin", name: "data.bin", size: 2500, kind: "file", type: "application/octet-stream" });
+    expect(t.sent[0]!.content).toMatchObject({
+      op: "begin",
+      name: "data.bin",
+      size: 2500,
+      kind: "file",
+      type: "application/octet-stream",
+    });
     expect(rowOf(t.el).dataset.state).toBe("sending");
     const id = t.sent[0]!.content.id as string;
     t.deliver({ op: "ready", id, chunk_size: 1000, window: 2 });
@@ -304,8 +328,26 @@ describe("FileDrop view and transfers", () => {
     const id = t.sent[0]!.content.id as string;
     t.kernelSet({
       rows: [
-        { id: "old", name: "old.png", kind: "image", size: 351, metadata: { filename: "old.png", width: 64, height: 48 }, status: "done", error: "", path: "direct" },
-        { id, name: "data.bin", kind: "file", size: 10, metadata: { filename: "data.bin" }, status: "error", error: "backend said no", path: "chunked" },
+        {
+          id: "old",
+          name: "old.png",
+          kind: "image",
+          size: 351,
+          metadata: { filename: "old.png", width: 64, height: 48 },
+          status: "done",
+          error: "",
+          path: "direct",
+        },
+        {
+          id,
+          name: "data.bin",
+          kind: "file",
+          size: 10,
+          metadata: { filename: "data.bin" },
+          status: "error",
+          error: "backend said no",
+          path: "chunked",
+        },
       ],
     });
     await flush();
@@ -333,7 +375,9 @@ describe("FileDrop view and transfers", () => {
     const id = t.sent[0]!.content.id as string;
     t.deliver({ op: "rejected", id, reason: "data.bin: this type is not accepted here (image/*)" });
     await flush();
-    expect(rowOf(t.el).querySelector(".tw-fd-error")!.textContent).toBe("data.bin: this type is not accepted here (image/*)");
+    expect(rowOf(t.el).querySelector(".tw-fd-error")!.textContent).toBe(
+      "data.bin: this type is not accepted here (image/*)",
+    );
   });
 
   it("cancel stops sending, tells the kernel, and ignores late acks", async () => {
@@ -362,7 +406,13 @@ describe("FileDrop view and transfers", () => {
     await flush();
     expect(t.sent[0]!.content).toMatchObject({ op: "direct_begin", size: 10, kind: "file" });
     const id = t.sent[0]!.content.id as string;
-    t.deliver({ op: "direct", id, url: "http://backend.test/v1/app/files", token: "tok", fields: { subtype: "image", width: "2" } });
+    t.deliver({
+      op: "direct",
+      id,
+      url: "http://backend.test/v1/app/files",
+      token: "tok",
+      fields: { subtype: "image", width: "2" },
+    });
     await flush();
     const [url, init] = fetchMock.mock.calls[0]! as unknown as [string, RequestInit];
     expect(url).toBe("http://backend.test/v1/app/files");
@@ -380,7 +430,10 @@ describe("FileDrop view and transfers", () => {
   });
 
   it("direct path failing (network or non-2xx) falls back to chunks; no_direct too", async () => {
-    vi.stubGlobal("fetch", vi.fn(async () => new Response("nope", { status: 503 })));
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () => new Response("nope", { status: 503 })),
+    );
     const t = mount({ direct: true });
     t.uploader.addFiles([bytes(10), bytes(20)]);
     await flush();
@@ -396,10 +449,15 @@ describe("FileDrop view and transfers", () => {
 
   it("cancel during a direct upload aborts the fetch", async () => {
     let signal: AbortSignal | undefined;
-    vi.stubGlobal("fetch", vi.fn((_u: string, init: RequestInit) => {
-      signal = init.signal ?? undefined;
-      return new Promise((_r, reject) => signal!.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError"))));
-    }));
+    vi.stubGlobal(
+      "fetch",
+      vi.fn((_u: string, init: RequestInit) => {
+        signal = init.signal ?? undefined;
+        return new Promise((_r, reject) =>
+          signal!.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError"))),
+        );
+      }),
+    );
     const t = mount({ direct: true });
     const [id] = t.uploader.addFiles([bytes(10)]);
     await flush();
@@ -449,7 +507,7 @@ describe("FileDrop view and transfers", () => {
     expect(el2.querySelectorAll(".tw-fd-row")).toHaveLength(1);
     expect(t.ops()).toEqual(["begin"]); // once, not per view
     (off as () => void)();
-    cleanups.reverse().forEach((f) => f());
+    for (const f of cleanups.reverse()) f();
     cleanups = [];
     expect(t.listenerCount()).toBe(0);
   });
