@@ -1,6 +1,7 @@
 /**
- * Pure helpers of the FileDrop front end (no DOM): kind detection, the `accept` rules, chunk
- * planning with a window of unacknowledged chunks, and formatting. See docs/upload-protocol.md.
+ * Pure helpers of uploads (no DOM): kind detection, the `accept` rules, chunk planning with a
+ * window of unacknowledged chunks, value cleaning, and the texts views show (sizes, durations,
+ * row details, the drop zone hint). See docs/upload-protocol.md.
  */
 
 export type Kind = "image" | "video" | "audio" | "voice" | "file";
@@ -23,18 +24,6 @@ export interface KernelRow {
   progress?: number;
   error: string;
   path: "chunked" | "direct";
-}
-
-/** Synced traits of `talkwidgets.FileDrop`. */
-export interface FileDropModel {
-  rows: KernelRow[];
-  accept: string;
-  max_size: number;
-  multiple: boolean;
-  recorder: boolean;
-  direct: boolean;
-  chunk_size: number;
-  window: number;
 }
 
 const IMAGE_EXT = [
@@ -271,4 +260,17 @@ export function recordingName(mime: string, at: Date): string {
   const p = (n: number) => String(n).padStart(2, "0");
   const stamp = `${at.getFullYear()}-${p(at.getMonth() + 1)}-${p(at.getDate())}-${p(at.getHours())}${p(at.getMinutes())}${p(at.getSeconds())}`;
   return `voice-${stamp}.${ext}`;
+}
+
+/** "Images, .pdf · up to 10 MB" for a drop zone. */
+export function zoneHint(accept: string, maxSize: number): string {
+  const names: Record<string, string> = { "image/*": "images", "video/*": "videos", "audio/*": "audio" };
+  const kinds = (accept || "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => names[p.toLowerCase()] ?? p);
+  const what = kinds.length ? kinds.join(", ") : "any file";
+  const text = what.charAt(0).toUpperCase() + what.slice(1);
+  return maxSize > 0 ? `${text} · up to ${formatBytes(maxSize)}` : text;
 }
