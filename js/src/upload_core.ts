@@ -26,41 +26,10 @@ export interface KernelRow {
   path: "chunked" | "direct";
 }
 
-const IMAGE_EXT = [
-  "png",
-  "jpg",
-  "jpeg",
-  "jfif",
-  "pjpeg",
-  "gif",
-  "webp",
-  "avif",
-  "bmp",
-  "svg",
-  "ico",
-  "apng",
-  "heic",
-  "heif",
-  "tif",
-  "tiff",
-];
-const VIDEO_EXT = ["mp4", "m4v", "webm", "mov", "mkv", "ogv", "avi", "mpeg", "mpg", "3gp", "ts"];
-const AUDIO_EXT = [
-  "mp3",
-  "m4a",
-  "aac",
-  "ogg",
-  "oga",
-  "opus",
-  "wav",
-  "flac",
-  "weba",
-  "mid",
-  "midi",
-  "aif",
-  "aiff",
-  "amr",
-];
+// Extensions that decide the kind when the browser gives no specific MIME type.
+const IMAGE_EXT = "png jpg jpeg jfif pjpeg gif webp avif bmp svg ico apng heic heif tif tiff".split(" ");
+const VIDEO_EXT = "mp4 m4v webm mov mkv ogv avi mpeg mpg 3gp ts".split(" ");
+const AUDIO_EXT = "mp3 m4a aac ogg oga opus wav flac weba mid midi aif aiff amr".split(" ");
 
 export function extensionOf(name: string): string {
   const dot = name.lastIndexOf(".");
