@@ -67,6 +67,7 @@ describe("ConversationList view", () => {
     expect(badges.map((b) => b.textContent)).toEqual(["3", "99+"]);
     expect(el!.querySelector(".tw-cl-list")!.getAttribute("role")).toBe("listbox");
     expect(el!.querySelector(".tw-cl")!.hasAttribute("data-lm-suppress-shortcuts")).toBe(true);
+    expect(el!.querySelector(".tw-cl")!.classList.contains("tw-theme")).toBe(true); // theme.css applies
     expect(el!.querySelector(".tw-cl-time")!.textContent).toBe("1m");
   });
 

@@ -115,6 +115,7 @@ describe("FileDrop view and transfers", () => {
     document.removeEventListener("keydown", leaked);
     expect(leaked).not.toHaveBeenCalled();
     expect(el.querySelector(".tw-fd")!.getAttribute("data-lm-suppress-shortcuts")).toBe("true");
+    expect(el.querySelector(".tw-fd")!.classList.contains("tw-theme")).toBe(true); // theme.css applies
   });
 
   it("multiple=false: one file in the picker", () => {
