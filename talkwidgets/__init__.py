@@ -44,6 +44,7 @@ from .session import (
     MessageRef,
     ParticipantRef,
     TalkSession,
+    UploadLimit,
     UserRef,
     get_talk_session,
 )
@@ -98,6 +99,7 @@ __all__ = [
     "TalkSessionError",
     "TextBlock",
     "UnsubscribedState",
+    "UploadLimit",
     "UserRef",
     "UserSnapshot",
     "VideoBlock",
