@@ -74,20 +74,22 @@ def _links(text: str) -> list[tuple[int, int, str]]:
 def _window_links(text: str, offset: int, window: str) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
     for match in _LINKIFY.match(window) or []:
-        start, end, url = offset + match.index, offset + match.last_index, match.url
-        if not match.schema and not _known_host(match.raw):
+        start = offset + match.index
+        link = text[start : offset + match.last_index]
+        scheme = _SCHEME.match(link)
+        host_start = scheme.end() if scheme else (2 if link.startswith("//") else 0)
+        path_start = min((k for k in (link.find(c, host_start) for c in "/?#") if k != -1), default=len(link))
+        bar = link.find("|", host_start, path_start)
+        # A host ends at "|" ("x.com|y") and a link never ends in sentence punctuation ("see x.io/a:") ...
+        link = (link[:bar] if bar != -1 else link).rstrip(_NOT_LAST)
+        if not link or (not match.schema and not _known_host(link)):
             continue
-        # A link never ends in sentence punctuation ("see https://x.io/a:") ...
-        kept = text[start:end].rstrip(_NOT_LAST)
         # ... but a path keeps the apostrophes that follow it, as in TalkJS ('https://x.io/a').
-        rest = kept[m.end() :] if (m := _SCHEME.match(kept)) else kept
-        quotes = 0
-        if any(c in rest for c in "/?#"):
-            while start + len(kept) + quotes < len(text) and text[start + len(kept) + quotes] == "'":
-                quotes += 1
-        if kept:
-            url = url[: len(url) - (end - start - len(kept))] + "'" * quotes
-            found.append((start, start + len(kept) + quotes, url))
+        end = start + len(link)
+        if path_start < len(link):
+            while end < len(text) and text[end] == "'":
+                end += 1
+        found.append((start, end, ("" if match.schema else "http://") + text[start:end]))
     return found
 
 
