@@ -35,20 +35,9 @@ from .content import (
     UnknownTextNode,
 )
 from .markup_links import autolinks, phone_numbers
-from .markup_scan import (
-    Draft,
-    Piece,
-    action_buttons,
-    action_links,
-    bullet_lists,
-    bullet_points,
-    code_spans,
-    custom_emoji,
-    mentions,
-    split_lines,
-    wikitext,
-)
-from .markup_scan import formatted_links as formatted_link_step
+from .markup_scan import Draft, Piece, bullet_lists, bullet_points, code_spans, split_lines, wikitext
+from .markup_tokens import action_buttons, action_links, custom_emoji, mentions
+from .markup_tokens import formatted_links as formatted_link_step
 
 __all__ = ["parse_markup", "plaintext_of_nodes"]
 

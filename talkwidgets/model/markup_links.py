@@ -13,8 +13,9 @@ import re
 
 from linkify_it import LinkifyIt  # type: ignore[import-untyped]  # ships no type information
 
-from .markup_scan import Draft, Piece, TokenFinders, find_formatted_link
+from .markup_scan import Draft, Piece
 from .markup_tlds import KNOWN_TLDS
+from .markup_tokens import TokenFinders, find_formatted_link
 
 __all__ = ["autolinks", "phone_numbers"]
 

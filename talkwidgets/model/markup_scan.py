@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeAlias
-from urllib.parse import parse_qsl
 
 __all__ = [
     "Draft",
@@ -31,13 +29,9 @@ __all__ = [
     "bullet_points",
     "code_spans",
     "split_lines",
-    "mentions",
-    "custom_emoji",
-    "formatted_links",
-    "find_formatted_link",
-    "TokenFinders",
-    "action_links",
-    "action_buttons",
+    "MENTION_TOKEN",
+    "EMOJI_TOKEN",
+    "TERMINATOR_RE",
     "wikitext",
 ]
 
@@ -55,12 +49,10 @@ _PUNCTUATION = frozenset(
 )
 _BOUNDARY = JS_WHITESPACE | _PUNCTUATION
 
-_WS_CLASS = "".join(sorted(re.escape(c) for c in JS_WHITESPACE))
-_TERMINATOR_RE = re.compile("[\n\r\u2028\u2029]")
+TERMINATOR_RE = re.compile("[\n\r\u2028\u2029]")
 _NEWLINE_RE = re.compile("\n")
 _BAR_RE = re.compile(r"\|")
 _CLOSE_RE = re.compile(">")
-_ID_STOP_RE = re.compile(f"[|>{_WS_CLASS}]")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -208,7 +200,7 @@ def bullet_points(text: str) -> list[Piece]:
     if not text:
         return []
     items = _BulletItems(text)
-    terminators = Next(text, _TERMINATOR_RE)
+    terminators = Next(text, TERMINATOR_RE)
     n = len(text)
     out: list[Piece] = []
     done = 0
@@ -235,8 +227,8 @@ def _after(terminators: Next, pos: int, end: int) -> int:
 # --------------------------------------------------------------------------- code spans
 
 
-_MENTION_TOKEN = "<!!mention:"
-_EMOJI_TOKEN = "<!!customemoji:"
+MENTION_TOKEN = "<!!mention:"
+EMOJI_TOKEN = "<!!customemoji:"
 
 
 def code_spans(text: str) -> list[Piece]:
@@ -276,36 +268,36 @@ def _code_text(code: str) -> str:
 
 def _replace_mention_tokens(code: str) -> str:
     lowered = ascii_lower(code)
-    bar, close, term = Next(code, _BAR_RE), Next(code, _CLOSE_RE), Next(code, _TERMINATOR_RE)
+    bar, close, term = Next(code, _BAR_RE), Next(code, _CLOSE_RE), Next(code, TERMINATOR_RE)
     parts: list[str] = []
     done = 0
-    start = lowered.find(_MENTION_TOKEN)
+    start = lowered.find(MENTION_TOKEN)
     while start != -1:
-        name = start + len(_MENTION_TOKEN)
+        name = start + len(MENTION_TOKEN)
         b = bar.at_or_after(name)
         t = term.at_or_after(name)
         g = close.at_or_after(b + 1) if b != -1 else -1
         if b != -1 and (t == -1 or t > b) and g != -1:
             parts += [code[done:start], "@", code[b + 1 : g]]
             done = g + 1
-        start = lowered.find(_MENTION_TOKEN, max(done, start + 1))
+        start = lowered.find(MENTION_TOKEN, max(done, start + 1))
     parts.append(code[done:])
     return "".join(parts)
 
 
 def _replace_emoji_tokens(code: str) -> str:
     lowered = ascii_lower(code)
-    close, term = Next(code, _CLOSE_RE), Next(code, _TERMINATOR_RE)
+    close, term = Next(code, _CLOSE_RE), Next(code, TERMINATOR_RE)
     parts: list[str] = []
     done = 0
-    start = lowered.find(_EMOJI_TOKEN)
+    start = lowered.find(EMOJI_TOKEN)
     while start != -1:
-        name = start + len(_EMOJI_TOKEN)
+        name = start + len(EMOJI_TOKEN)
         g, t = close.at_or_after(name), term.at_or_after(name)
         if g != -1 and (t == -1 or t > g):
             parts += [code[done:start], code[name:g]]
             done = g + 1
-        start = lowered.find(_EMOJI_TOKEN, max(done, start + 1))
+        start = lowered.find(EMOJI_TOKEN, max(done, start + 1))
     parts.append(code[done:])
     return "".join(parts)
 
@@ -323,178 +315,6 @@ def split_lines(text: str) -> list[Piece]:
         out.append(text[start:stop])
         start = stop
     return out
-
-
-# --------------------------------------------------------------------------- tokens
-
-_Matcher = Callable[[str, int], "tuple[int, Draft] | None"]
-
-
-def _scan(text: str, opener: str, match_at: _Matcher, *, ignore_case: bool = False) -> list[Piece]:
-    """Leftmost, non-overlapping matches of one token kind; ``match_at`` checks one opener."""
-    if not text:
-        return []
-    haystack = ascii_lower(text) if ignore_case else text
-    out: list[Piece] = []
-    done = 0
-    start = haystack.find(opener)
-    while start != -1:
-        found = match_at(text, start)
-        if found is not None:
-            _emit(out, text[done:start])
-            out.append(found[1])
-            done = found[0]
-        start = haystack.find(opener, max(done, start + 1))
-    _emit(out, text[done:])
-    return out
-
-
-class TokenFinders:
-    """Per-text ``Next`` finders shared by the checks of one scan (positions only grow)."""
-
-    def __init__(self, text: str) -> None:
-        self.bar = Next(text, _BAR_RE)
-        self.close = Next(text, _CLOSE_RE)
-        self.term = Next(text, _TERMINATOR_RE)
-        self.id_stop = Next(text, _ID_STOP_RE)
-
-
-def _same_line(finders: TokenFinders, start: int, stop: int) -> bool:
-    """No line terminator in ``[start, stop)`` (JS's ``.`` cannot cross one)."""
-    t = finders.term.at_or_after(start)
-    return t == -1 or t >= stop
-
-
-def _decode_uri_component(value: str) -> str | None:
-    """JS ``decodeURIComponent``; None where it would throw (bad escape or invalid UTF-8)."""
-    if "%" not in value:
-        return value
-    out: list[str] = []
-    for i, part in enumerate(re.split(r"((?:%[0-9A-Fa-f]{2})+)", value)):
-        if i % 2:
-            try:
-                out.append(bytes.fromhex(part.replace("%", "")).decode("utf-8"))
-            except UnicodeDecodeError:
-                return None
-        elif "%" in part:
-            return None
-        else:
-            out.append(part)
-    return "".join(out)
-
-
-def mentions(text: str) -> list[Piece]:
-    """``<!!mention:USER_ID|Name>`` (the token TalkJS's message field writes) becomes a ``mention``.
-
-    The user ID is percent-decoded; an ID that does not decode leaves the
-    token as plain text (TalkJS would throw and send nothing).
-    """
-    if _MENTION_TOKEN not in text:
-        return [text] if text else []
-    finders = TokenFinders(text)
-
-    def match_at(s: str, start: int) -> tuple[int, Draft] | None:
-        a = start + len(_MENTION_TOKEN)
-        b = finders.id_stop.at_or_after(a)
-        if b == -1 or s[b] != "|":
-            return None
-        g = finders.close.at_or_after(b + 1)
-        if g == -1 or not _same_line(finders, b + 1, g):
-            return None
-        user_id = _decode_uri_component(s[a:b])
-        if user_id is None:
-            return None
-        return g + 1, Draft("mention", id=user_id, text=s[b + 1 : g])
-
-    return _scan(text, _MENTION_TOKEN, match_at)
-
-
-def custom_emoji(text: str) -> list[Piece]:
-    """``<!!customemoji::name:>`` becomes a ``customEmoji`` whose text is ``:name:``."""
-    if _EMOJI_TOKEN not in text:
-        return [text] if text else []
-    finders = TokenFinders(text)
-
-    def match_at(s: str, start: int) -> tuple[int, Draft] | None:
-        a = start + len(_EMOJI_TOKEN)
-        g = finders.close.at_or_after(a)
-        if g == -1 or not _same_line(finders, a, g):
-            return None
-        return g + 1, Draft("customEmoji", text=s[a:g])
-
-    return _scan(text, _EMOJI_TOKEN, match_at)
-
-
-def find_formatted_link(text: str, start: int, finders: TokenFinders) -> tuple[int, str, str] | None:
-    """``(end, url, label)`` for ``<URL|label>`` opening at ``start``; URL is http(s) or mailto."""
-    head = ascii_lower(text[start + 1 : start + 8])
-    if head.startswith("https:"):
-        after = start + 7
-    elif head.startswith("http:"):
-        after = start + 6
-    elif head.startswith("mailto:"):
-        after = start + 8
-    else:
-        return None
-    b = finders.bar.at_or_after(after)
-    if b == -1 or not _same_line(finders, after, b):
-        return None
-    g = finders.close.at_or_after(b + 1)
-    if g == -1 or not _same_line(finders, b + 1, g):
-        return None
-    return g + 1, text[start + 1 : b], text[b + 1 : g]
-
-
-def formatted_links(text: str) -> list[Piece]:
-    """``<https://example.com|Read more>`` becomes a ``link`` (REST-only syntax in TalkJS)."""
-    if "<" not in text or "|" not in text:
-        return [text] if text else []
-    finders = TokenFinders(text)
-
-    def match_at(s: str, start: int) -> tuple[int, Draft] | None:
-        found = find_formatted_link(s, start, finders)
-        if found is None:
-            return None
-        end, url, label = found
-        return end, Draft("link", url=url, children=[label])
-
-    return _scan(text, "<", match_at)
-
-
-def _search_params(query: str) -> dict[str, str]:
-    """WHATWG ``URLSearchParams`` of ``?a=1&b=x+y``: ``+`` is a space, the last duplicate wins."""
-    return dict(parse_qsl(query[1:] if query.startswith("?") else query, keep_blank_values=True))
-
-
-def _actions(text: str, opener: str, kind: str) -> list[Piece]:
-    if "<" not in text or "|" not in text:
-        return [text] if text else []
-    finders = TokenFinders(text)
-
-    def match_at(s: str, start: int) -> tuple[int, Draft] | None:
-        a = start + len(opener)
-        b = finders.bar.at_or_after(a)
-        if b == -1 or b == a:
-            return None
-        g = finders.close.at_or_after(b + 1)
-        if g == -1:
-            return None
-        spec = s[a:b]
-        cut = spec.find("?")
-        action, params = (spec, {}) if cut == -1 else (spec[:cut], _search_params(spec[cut:]))
-        return g + 1, Draft(kind, action=action, params=params, children=[s[b + 1 : g]])
-
-    return _scan(text, opener, match_at, ignore_case=True)
-
-
-def action_links(text: str) -> list[Piece]:
-    """``<actionlink:name?key=value|Label>`` becomes an ``actionLink`` (REST-only syntax in TalkJS)."""
-    return _actions(text, "<actionlink:", "actionLink")
-
-
-def action_buttons(text: str) -> list[Piece]:
-    """``<actionbutton:name?key=value|Label>`` becomes an ``actionButton`` (REST-only syntax in TalkJS)."""
-    return _actions(text, "<actionbutton:", "actionButton")
 
 
 # --------------------------------------------------------------------------- bold, italic, strikethrough
@@ -530,7 +350,7 @@ def wikitext(text: str, active: int = 0) -> list[Piece]:
         if before_ok and (j + 1 == n or text[j + 1] in _BOUNDARY):
             closers[mark].append(j)
     cursor = dict.fromkeys(allowed, 0)
-    terminators = Next(text, _TERMINATOR_RE)
+    terminators = Next(text, TERMINATOR_RE)
     out: list[Piece] = []
     done = 0
     for m in openers:
