@@ -11,7 +11,9 @@ answer checked here comes over HTTP.
 
 from __future__ import annotations
 
+import itertools
 import os
+import sqlite3
 import time
 from typing import Any
 
@@ -19,6 +21,7 @@ import httpx
 import pytest
 
 from talkwidgets.emulator import load_seed
+from talkwidgets.emulator.store.rules import UNREAD_SQL, is_unread
 
 MIB = 1024 * 1024
 DEFAULT_UPLOAD_LIMIT = 25 * MIB  # 26214400 bytes
@@ -180,6 +183,18 @@ def test_a_message_exactly_at_read_until_is_read_and_one_ms_later_is_unread(serv
 
     unread_only = data(client.get("/users/alice/conversations", params={"unreadsOnly": "true"}))
     assert ids(unread_only) == ["later"]
+
+
+def test_the_unread_rule_means_the_same_in_sql_and_in_python() -> None:
+    db = sqlite3.connect(":memory:")
+    query = (
+        f"SELECT {UNREAD_SQL} FROM (SELECT ? AS created_at, ? AS sender_id) AS m,"
+        " (SELECT ? AS user_id, ? AS read_until) AS p"
+    )
+    cases = list(itertools.product((9, 10, 11), (None, "ann", "bob"), ("ann",), (10,)))
+    answers = {case: (bool(db.execute(query, case).fetchone()[0]), is_unread(*case)) for case in cases}
+    assert all(sql == python for sql, python in answers.values()), answers
+    assert [case for case, (sql, _) in answers.items() if sql] == [(11, None, "ann", 10), (11, "bob", "ann", 10)]
 
 
 # -- the default upload limit -------------------------------------------------------------------

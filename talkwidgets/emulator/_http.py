@@ -52,7 +52,8 @@ def error_response(error: EmulatorError) -> JSONResponse:
 
 
 def too_large(limit: int, what: str) -> TooLargeError:
-    return TooLargeError(f"{what} are limited to {limit} bytes")
+    """``too_large(limit, "files")``: the 413 of a body or an upload over its limit."""
+    return TooLargeError(f"{what} are limited to {limit} bytes on this server")
 
 
 async def read_json(request: Request) -> Any:

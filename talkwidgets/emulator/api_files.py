@@ -21,17 +21,13 @@ from starlette.routing import Route
 from starlette.types import Message
 
 from . import validate as v
-from ._http import emulator_of, endpoint
-from .errors import EmulatorError, InvalidError, TooLargeError, not_found
+from ._http import emulator_of, endpoint, too_large
+from .errors import EmulatorError, InvalidError, not_found
 from .instance import Emulator
 from .principal import Principal
 
 FORM_OVERHEAD = 64 * 1024
 FORM_FIELDS = ("file", "subtype", "width", "height", "duration", "filename")
-
-
-def _too_large(limit: int) -> TooLargeError:
-    return TooLargeError(f"files are limited to {limit} bytes on this server")
 
 
 def _limited(request: Request, limit: int) -> Request:
@@ -45,7 +41,7 @@ def _limited(request: Request, limit: int) -> Request:
         if message["type"] == "http.request":
             received += len(message.get("body", b""))
             if received > limit + FORM_OVERHEAD:
-                raise _too_large(limit)
+                raise too_large(limit, "files")
         return message
 
     return Request(request.scope, counting_receive)
@@ -59,7 +55,7 @@ def _store_bytes(upload: UploadFile, path: str, limit: int) -> int:
             shutil.copyfileobj(upload.file, out, 1024 * 1024)
             size = out.tell()
         if size > limit:
-            raise _too_large(limit)
+            raise too_large(limit, "files")
         os.replace(tmp, path)
         return size
     finally:
@@ -92,7 +88,7 @@ async def upload(request: Request, em: Emulator, who: Principal) -> Any:
     limit = em.config.max_upload_bytes
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > limit + FORM_OVERHEAD:
-        raise _too_large(limit)
+        raise too_large(limit, "files")
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise InvalidError("upload with Content-Type multipart/form-data and a 'file' part")
     try:
