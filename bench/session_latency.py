@@ -265,12 +265,12 @@ async def snapshot_memory(session: Any, convs: list[Any]) -> tuple[int, int]:
     text = json.dumps(convs, separators=(",", ":"), ensure_ascii=False)
     # warm the sender cache and any lazily created objects first
     for c in convs[:5]:
-        await session._conversation_from_wire(c)
+        await session._core.conversation_from_wire(c)
     gc.collect()
     tracemalloc.start()
     try:
         base = tracemalloc.get_traced_memory()[0]
-        snaps = [await session._conversation_from_wire(c) for c in convs]
+        snaps = [await session._core.conversation_from_wire(c) for c in convs]
         gc.collect()
         snap_bytes = tracemalloc.get_traced_memory()[0] - base
         base = tracemalloc.get_traced_memory()[0]
@@ -305,21 +305,21 @@ async def run_config(
             session = await get_talk_session(APP_ID, ME, secret_key=SECRET, host=em.base)
             # see each frame as the session receives it (after the feed client parsed it), without
             # changing what the session does with it
-            forward = session._on_frame
+            forward = session._core._on_frame
 
             def on_frame(frame: dict[str, Any]) -> None:
                 probe.on_frame(frame)
                 forward(frame)
 
-            session._on_frame = on_frame  # type: ignore[method-assign]
+            session._core._on_frame = on_frame  # type: ignore[method-assign]
             calls = [0]
-            call = session._call
+            call = session._core.call
 
             async def counted(*a: Any, **kw: Any) -> Any:
                 calls[0] += 1
                 return await call(*a, **kw)
 
-            session._call = counted  # type: ignore[method-assign]
+            session._core.call = counted  # type: ignore[method-assign]
 
             memory = None
             if measure_memory:
@@ -350,8 +350,8 @@ async def run_config(
                     for s in diff[:5]
                 ]
                 del mem_20, mem_all, diff
-                snap_bytes, wire_bytes = await snapshot_memory(session, list(sub._convs.values()))
-                convs = list(sub._convs.values())
+                snap_bytes, wire_bytes = await snapshot_memory(session, list(sub._items.values()))
+                convs = list(sub._items.values())
                 encoded = len(json.dumps(convs, separators=(",", ":"), ensure_ascii=False).encode())
                 k = 1000 / len(convs) / 1024
                 memory = Memory(

@@ -148,7 +148,7 @@ async def test_no_tokens_in_widget_state(world) -> None:
     assert block["filename"] == "notes.pdf" and "file_token" not in block
     state = json.dumps(widget.get_state(), default=str)
     assert token not in state
-    bearer = await session._backend.tokens.get()
+    bearer = await session._core.tokens.get()
     assert bearer not in state
     widget.close()
 

@@ -208,7 +208,7 @@ async def test_on_error_unsubscribe_works_with_and_without_await(app_id: str) ->
     sub2 = s.on_error(calls.append)
     sub1.unsubscribe()
     await sub2.unsubscribe()
-    s._fail(TalkSessionError("boom"))
+    s._core.fail(TalkSessionError("boom"))
     assert calls == []
     with pytest.raises(InvalidArgumentError):
         s.on_error("not callable")  # type: ignore[arg-type]

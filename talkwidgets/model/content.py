@@ -17,7 +17,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from .errors import InvalidArgumentError
 from .files import FileToken
@@ -62,7 +62,8 @@ def frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(value))
 
 
-def _set(obj: object, name: str, value: object) -> None:
+def set_frozen_field(obj: object, name: str, value: object) -> None:
+    """Normalise a field of a frozen dataclass in ``__post_init__`` (lists to tuples, dicts to proxies)."""
     object.__setattr__(obj, name, value)
 
 
@@ -72,11 +73,11 @@ def _check_tag(obj: object, name: str, expected: object) -> None:
         raise InvalidArgumentError(f"{type(obj).__name__}.{name} must be {expected!r}, got {actual!r}")
 
 
-def _freeze_children(obj: object) -> None:
+def _freeze_children(obj: Any) -> None:
     children = obj.children
     if children is not None and not isinstance(children, tuple):
         children = (children,) if isinstance(children, str) else tuple(children)
-        _set(obj, "children", children)
+        set_frozen_field(obj, "children", children)
 
 
 # --------------------------------------------------------------------------- text nodes
@@ -166,7 +167,7 @@ class ActionLinkNode:
 
     def __post_init__(self) -> None:
         _check_tag(self, "type", "actionLink")
-        _set(self, "params", frozen_mapping(self.params))
+        set_frozen_field(self, "params", frozen_mapping(self.params))
         _freeze_children(self)
 
 
@@ -181,7 +182,7 @@ class ActionButtonNode:
 
     def __post_init__(self) -> None:
         _check_tag(self, "type", "actionButton")
-        _set(self, "params", frozen_mapping(self.params))
+        set_frozen_field(self, "params", frozen_mapping(self.params))
         _freeze_children(self)
 
 
@@ -220,20 +221,20 @@ class UnknownTextNode:
         _freeze_children(self)
 
 
-TextNode = Union[
-    str,
-    MarkupNode,
-    BulletListNode,
-    BulletPointNode,
-    CodeSpanNode,
-    LinkNode,
-    AutoLinkNode,
-    ActionLinkNode,
-    ActionButtonNode,
-    CustomEmojiNode,
-    MentionNode,
-    UnknownTextNode,
-]
+TextNode = (
+    str
+    | MarkupNode
+    | BulletListNode
+    | BulletPointNode
+    | CodeSpanNode
+    | LinkNode
+    | AutoLinkNode
+    | ActionLinkNode
+    | ActionButtonNode
+    | CustomEmojiNode
+    | MentionNode
+    | UnknownTextNode
+)
 
 # --------------------------------------------------------------------------- blocks
 
@@ -269,8 +270,8 @@ class LocationBlock:
 
     def __post_init__(self) -> None:
         _check_tag(self, "type", "location")
-        _set(self, "latitude", _coordinate("latitude", self.latitude, 90.0))
-        _set(self, "longitude", _coordinate("longitude", self.longitude, 180.0))
+        set_frozen_field(self, "latitude", _coordinate("latitude", self.latitude, 90.0))
+        set_frozen_field(self, "longitude", _coordinate("longitude", self.longitude, 180.0))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -381,12 +382,12 @@ class UnknownContentBlock:
     data: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
 
     def __post_init__(self) -> None:
-        _set(self, "data", frozen_mapping(self.data))
+        set_frozen_field(self, "data", frozen_mapping(self.data))
 
 
-FileBlock = Union[GenericFileBlock, ImageBlock, VideoBlock, AudioBlock, VoiceBlock]
-ContentBlock = Union[TextBlock, FileBlock, LocationBlock, UnknownContentBlock]
-SendContentBlock = Union[TextBlock, SendFileBlock, LocationBlock, FileBlock]
+FileBlock = GenericFileBlock | ImageBlock | VideoBlock | AudioBlock | VoiceBlock
+ContentBlock = TextBlock | FileBlock | LocationBlock | UnknownContentBlock
+SendContentBlock = TextBlock | SendFileBlock | LocationBlock | FileBlock
 """What ``send`` accepts: any received file block can be sent again as is."""
 
 FILE_BLOCK_BY_SUBTYPE: dict[str | None, type[Any]] = {

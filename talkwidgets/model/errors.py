@@ -85,7 +85,7 @@ class TalkRequestError(TalkError):
 def _rebuild(cls: type[TalkRequestError], message: str | None, state: dict[str, Any]) -> TalkRequestError:
     err = cls.__new__(cls)
     err.__dict__.update(state)
-    Exception.__init__(err, err._render())
+    Exception.__init__(err, str(err))
     return err
 
 

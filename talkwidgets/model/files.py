@@ -1,22 +1,22 @@
-"""Upload metadata: the five spec classes, validated on construction.
+"""Upload metadata: the five spec classes, validated on construction, and the one table of file kinds.
 
 The names are exactly the Flutter/JS ones. ``filename`` may be given
 positionally (``ImageFileMetadata("cat.png", width=640)``); everything else is
 keyword-only. Invalid values fail early, here, rather than as a server
 rejection later: wrong types raise ``TypeError``, wrong values raise
 ``InvalidArgumentError`` (a ``ValueError``).
+
+:data:`UPLOAD_KINDS` is the only place that ties a metadata class to its upload method, to the
+kind the upload widget names and to the wire ``subtype``; everything else looks it up.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import KW_ONLY, dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, NewType, Union
+from dataclasses import KW_ONLY, dataclass, fields
+from typing import Any, ClassVar, Literal, NewType, Protocol
 
 from .errors import InvalidArgumentError
-
-if TYPE_CHECKING:
-    from .content import FileBlock
 
 __all__ = [
     "FileToken",
@@ -26,7 +26,13 @@ __all__ = [
     "AudioFileMetadata",
     "VoiceRecordingFileMetadata",
     "FileMetadata",
+    "FileKind",
+    "UploadKind",
+    "UPLOAD_KINDS",
+    "UPLOAD_KIND_BY_NAME",
+    "UPLOAD_KIND_BY_METADATA",
     "METADATA_BY_SUBTYPE",
+    "upload_kind_of",
     "metadata_from_block",
 ]
 
@@ -188,25 +194,74 @@ def _fields(subtype: str | None, width: int | None, height: int | None, duration
     return out
 
 
-FileMetadata = Union[
-    GenericFileMetadata,
-    ImageFileMetadata,
-    VideoFileMetadata,
-    AudioFileMetadata,
-    VoiceRecordingFileMetadata,
-]
+FileMetadata = (
+    GenericFileMetadata | ImageFileMetadata | VideoFileMetadata | AudioFileMetadata | VoiceRecordingFileMetadata
+)
 
-METADATA_BY_SUBTYPE: dict[str | None, type[Any]] = {
-    None: GenericFileMetadata,
-    "image": ImageFileMetadata,
-    "video": VideoFileMetadata,
-    "audio": AudioFileMetadata,
-    "voice": VoiceRecordingFileMetadata,
-}
+FileKind = Literal["file", "image", "video", "audio", "voice"]
+"""What the upload widget calls each kind of file (``file`` is the generic one)."""
+
+
+@dataclass(frozen=True)
+class UploadKind:
+    """One row of the file-kind table: a metadata class and what goes with it."""
+
+    name: FileKind
+    """The widget's name for the kind."""
+    metadata_class: type[FileMetadata]
+    upload_method: str
+    """The ``TalkSession`` method that takes this metadata class (the spec's name, in snake_case)."""
+
+    @property
+    def subtype(self) -> str | None:
+        """The wire ``subtype`` of the file block (``None`` for a generic file)."""
+        return self.metadata_class.subtype
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """The metadata fields besides ``filename`` (``width``, ``height``, ``duration``...)."""
+        return tuple(f.name for f in fields(self.metadata_class) if f.name != "filename")
+
+
+UPLOAD_KINDS: tuple[UploadKind, ...] = (
+    UploadKind("file", GenericFileMetadata, "upload_file"),
+    UploadKind("image", ImageFileMetadata, "upload_image"),
+    UploadKind("video", VideoFileMetadata, "upload_video"),
+    UploadKind("audio", AudioFileMetadata, "upload_audio"),
+    UploadKind("voice", VoiceRecordingFileMetadata, "upload_voice"),
+)
+"""Metadata class → upload method → widget kind → wire subtype, for every kind of file."""
+
+UPLOAD_KIND_BY_NAME: dict[str, UploadKind] = {k.name: k for k in UPLOAD_KINDS}
+UPLOAD_KIND_BY_METADATA: dict[type[Any], UploadKind] = {k.metadata_class: k for k in UPLOAD_KINDS}
+
+METADATA_BY_SUBTYPE: dict[str | None, type[FileMetadata]] = {k.subtype: k.metadata_class for k in UPLOAD_KINDS}
 """Wire ``subtype`` → metadata class; ``None`` is the generic file."""
 
 
-def metadata_from_block(block: FileBlock) -> FileMetadata:
+def upload_kind_of(metadata: object) -> UploadKind:
+    """The table row for a metadata instance (exactly its class: subclasses are not kinds).
+
+    Raises ``TypeError`` for anything that is not one of the five metadata classes.
+    """
+    kind = UPLOAD_KIND_BY_METADATA.get(type(metadata))
+    if kind is None:
+        names = ", ".join(k.metadata_class.__name__ for k in UPLOAD_KINDS)
+        raise TypeError(f"metadata must be one of {names}; got {type(metadata).__name__}")
+    return kind
+
+
+class FileBlockLike(Protocol):
+    """What :func:`metadata_from_block` reads from a received file block (any of the block classes)."""
+
+    @property
+    def filename(self) -> str: ...
+
+    @property
+    def subtype(self) -> str | None: ...
+
+
+def metadata_from_block(block: FileBlockLike) -> FileMetadata:
     """Rebuild upload metadata from a received file block.
 
     Unknown subtypes give ``GenericFileMetadata``. Raises like the
@@ -214,9 +269,6 @@ def metadata_from_block(block: FileBlock) -> FileMetadata:
     (e.g. an empty filename).
     """
     cls = METADATA_BY_SUBTYPE.get(getattr(block, "subtype", None), GenericFileMetadata)
-    kwargs: dict[str, Any] = {}
-    for name in ("width", "height", "duration"):
-        if name in cls.__dataclass_fields__:
-            kwargs[name] = getattr(block, name, None)
-    result: FileMetadata = cls(block.filename, **kwargs)
-    return result
+    kind = UPLOAD_KIND_BY_METADATA[cls]
+    kwargs: dict[str, Any] = {name: getattr(block, name, None) for name in kind.field_names}
+    return cls(block.filename, **kwargs)

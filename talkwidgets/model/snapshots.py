@@ -26,9 +26,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Any, Literal
 
-from .content import ContentBlock, _set, frozen_mapping
+from .content import ContentBlock, frozen_mapping, set_frozen_field
 from .errors import InvalidArgumentError
 
 __all__ = [
@@ -46,17 +46,17 @@ __all__ = [
 ]
 
 Access = Literal["Read", "ReadWrite"]
-Notify = Union[bool, Literal["MentionsOnly"]]
+Notify = bool | Literal["MentionsOnly"]
 MessageType = Literal["UserMessage", "SystemMessage"]
 MessageOrigin = Literal["rest", "import", "email", "web"]
 
 
-def _freeze(obj: object, *tuples: str) -> None:
-    _set(obj, "custom", frozen_mapping(obj.custom))
+def _freeze(obj: Any, *tuples: str) -> None:
+    set_frozen_field(obj, "custom", frozen_mapping(obj.custom))
     for name in tuples:
         value = getattr(obj, name)
         if not isinstance(value, tuple):
-            _set(obj, name, tuple(value))
+            set_frozen_field(obj, name, tuple(value))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -129,7 +129,7 @@ class MessageSnapshot:
     def __post_init__(self) -> None:
         _freeze(self, "content", "reactions")
         if self.referenced_message is not None and self.referenced_message_id is None:
-            _set(self, "referenced_message_id", self.referenced_message.id)
+            set_frozen_field(self, "referenced_message_id", self.referenced_message.id)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -8,7 +8,7 @@ either the class or the string.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, TypeVar, Union
+from typing import Any, Generic, Literal, TypeVar
 
 from .errors import InvalidArgumentError
 
@@ -24,7 +24,7 @@ __all__ = [
 T = TypeVar("T")
 
 
-def _check(obj: object, expected: str) -> None:
+def _check(obj: Any, expected: str) -> None:
     if obj.type != expected:
         raise InvalidArgumentError(f"{type(obj).__name__}.type must be {expected!r}")
 
@@ -72,5 +72,5 @@ class ErrorState:
         _check(self, "error")
 
 
-TerminalState = Union[UnsubscribedState, ErrorState]
-SubscriptionState = Union[PendingState, ActiveState[Any], UnsubscribedState, ErrorState]
+TerminalState = UnsubscribedState | ErrorState
+SubscriptionState = PendingState | ActiveState[Any] | UnsubscribedState | ErrorState

@@ -98,6 +98,7 @@ def resolve_backend(
 
     host = normalize_host(host)
     cloud = is_cloud(host)
+    minter: Callable[[float], str] | None = None
     if secret_key is not None:
         if not isinstance(secret_key, str) or not secret_key:
             raise InvalidArgumentError("secret_key must be a non-empty string")
@@ -112,8 +113,6 @@ def resolve_backend(
             raise InvalidArgumentError("token must be a non-empty JWT string")
         tokens = TokenSource(token=token, fetcher=token_fetcher)
         admin = token is not None and _token_type(token) == "app"
-        minter = None
-        minter = None
     else:
         raise InvalidArgumentError("a host needs credentials: token=, token_fetcher= or secret_key=")
     mode = live if live != "auto" else ("poll" if cloud else "feed")

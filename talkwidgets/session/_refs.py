@@ -1,21 +1,20 @@
-"""References to users, conversations, participants and messages (cached per id by the session).
+"""References to users, conversations, participants and messages (cached per id by ``RefCache``).
 
-A ref is a cheap handle: creating one does no I/O. Its methods are coroutines that talk REST.
-Parameters left out mean "unchanged"; ``None`` means "reset" (the JS ``undefined``/``null`` split).
+A ref is a cheap handle: creating one does no I/O. Its methods are coroutines that talk REST
+through the session's core. Parameters left out mean "unchanged"; ``None`` means "reset" (the JS
+``undefined``/``null`` split).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from ..model.content import TextBlock
 from ..model.errors import InvalidArgumentError, PermissionDeniedError
 from ..model.snapshots import ConversationSnapshot, MessageSnapshot, ParticipantSnapshot, UserSnapshot
 from ..model.wire import content_to_wire, participant_from_wire
 from ..transport.rest import path
-
-if TYPE_CHECKING:
-    from ._session import TalkSession
+from ._core import SessionCore
 
 _UNSET: Any = object()
 
@@ -74,10 +73,10 @@ def _wire_params(params: dict[str, Any], mapping: dict[str, str], what: str) -> 
 class UserRef:
     """A user by id. ``get`` answers None when the user does not exist."""
 
-    __slots__ = ("_session", "id", "__weakref__")
+    __slots__ = ("_core", "id", "__weakref__")
 
-    def __init__(self, session: TalkSession, id: str) -> None:
-        self._session = session
+    def __init__(self, core: SessionCore, id: str) -> None:
+        self._core = core
         self.id = id
 
     def __repr__(self) -> str:
@@ -88,32 +87,32 @@ class UserRef:
         return _ready(self)
 
     async def get(self) -> UserSnapshot | None:
-        return await self._session._user_snapshot(self.id, refresh=True)
+        return await self._core.user_snapshot(self.id, refresh=True)
 
     async def set(self, **params: Any) -> None:
         """Create or update; a new user needs ``name``. Keys: name, custom, locale, photo_url, role,
         welcome_message, email, phone."""
         body = _wire_params(params, USER_PARAMS, "UserRef.set")
-        await self._session._call("PUT", path("users", self.id), json=body)
-        self._session._forget_user(self.id)
+        await self._core.call("PUT", path("users", self.id), json=body)
+        self._core.forget_user(self.id)
 
     async def create_if_not_exists(self, **params: Any) -> None:
         """Create the user with ``params`` unless it exists already (then nothing changes)."""
         body = _wire_params(params, USER_PARAMS, "UserRef.create_if_not_exists")
-        if await self._session._user_snapshot(self.id, refresh=True) is not None:
+        if await self._core.user_snapshot(self.id, refresh=True) is not None:
             return
         if not body.get("name"):
             raise InvalidArgumentError(f"creating user {self.id!r} needs a name")
-        await self._session._call("PUT", path("users", self.id), json=body)
+        await self._core.call("PUT", path("users", self.id), json=body)
 
 
 class MessageRef:
     """A message in a conversation."""
 
-    __slots__ = ("_session", "id", "conversation_id")
+    __slots__ = ("_core", "id", "conversation_id")
 
-    def __init__(self, session: TalkSession, conversation_id: str, id: str) -> None:
-        self._session = session
+    def __init__(self, core: SessionCore, conversation_id: str, id: str) -> None:
+        self._core = core
         self.conversation_id = conversation_id
         self.id = id
 
@@ -123,32 +122,32 @@ class MessageRef:
     async def get(self) -> MessageSnapshot | None:
         """The message, or None if it doesn't exist or you can't see it (not a participant)."""
         try:
-            wire = await self._session._call_or_none(
+            wire = await self._core.call_or_none(
                 "GET", path("conversations", self.conversation_id, "messages", self.id)
             )
         except PermissionDeniedError:
             return None
-        return None if wire is None else await self._session._message_snapshot(wire)
+        return None if wire is None else await self._core.message_snapshot(wire)
 
     async def edit(self, text: str) -> None:
         if not isinstance(text, str) or not text:
             raise InvalidArgumentError("text must be a non-empty string")
-        await self._session._call(
+        await self._core.call(
             "PATCH", path("conversations", self.conversation_id, "messages", self.id), json={"text": text}
         )
 
     async def delete(self) -> None:
         """Delete the message; a message that is already gone is not an error."""
-        await self._session._call_or_none("DELETE", path("conversations", self.conversation_id, "messages", self.id))
+        await self._core.call_or_none("DELETE", path("conversations", self.conversation_id, "messages", self.id))
 
 
 class ParticipantRef:
     """A user's participation in a conversation."""
 
-    __slots__ = ("_session", "user", "conversation")
+    __slots__ = ("_core", "user", "conversation")
 
-    def __init__(self, session: TalkSession, conversation: ConversationRef, user: UserRef) -> None:
-        self._session = session
+    def __init__(self, core: SessionCore, conversation: ConversationRef, user: UserRef) -> None:
+        self._core = core
         self.conversation = conversation
         self.user = user
 
@@ -172,11 +171,11 @@ class ParticipantRef:
         return body
 
     async def get(self) -> ParticipantSnapshot | None:
-        conv = await self._session._call_or_none("GET", path("conversations", self.conversation.id))
+        conv = await self._core.call_or_none("GET", path("conversations", self.conversation.id))
         entry = (conv or {}).get("participants", {}).get(self.user.id)
         if entry is None:
             return None
-        user = await self._session._user_snapshot(self.user.id)
+        user = await self._core.user_snapshot(self.user.id)
         if user is None:
             return None
         return participant_from_wire(user, entry)
@@ -187,9 +186,9 @@ class ParticipantRef:
         """Change the given settings, adding the user to the conversation if needed."""
         body = self._body(access, notify)
         if await self.get() is None:
-            await self._session._call("PUT", self._path(), json=body)
+            await self._core.call("PUT", self._path(), json=body)
         elif body:
-            await self._session._call("PATCH", self._path(), json=body)
+            await self._core.call("PATCH", self._path(), json=body)
 
     async def create_if_not_exists(
         self, *, access: Literal["ReadWrite", "Read"] = _UNSET, notify: bool | Literal["MentionsOnly"] = _UNSET
@@ -197,20 +196,21 @@ class ParticipantRef:
         """Add the user with these settings unless already a participant."""
         body = self._body(access, notify)
         if await self.get() is None:
-            await self._session._call("PUT", self._path(), json=body)
+            await self._core.call("PUT", self._path(), json=body)
 
     async def delete(self) -> None:
         """Remove the user from the conversation (not an error if they were not in it)."""
-        await self._session._call_or_none("DELETE", self._path())
+        await self._core.call_or_none("DELETE", self._path())
 
 
 class ConversationRef:
     """A conversation by id, seen by the session's current user."""
 
-    __slots__ = ("_session", "id", "_participants", "_messages", "__weakref__")
+    __slots__ = ("_core", "_refs", "id", "_participants", "_messages", "__weakref__")
 
-    def __init__(self, session: TalkSession, id: str) -> None:
-        self._session = session
+    def __init__(self, core: SessionCore, refs: RefCache, id: str) -> None:
+        self._core = core
+        self._refs = refs
         self.id = id
         self._participants: dict[str, ParticipantRef] = {}
         self._messages: dict[str, MessageRef] = {}
@@ -226,33 +226,33 @@ class ConversationRef:
         user_id = user.id if isinstance(user, UserRef) else check_id("user", user)
         ref = self._participants.get(user_id)
         if ref is None:
-            ref = self._participants[user_id] = ParticipantRef(self._session, self, self._session.user(user_id))
+            ref = self._participants[user_id] = ParticipantRef(self._core, self, self._refs.user(user_id))
         return ref
 
     def message(self, id: str) -> MessageRef:
         """A ref to a message of this conversation (cached per id; no I/O)."""
         ref = self._messages.get(check_id("message", id))
         if ref is None:
-            ref = self._messages[id] = MessageRef(self._session, self.id, id)
+            ref = self._messages[id] = MessageRef(self._core, self.id, id)
         return ref
 
     async def get(self) -> ConversationSnapshot | None:
         """The conversation as you see it, or None if it doesn't exist or you're not in it."""
-        return await self._session._conversation_snapshot(self.id)
+        return await self._core.conversation_snapshot(self.id)
 
     async def set(self, **params: Any) -> None:
         """Update attributes (subject, photo_url, welcome_messages, custom) and join if needed."""
         body = _wire_params(params, CONVERSATION_PARAMS, "ConversationRef.set")
-        body["participants"] = [self._session.current_user.id]
-        await self._session._call("PUT", path("conversations", self.id), json=body)
+        body["participants"] = [self._core.user_id]
+        await self._core.call("PUT", path("conversations", self.id), json=body)
 
     async def create_if_not_exists(self, **params: Any) -> None:
         """Create with ``params`` and the current user as participant, unless you're already in it."""
         body = _wire_params(params, CONVERSATION_PARAMS, "ConversationRef.create_if_not_exists")
         if await self.get() is not None:
             return
-        body["participants"] = [self._session.current_user.id]
-        await self._session._call("PUT", path("conversations", self.id), json=body)
+        body["participants"] = [self._core.user_id]
+        await self._core.call("PUT", path("conversations", self.id), json=body)
 
     async def send(
         self,
@@ -273,7 +273,7 @@ class ConversationRef:
             if not isinstance(content, (list, tuple)) or not content:
                 raise InvalidArgumentError("content must be a non-empty list of content blocks")
             blocks = content_to_wire(content)
-        message: dict[str, Any] = {"content": blocks, "type": "UserMessage", "sender": self._session.current_user.id}
+        message: dict[str, Any] = {"content": blocks, "type": "UserMessage", "sender": self._core.user_id}
         if custom is not None:
             _wire_params({"custom": custom}, {"custom": "custom"}, "send")
             message["custom"] = custom
@@ -283,10 +283,33 @@ class ConversationRef:
                 if isinstance(referenced_message, MessageRef)
                 else check_id("message", referenced_message)
             )
-        answer = await self._session._call("POST", path("conversations", self.id, "messages"), json=[message])
+        answer = await self._core.call("POST", path("conversations", self.id, "messages"), json=[message])
         first = answer[0] if isinstance(answer, list) and answer and isinstance(answer[0], dict) else {}
         return self.message(str(first.get("id") or "?"))
 
     async def mark_as_read(self) -> None:
         """Mark everything in the conversation read for the current user."""
-        await self._session._call("POST", path("conversations", self.id, "readBy", self._session.current_user.id))
+        await self._core.call("POST", path("conversations", self.id, "readBy", self._core.user_id))
+
+
+class RefCache:
+    """The session's refs, one per id, so that ``session.user("a") is session.user("a")``."""
+
+    def __init__(self, core: SessionCore) -> None:
+        self._core = core
+        self._users: dict[str, UserRef] = {}
+        self._conversations: dict[str, ConversationRef] = {}
+
+    def user(self, id: str) -> UserRef:
+        check_id("user", id)
+        ref = self._users.get(id)
+        if ref is None:
+            ref = self._users[id] = UserRef(self._core, id)
+        return ref
+
+    def conversation(self, id: str) -> ConversationRef:
+        check_id("conversation", id)
+        ref = self._conversations.get(id)
+        if ref is None:
+            ref = self._conversations[id] = ConversationRef(self._core, self, id)
+        return ref

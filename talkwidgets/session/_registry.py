@@ -46,7 +46,7 @@ async def get_talk_session(
     key = (app_id, user_id, normalize_host(host) if host is not None else None)
     loop = asyncio.get_running_loop()
     session = _sessions.get(key)
-    if session is not None and not session.errored and not session.closed and session._loop is loop:
+    if session is not None and not session.errored and not session.closed and session.loop is loop:
         return session
     backend = resolve_backend(
         app_id, user_id, host=key[2], token=token, token_fetcher=token_fetcher, secret_key=secret_key, live=live

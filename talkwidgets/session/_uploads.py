@@ -14,6 +14,7 @@ from typing import IO, Any, Union
 from ..model.errors import InvalidArgumentError
 from ..model.files import (
     AudioFileMetadata,
+    FileMetadata,
     GenericFileMetadata,
     ImageFileMetadata,
     VideoFileMetadata,
@@ -21,9 +22,6 @@ from ..model.files import (
 )
 
 UploadData = Union[bytes, bytearray, memoryview, IO[bytes], str, "os.PathLike[str]"]
-AnyMetadata = Union[
-    GenericFileMetadata, ImageFileMetadata, VideoFileMetadata, AudioFileMetadata, VoiceRecordingFileMetadata
-]
 
 
 @contextmanager
@@ -57,7 +55,7 @@ _MANGLED_IN_MULTIPART = re.compile(r'["\x00-\x1a\x1c-\x1f]')
 """Characters httpx (like browsers) percent-encodes in a file part's filename; servers don't decode them."""
 
 
-def upload_fields(metadata: Any, backend_kind: str) -> dict[str, str]:
+def upload_fields(metadata: FileMetadata, backend_kind: str) -> dict[str, str]:
     """The metadata's form fields, plus the exact ``filename`` when the file part would alter it.
 
     The emulator prefers a ``filename`` field to the part's name; the TalkJS cloud documents no
@@ -89,7 +87,7 @@ def _pos_int(value: Any) -> int | None:
     return number if number > 0 else None
 
 
-def probe_file(path: str | os.PathLike[str], *, voice: bool = False) -> AnyMetadata:
+def probe_file(path: str | os.PathLike[str], *, voice: bool = False) -> FileMetadata:
     """The metadata class and values for a media file, read from its content (not its extension).
 
     Uses pymediainfo (MediaInfo). Images give width/height, videos width/height/duration, audio its
@@ -117,8 +115,9 @@ def probe_file(path: str | os.PathLike[str], *, voice: bool = False) -> AnyMetad
     if "Audio" in kinds:
         t = kinds["Audio"]
         duration = _ms_to_s(t.duration) or (_ms_to_s(general.duration) if general else None)
-        cls = VoiceRecordingFileMetadata if voice else AudioFileMetadata
-        return cls(filename=name, duration=duration)
+        if voice:
+            return VoiceRecordingFileMetadata(filename=name, duration=duration)
+        return AudioFileMetadata(filename=name, duration=duration)
     return GenericFileMetadata(filename=name)
 
 

@@ -1,1 +1,1 @@
-"""Client-side network I/O: REST over httpx, the live feed over websockets."""
+"""Client-side network I/O: REST over httpx, live updates from the feed (websockets) or by polling."""

@@ -1,4 +1,7 @@
-"""Client of the live feed (docs/realtime-protocol.md): reconnects with backoff and resumes by ``seq``."""
+"""Client of the live feed (docs/realtime-protocol.md): reconnects with backoff and resumes by ``seq``.
+
+One of the two :class:`~talkwidgets.transport.live.LiveSource` implementations (the other polls).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ import json
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -17,14 +19,13 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from ..model.errors import TalkSessionError
 from .auth import TokenSource
+from .live import FatalHandler, Frame, FrameHandler, Status, StatusHandler
 
 log = logging.getLogger("talkwidgets.feed")
 
-Frame = dict[str, Any]
-
 
 class FeedClient:
-    """One WebSocket to ``/v1/{app}/feed`` for one user, kept open while someone listens.
+    """One WebSocket to ``/v1/{app}/feed`` for one user, kept open while someone listens (a ``LiveSource``).
 
     ``on_frame`` receives ``event`` and ``resync`` frames in order; ``on_status`` hears
     ``"connected"``/``"reconnecting"``; ``on_fatal`` hears errors that retrying cannot fix.
@@ -37,9 +38,9 @@ class FeedClient:
         user_id: str,
         tokens: TokenSource,
         *,
-        on_frame: Callable[[Frame], Awaitable[None] | None],
-        on_status: Callable[[str], None] | None = None,
-        on_fatal: Callable[[BaseException], None] | None = None,
+        on_frame: FrameHandler,
+        on_status: StatusHandler | None = None,
+        on_fatal: FatalHandler | None = None,
         send_user_id: bool = True,
     ) -> None:
         ws_host = host.rstrip("/").replace("https://", "wss://", 1).replace("http://", "ws://", 1)
@@ -51,24 +52,29 @@ class FeedClient:
         self.on_fatal = on_fatal
         self.send_user_id = send_user_id
         self.last_seq: int | None = None
-        self.status = "offline"
+        """Sequence number of the last frame processed; a reconnect asks for what follows it."""
+        self._status: Status = "offline"
         self._task: asyncio.Task[None] | None = None
         self._ready: asyncio.Future[int] | None = None
         self._ws: Any = None
 
-    def _set_status(self, status: str) -> None:
-        if status != self.status:
-            self.status = status
+    @property
+    def status(self) -> Status:
+        return self._status
+
+    def _set_status(self, status: Status) -> None:
+        if status != self._status:
+            self._status = status
             if self.on_status is not None:
                 self.on_status(status)
 
-    async def start(self) -> int:
-        """Connect (if not yet) and wait for the first ``hello``; answers the seq we are at."""
+    async def start(self) -> None:
+        """Connect (if not yet) and wait for the first ``hello`` (then ``last_seq`` is set)."""
         if self._task is None or self._task.done():
             self._ready = asyncio.get_running_loop().create_future()
             self._task = asyncio.get_running_loop().create_task(self._run(), name="talkwidgets-feed")
         assert self._ready is not None
-        return await asyncio.shield(self._ready)
+        await asyncio.shield(self._ready)
 
     async def stop(self) -> None:
         task, self._task = self._task, None
@@ -122,9 +128,9 @@ class FeedClient:
                     return
                 attempt += 1
             except ConnectionClosed as exc:
-                if exc.rcvd is not None and exc.rcvd.code == 4001:  # token expired while connected
-                    if not await self._refresh_or_fail():
-                        return
+                expired = exc.rcvd is not None and exc.rcvd.code == 4001  # token expired while connected
+                if expired and not await self._refresh_or_fail():
+                    return
                 attempt += 1
             except TalkSessionError as exc:
                 self._fail(exc)

@@ -79,7 +79,7 @@ class RestClient:
 
     @staticmethod
     def _backoff(attempt: int) -> float:
-        return min(5.0, 0.1 * 2**attempt) * (0.5 + random.random() / 2)
+        return min(5.0, 0.1 * 2.0**attempt) * (0.5 + random.random() / 2)
 
     @staticmethod
     def _retry_after(response: httpx.Response) -> float | None:

@@ -27,6 +27,7 @@ from ._loop import call_on_loop
 log = logging.getLogger("talkwidgets.widgets")
 
 _STATIC = Path(__file__).resolve().parent.parent / "static"
+_MAX_LOAD_MORE = ConversationListSubscription.MAX_LOAD_MORE
 
 
 def _strip_tokens(value: Any) -> Any:
@@ -105,10 +106,10 @@ class ConversationList(PatchedListSync, anywidget.AnyWidget):
         self._select_callbacks.append(callback)
         return lambda: self._select_callbacks.remove(callback) if callback in self._select_callbacks else None
 
-    def load_more(self, count: int = 20) -> asyncio.Task[None]:
+    def load_more(self, count: int = ConversationListSubscription.DEFAULT_LOAD_MORE) -> asyncio.Task[None]:
         """Load ``count`` (1..30) older conversations; await the result or let it run."""
-        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 30:
-            raise ValueError(f"count must be an integer from 1 to 30, got {count!r}")
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= _MAX_LOAD_MORE:
+            raise ValueError(f"count must be an integer from 1 to {_MAX_LOAD_MORE}, got {count!r}")
         return self._spawn(self._load_more(count))
 
     def close(self) -> None:
@@ -133,7 +134,7 @@ class ConversationList(PatchedListSync, anywidget.AnyWidget):
 
     def _learn_users(self, snapshots: tuple[ConversationSnapshot, ...]) -> None:
         me = self.session.current_user.id
-        missing = set()
+        missing: set[str] = set()
         for snap in snapshots:
             sender = snap.last_message.sender if snap.last_message else None
             if sender is not None:
@@ -160,7 +161,7 @@ class ConversationList(PatchedListSync, anywidget.AnyWidget):
         cached = self._json.get(snap.id)
         if cached is not None and cached[0] is snap and cached[1] == people:
             return cached[2]
-        data = _strip_tokens(to_json(snap))
+        data: dict[str, Any] = _strip_tokens(to_json(snap))
         data["participants"] = [
             {"id": uid, "name": u.name if u else uid, "photo_url": u.photo_url if u else None}
             for uid, u in zip((i for i in snap.participant_ids if i != me), people, strict=False)
@@ -178,7 +179,7 @@ class ConversationList(PatchedListSync, anywidget.AnyWidget):
     # -- browser messages and state -------------------------------------------------------------
 
     def _on_custom_msg(self, widget: Any, content: Any, buffers: Any) -> None:
-        call_on_loop(self.session._loop, self._dispatch, widget, content, buffers)
+        call_on_loop(self.session.loop, self._dispatch, widget, content, buffers)
 
     def _dispatch(self, widget: Any, content: Any, buffers: Any) -> None:
         if not isinstance(content, dict) or self._handle_list_sync_msg(widget, content, buffers):
@@ -189,8 +190,8 @@ class ConversationList(PatchedListSync, anywidget.AnyWidget):
             if selected is None or (isinstance(selected, str) and selected):
                 self.selected_id = selected
         elif op == "load_more":
-            count = content.get("count", 20)
-            if isinstance(count, int) and not isinstance(count, bool) and 1 <= count <= 30:
+            count = content.get("count", ConversationListSubscription.DEFAULT_LOAD_MORE)
+            if isinstance(count, int) and not isinstance(count, bool) and 1 <= count <= _MAX_LOAD_MORE:
                 self.load_more(count)
 
     async def _load_more(self, count: int) -> None:

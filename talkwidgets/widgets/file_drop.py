@@ -22,32 +22,15 @@ import traitlets
 
 from ..model.content import SendFileBlock
 from ..model.errors import InvalidArgumentError, TalkError
-from ..model.files import (
-    AudioFileMetadata,
-    FileToken,
-    GenericFileMetadata,
-    ImageFileMetadata,
-    VideoFileMetadata,
-    VoiceRecordingFileMetadata,
-)
+from ..model.files import UPLOAD_KIND_BY_NAME, FileKind, FileMetadata, FileToken, upload_kind_of
 from ..model.wire import to_json
 from ..session import ConversationRef, MessageRef, TalkSession
-from ..session._uploads import AnyMetadata
 from ._loop import call_on_loop
 
 log = logging.getLogger("talkwidgets.widgets")
 
 _STATIC = Path(__file__).resolve().parent.parent / "static"
 MiB = 1024 * 1024
-
-Kind = Literal["image", "video", "audio", "voice", "file"]
-KINDS: dict[str, type[Any]] = {
-    "image": ImageFileMetadata,
-    "video": VideoFileMetadata,
-    "audio": AudioFileMetadata,
-    "voice": VoiceRecordingFileMetadata,
-    "file": GenericFileMetadata,
-}
 
 
 @dataclass
@@ -56,9 +39,9 @@ class UploadResult:
 
     id: str
     filename: str
-    kind: Kind
+    kind: FileKind
     size: int
-    metadata: AnyMetadata
+    metadata: FileMetadata
     status: Literal["sending", "uploading", "done", "error", "cancelled"] = "sending"
     token: FileToken | None = field(default=None, repr=False)
     """The file token once ``status == "done"`` (send it in a message; do not store it)."""
@@ -68,24 +51,30 @@ class UploadResult:
     """Whether ``send_to`` already posted it."""
 
 
-def build_metadata(kind: str, filename: str, values: Any) -> AnyMetadata:
+def build_metadata(kind: str, filename: str, values: Any) -> FileMetadata:
     """The spec's metadata class for ``kind``, keeping only the values that class has and that are
     valid; values the browser could not read stay ``None``."""
-    cls = KINDS.get(kind)
-    if cls is None:
-        raise InvalidArgumentError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    entry = UPLOAD_KIND_BY_NAME.get(kind)
+    if entry is None:
+        raise InvalidArgumentError(f"unknown kind {kind!r}; expected one of {', '.join(UPLOAD_KIND_BY_NAME)}")
     values = values if isinstance(values, dict) else {}
     kwargs: dict[str, Any] = {}
-    if cls in (ImageFileMetadata, VideoFileMetadata):
-        for key in ("width", "height"):
-            v = values.get(key)
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 1 and float(v).is_integer():
-                kwargs[key] = int(v)
-    if cls in (VideoFileMetadata, AudioFileMetadata, VoiceRecordingFileMetadata):
-        v = values.get("duration")
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0:
-            kwargs["duration"] = float(v)
-    return cls(filename=filename, **kwargs)
+    for key in ("width", "height"):
+        v = values.get(key)
+        if key in entry.field_names and _whole_positive(v):
+            kwargs[key] = int(v)
+    v = values.get("duration")
+    if "duration" in entry.field_names and _finite_non_negative(v):
+        kwargs["duration"] = float(v)
+    return entry.metadata_class(filename, **kwargs)
+
+
+def _finite_non_negative(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
+
+
+def _whole_positive(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 1 and float(value).is_integer()
 
 
 def accepts(accept: str, name: str, mime: str) -> bool:
@@ -156,7 +145,7 @@ class FileDrop(anywidget.AnyWidget):
         self.uploads: list[UploadResult] = []
         """Every file handed to the widget, in order, with its metadata instance and token."""
         self._transfers: dict[str, _Transfer] = {}
-        self._callbacks: list[Callable[[FileToken, AnyMetadata], Any]] = []
+        self._callbacks: list[Callable[[FileToken, FileMetadata], Any]] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self.on_msg(self._on_custom_msg)
 
@@ -181,7 +170,7 @@ class FileDrop(anywidget.AnyWidget):
 
     # -- public API -----------------------------------------------------------------------------
 
-    def on_upload(self, callback: Callable[[FileToken, AnyMetadata], Any]) -> Callable[[], None]:
+    def on_upload(self, callback: Callable[[FileToken, FileMetadata], Any]) -> Callable[[], None]:
         """Call ``callback(token, metadata)`` for each finished file; returns an undo."""
         if not callable(callback):
             raise TypeError("callback must be callable")
@@ -217,7 +206,7 @@ class FileDrop(anywidget.AnyWidget):
     def _on_custom_msg(self, _widget: Any, content: Any, buffers: list[Any]) -> None:
         if not isinstance(content, dict) or not isinstance(content.get("id"), str) or not content["id"]:
             return
-        call_on_loop(self.session._loop, self._dispatch, content, list(buffers))
+        call_on_loop(self.session.loop, self._dispatch, content, list(buffers))
 
     def _dispatch(self, content: dict[str, Any], buffers: list[Any]) -> None:
         op, fid = content.get("op"), content["id"]
@@ -244,7 +233,8 @@ class FileDrop(anywidget.AnyWidget):
         if existing is not None and not (existing.result.path == "direct" and not direct):
             raise _Refused(f"a transfer with id {fid!r} is already running")
         name, size, kind = msg.get("name"), msg.get("size"), msg.get("kind", "file")
-        mime = msg.get("type") if isinstance(msg.get("type"), str) else ""
+        mime_type = msg.get("type")
+        mime = mime_type if isinstance(mime_type, str) else ""
         if not isinstance(size, int) or isinstance(size, bool) or size < 0:
             raise _Refused("size must be a non-negative integer")
         try:
@@ -262,7 +252,7 @@ class FileDrop(anywidget.AnyWidget):
             result = UploadResult(
                 id=fid,
                 filename=metadata.filename,
-                kind=kind,
+                kind=upload_kind_of(metadata).name,
                 size=size,
                 metadata=metadata,
                 path="direct" if direct else "chunked",
@@ -277,7 +267,8 @@ class FileDrop(anywidget.AnyWidget):
                 return
             self._spawn(self._offer_direct(transfer))
             return
-        transfer.spool = tempfile.TemporaryFile(prefix="talkwidgets-upload-")  # unnamed: gone if we die
+        # unnamed, so gone if we die; closed by _discard when the transfer ends
+        transfer.spool = tempfile.TemporaryFile(prefix="talkwidgets-upload-")  # noqa: SIM115
         self.send({"op": "ready", "id": fid, "chunk_size": self.chunk_size, "window": self.window})
 
     async def _offer_direct(self, transfer: _Transfer) -> None:
@@ -327,17 +318,10 @@ class FileDrop(anywidget.AnyWidget):
 
     async def _upload(self, transfer: _Transfer) -> None:
         result = transfer.result
-        upload = {
-            ImageFileMetadata: self.session.upload_image,
-            VideoFileMetadata: self.session.upload_video,
-            AudioFileMetadata: self.session.upload_audio,
-            VoiceRecordingFileMetadata: self.session.upload_voice,
-            GenericFileMetadata: self.session.upload_file,
-        }[type(result.metadata)]
         try:
             assert transfer.spool is not None
             transfer.spool.seek(0)
-            token = await upload(transfer.spool, result.metadata)  # type: ignore[operator]
+            token = await self.session.upload(transfer.spool, result.metadata)
         except asyncio.CancelledError:
             raise
         except (TalkError, OSError) as exc:
