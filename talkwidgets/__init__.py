@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._version import __version__
+from .__about__ import __version__
 
 if TYPE_CHECKING:
     from .model.content import (

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._version import __version__
+from .__about__ import __version__
 
 
 def _serve(args: argparse.Namespace) -> int:

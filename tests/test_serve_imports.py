@@ -106,7 +106,7 @@ def test_importing_the_package_loads_only_its_version() -> None:
         print(json.dumps(sorted(m for m in sys.modules if m.startswith("talkwidgets"))))
         """
     )
-    assert json.loads(out) == ["talkwidgets", "talkwidgets._version"]
+    assert json.loads(out) == ["talkwidgets", "talkwidgets.__about__"]
 
 
 def test_every_public_name_imports_in_a_fresh_process() -> None:

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, Router, WebSocketRoute
 
-from .._version import __version__
+from ..__about__ import __version__
 from . import api_conversations, api_files, api_messages, api_users
 from ._http import endpoint, error_response
 from .config import EmulatorConfig
