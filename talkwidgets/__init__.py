@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         VideoFileMetadata,
         VoiceRecordingFileMetadata,
     )
+    from .model.markup import parse_markup, plaintext_of_nodes
     from .model.snapshots import ConversationSnapshot, MessageSnapshot, ParticipantSnapshot, UserSnapshot
     from .model.states import ActiveState, ErrorState, PendingState, UnsubscribedState
     from .session import (
@@ -91,6 +92,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "VideoFileMetadata",
         "VoiceRecordingFileMetadata",
     ),
+    ".model.markup": ("parse_markup", "plaintext_of_nodes"),
     ".model.snapshots": ("ConversationSnapshot", "MessageSnapshot", "ParticipantSnapshot", "UserSnapshot"),
     ".model.states": ("ActiveState", "ErrorState", "PendingState", "UnsubscribedState"),
     ".session": (
@@ -170,4 +172,6 @@ __all__ = [
     "VoiceRecordingFileMetadata",
     "__version__",
     "get_talk_session",
+    "parse_markup",
+    "plaintext_of_nodes",
 ]
