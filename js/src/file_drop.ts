@@ -253,6 +253,7 @@ export class FileDropView {
     const text = offlineText(state);
     if (this.offline.textContent !== text) this.offline.textContent = text;
     this.offline.hidden = !text;
+    this.offline.dataset.reason = state.reason ?? "";
   }
 
   private pick(): void {
