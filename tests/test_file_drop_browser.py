@@ -678,7 +678,9 @@ def test_200_mib_through_chunks_keeps_kernel_memory_bounded(
 SHOWCASE_STATE = {
     "rows": [],
     "accept": "image/*,video/*,audio/*,.pdf",
-    "max_size": 50 * MiB,
+    "max_size": 0,
+    "backend_max_size": 25 * MiB,
+    "limit_note": "the limit of the embedded emulator",
     "multiple": True,
     "recorder": True,
     "direct": False,
@@ -725,17 +727,20 @@ def _showcase(page: Any, *, record: bool) -> None:  # noqa: F811
         _kernel_row("k2", "voice-2026-11-28-093012.webm", "voice", 38_912, "done", duration=4.2),
         _kernel_row(video, "site-walkthrough.mp4", "video", 8 * MiB, "sending", width=1280, height=720, duration=84.5),
         _kernel_row(pdf, "quarterly-report.pdf", "file", 2_411_724, "uploading"),
-        _kernel_row(
-            "k3",
-            "drone-footage-4k.mov",
-            "video",
-            48 * MiB,
-            "error",
-            "files are limited to 26214400 bytes on this server",
-            width=3840,
-            height=2160,
-            duration=95.0,
-        ),
+        {  # refused before sending: "Not sent"
+            **_kernel_row(
+                "k3",
+                "drone-footage-4k.mov",
+                "video",
+                48 * MiB,
+                "error",
+                "too large: 48 MiB, the limit is 25 MiB",
+                width=3840,
+                height=2160,
+                duration=95.0,
+            ),
+            "path": "none",
+        },
         _kernel_row("k4", "draft-v2.mp3", "audio", 3_145_728, "cancelled", duration=187.0),
     ]
     page.evaluate(f"(r) => {tw}.kernelSet({{rows: r}})", rows)
