@@ -456,8 +456,19 @@ class FileDrop(TalkWidget):
         return task
 
     def _on_loop(self, coro: Coroutine[Any, Any, None]) -> None:
-        """Run ``coro`` as one of this widget's tasks on the session's loop, from any thread."""
-        call_on_loop(self.session.loop, self._spawn, coro)
+        """Run ``coro`` as one of this widget's tasks on the session's loop, from any thread (once
+        that loop runs, if it does not now)."""
+        loop = self.session.loop
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._spawn(coro)
+        elif loop.is_closed():
+            coro.close()
+        else:
+            loop.call_soon_threadsafe(self._spawn, coro)
 
 
 class _Refused(Exception):
