@@ -18,7 +18,7 @@ NOW_MS = int(time.time() * 1000)
 
 @pytest.fixture(autouse=True)
 def _now() -> None:
-    """ "Now" is each test's start, not the module's import: in a long run the two are minutes apart."""
+    """Each test measures times from its own start, not from the module import (minutes apart in a long run)."""
     global NOW_MS
     NOW_MS = int(time.time() * 1000)
 
