@@ -120,7 +120,6 @@ class FileDrop(TalkWidget):
         """``options``: the traits ``accept``, ``max_size``, ``multiple``, ``recorder``, ``direct``,
         ``chunk_size``, ``window``, and the DOM widget's ``layout``, ``tabbable``, ``tooltip``; any
         other name is a ``TypeError``."""
-        self._max_size_notice = True
         super().__init__(session, options)
         self.uploads: list[UploadResult] = []
         """Every file handed to the widget, in the order its rows show, with its metadata instance
@@ -150,14 +149,19 @@ class FileDrop(TalkWidget):
         value = int(proposal["value"])
         if value < 0:
             raise traitlets.TraitError("max_size must be 0 (no limit) or a positive number of bytes")
-        backend = getattr(self, "backend_max_size", 0)
-        if backend and value > backend:
+        return self._within_backend_limit(value)
+
+    def _within_backend_limit(self, max_size: int) -> int:
+        """``max_size``, or the backend's limit when it asks for more, said in ``output`` (a larger
+        value would only let files through that the backend refuses after they were sent)."""
+        backend = getattr(self, "backend_max_size", 0)  # not set yet while the constructor runs
+        if backend and max_size > backend:
             self._notice(
-                f"FileDrop: max_size {format_bytes(value)} is more than the backend takes; it is now "
+                f"FileDrop: max_size {format_bytes(max_size)} is more than the backend takes; it is now "
                 f"{format_bytes(backend)} ({self.limit_note})."
             )
-            return backend
-        return value
+            return int(backend)
+        return max_size
 
     @property
     def size_limit(self) -> int:
@@ -175,8 +179,7 @@ class FileDrop(TalkWidget):
         with self.hold_sync():
             self.limit_note = limit.reason
             self.backend_max_size = limit.max_bytes or 0
-            if self.backend_max_size and self.max_size > self.backend_max_size:
-                self.max_size = self.max_size  # validated again: lowered to the backend's limit, with a notice
+            self.max_size = self._within_backend_limit(self.max_size)
 
     # -- public API -----------------------------------------------------------------------------
 
