@@ -55,6 +55,7 @@ if TYPE_CHECKING:
         MessageRef,
         ParticipantRef,
         TalkSession,
+        UploadLimit,
         UserRef,
         get_talk_session,
     )
@@ -102,6 +103,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "MessageRef",
         "ParticipantRef",
         "TalkSession",
+        "UploadLimit",
         "UserRef",
         "get_talk_session",
     ),
@@ -163,6 +165,7 @@ __all__ = [
     "TalkSessionError",
     "TextBlock",
     "UnsubscribedState",
+    "UploadLimit",
     "UploadResult",
     "UserRef",
     "UserSnapshot",

@@ -1,6 +1,7 @@
 """The Python mirror of TalkJS's ``TalkSession`` Data API."""
 
 from ._conversation_list import ConversationListSubscription
+from ._limits import UploadLimit
 from ._refs import ConversationRef, MessageRef, ParticipantRef, UserRef
 from ._registry import get_talk_session
 from ._session import ErrorSubscription, TalkSession
@@ -12,6 +13,7 @@ __all__ = [
     "MessageRef",
     "ParticipantRef",
     "TalkSession",
+    "UploadLimit",
     "UserRef",
     "get_talk_session",
 ]
