@@ -20,6 +20,7 @@ from . import (
     api_files,
     api_messages,
     api_participants,
+    api_presence,
     api_reactions,
     api_user_messages,
     api_users,
@@ -67,6 +68,7 @@ def _app_routes() -> list[Route | WebSocketRoute]:
         *api_messages.routes,
         *api_user_messages.routes,
         *api_reactions.routes,
+        *api_presence.routes,
         *api_files.routes,
         WebSocketRoute("/feed", feed_endpoint),
     ]

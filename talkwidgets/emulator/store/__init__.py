@@ -102,9 +102,12 @@ class Store:
         with self._db.lock:
             return users.exists(self._db, app_id, user_id)
 
-    def list_users(self, app_id: str, limit: int, starting_after: str | None) -> list[JSON]:
+    def list_users(
+        self, app_id: str, limit: int, starting_after: str | None, only: tuple[list[str], bool] | None = None
+    ) -> list[JSON]:
+        """Users by id; ``only=(ids, True)`` keeps those ids, ``(ids, False)`` the others."""
         with self._db.lock:
-            return [render.user(r) for r in users.page(self._db, app_id, limit, starting_after)]
+            return [render.user(r) for r in users.page(self._db, app_id, limit, starting_after, only)]
 
     def put_user(self, app_id: str, user_id: str, patch: JSON, *, fire_webhooks: bool = True) -> None:
         """Create or update with PATCH semantics; ``None`` values reset a field."""
@@ -142,6 +145,11 @@ class Store:
         with self._db.lock:
             found = participants.row(self._db, app_id, cid, uid)
             return render.listed_participant(found) if found else None
+
+    def participant_ids(self, app_id: str, cid: str) -> list[str]:
+        """The conversation's participants, in joining order (empty when it does not exist)."""
+        with self._db.lock:
+            return list(participants.of_conversation(self._db, app_id, cid))
 
     def participant_access(self, app_id: str, conversation_id: str, user_id: str) -> str | None:
         with self._db.lock:
