@@ -22,6 +22,7 @@ from . import (
     api_participants,
     api_presence,
     api_reactions,
+    api_search,
     api_user_messages,
     api_users,
 )
@@ -62,6 +63,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 def _app_routes() -> list[Route | WebSocketRoute]:
     return [
+        *api_search.routes,  # before api_users: ".../conversations/search" is not a conversation id
         *api_users.routes,
         *api_conversations.routes,
         *api_participants.routes,
