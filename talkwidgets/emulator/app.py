@@ -22,6 +22,7 @@ from .errors import EmulatorError
 from .feed import PROTOCOL_VERSION, feed_endpoint
 from .instance import Emulator
 from .principal import Principal
+from .request_paths import RequestPaths
 
 
 async def health(request: Request) -> Response:
@@ -89,7 +90,8 @@ def create_app(emulator: Emulator | None = None, *, config: EmulatorConfig | Non
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["authorization", "content-type", "x-talkjs-client-build", "x-talkjs-client-date"],
             max_age=600,
-        )
+        ),
+        Middleware(RequestPaths, routes=_app_routes()),
     ]
     app = Starlette(
         routes=routes,
