@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
 from typing import Any
@@ -14,6 +13,7 @@ from . import validate as v
 from ._http import error_response, status_of
 from .auth import authenticate
 from .errors import EmulatorError, ForbiddenError
+from .feed_frames import BadFrame, client_frame, close_reason
 from .hub import Listener, Resync
 from .instance import Emulator
 from .store import FeedEvent
@@ -26,7 +26,7 @@ async def _deny(websocket: WebSocket, error: EmulatorError) -> None:
         await websocket.send_denial_response(error_response(error))
     except RuntimeError:  # the server lacks the denial extension: close before accepting
         code = 4003 if status_of(error) == 403 else 4001
-        await websocket.close(code=code, reason="; ".join(error.reasons)[:120])
+        await websocket.close(code=code, reason=close_reason("; ".join(error.reasons)))
 
 
 async def feed_endpoint(websocket: WebSocket) -> None:
@@ -110,10 +110,13 @@ async def _pump(websocket: WebSocket, listener: Listener, last_sent: int, expire
 
     async def reader() -> None:
         while True:
-            raw = await websocket.receive_text()
-            with contextlib.suppress(ValueError, AttributeError):
-                if json.loads(raw).get("op") == "ping":
-                    await websocket.send_text('{"op":"pong"}')
+            try:
+                frame = client_frame(await websocket.receive())
+            except BadFrame as bad:
+                await websocket.close(code=bad.code, reason=bad.reason)
+                return
+            if frame.get("op") == "ping":
+                await websocket.send_text('{"op":"pong"}')
 
     async def expiry() -> None:
         if expires_at is None:
