@@ -78,6 +78,12 @@ LAST_MESSAGE_BEFORE = Param(
 LAST_MESSAGE_AFTER = Param(
     "lastMessageAfter", {"type": "integer", "minimum": 0}, "only conversations whose last message is newer (ms)"
 )
+FILTER = Param(
+    "filter",
+    {"type": "string", "contentMediaType": "application/json"},
+    'a TalkJS ConversationFilter as JSON: {"subject": ["==", "Plans"], ...} or ["any", [...]] '
+    "(docs/emulator.md, Conversation filters)",
+)
 PATH_PARAMS: dict[str, tuple[str, str, str | None]] = {
     "user_id": ("userId", "a user id (URL-encoded)", "alice"),
     "conversation_id": ("conversationId", "a conversation id (URL-encoded)", "planning"),
@@ -85,6 +91,7 @@ PATH_PARAMS: dict[str, tuple[str, str, str | None]] = {
     "file_id": ("fileId", "the random id in a file URL", None),
     "filename": ("filename", "the file's name (cosmetic)", "photo.png"),
     "app_id": ("appId", "the app id", "demo"),
+    "emoji": ("emoji", "a Unicode emoji or a custom :name: emoji (URL-encoded)", ":party:"),
 }
 """Route parameter names: their names in the document (TalkJS's camelCase), meaning and an example."""
 

@@ -294,6 +294,7 @@ SCHEMAS: dict[str, JSON] = {
             "editedAt": nullable(TIME),
             "referencedMessageId": nullable({"type": "string"}),
             "custom": CUSTOM,
+            "reactions": {"type": "array", "items": ref("ReactionSummary"), "description": "first-added order"},
         },
     },
     "MessageIds": {
