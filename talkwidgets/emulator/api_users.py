@@ -13,9 +13,10 @@ from .bodies import check_user_body
 from .errors import EmulatorError, ForbiddenError, InvalidError, not_found
 from .instance import Emulator
 from .principal import Principal
+from .store.filters import parse_filter
 from .store.rules import require_name_for_new_user
 
-CONVERSATIONS_MAX_LIMIT = 30
+CONVERSATIONS_MAX_LIMIT = 100  # TalkJS's own export example pages with limit=100
 DEFAULT_LIMIT = 10
 
 
@@ -31,7 +32,8 @@ def _may_write_user(em: Emulator, who: Principal, user_id: str) -> None:
 async def put_user(request: Request, em: Emulator, who: Principal) -> None:
     """Create or update a user; PUT works like PATCH."""
     user_id = v.check_id("userId", request.path_params["user_id"])
-    body = check_user_body(await read_json(request))
+    raw = await read_json(request, optional=True)
+    body = check_user_body({} if raw is None else raw, user_id)
     _may_write_user(em, who, user_id)
     em.store.put_user(who.app_id, user_id, body)
 
@@ -61,7 +63,11 @@ async def list_users(request: Request, em: Emulator, who: Principal) -> Any:
     q = request.query_params
     limit = v.query_int(q, "limit", default=DEFAULT_LIMIT, lo=1, hi=100)
     after = q.get("startingAfter") or None
-    return {"data": em.store.list_users(who.app_id, limit or DEFAULT_LIMIT, after)}
+    online = q.get("isOnline") or None
+    if online not in (None, "true", "false"):
+        raise InvalidError(f"isOnline must be true or false, got {online!r}")
+    only = None if online is None else (em.presence.online_users(who.app_id), online == "true")
+    return {"data": em.store.list_users(who.app_id, limit or DEFAULT_LIMIT, after, only)}
 
 
 @endpoint
@@ -77,7 +83,7 @@ async def batch_put_users(request: Request, em: Emulator, who: Principal) -> Non
     for user_id, user in body.items():
         try:
             v.check_id("userId", user_id)
-            check_user_body(user)
+            body[user_id] = user = check_user_body(user, user_id)
             if not em.store.user_exists(who.app_id, user_id):
                 require_name_for_new_user(user_id, user)
         except EmulatorError as exc:
@@ -99,10 +105,11 @@ async def list_user_conversations(request: Request, em: Emulator, who: Principal
     before = v.query_int(q, "lastMessageBefore", lo=0)
     after = v.query_int(q, "lastMessageAfter", lo=0)
     unreads = v.query_bool(q, "unreadsOnly")
+    condition = parse_filter(q.get("filter"), user_view=True)
     if not em.store.user_exists(who.app_id, user_id):
         raise not_found(f"user {user_id!r}")
     data = em.store.list_user_conversations(
-        who.app_id, user_id, limit or DEFAULT_LIMIT, q.get("startingAfter") or None, unreads, before, after
+        who.app_id, user_id, limit or DEFAULT_LIMIT, q.get("startingAfter") or None, unreads, before, after, condition
     )
     return {"data": data}
 

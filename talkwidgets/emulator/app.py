@@ -15,13 +15,32 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, Router, WebSocketRoute
 
 from ..__about__ import __version__
-from . import api_conversations, api_files, api_messages, api_users
+from . import (
+    api_batch,
+    api_conversations,
+    api_files,
+    api_import,
+    api_messages,
+    api_participants,
+    api_presence,
+    api_reactions,
+    api_search,
+    api_user_messages,
+    api_users,
+    openapi,
+)
 from ._http import endpoint, error_response
 from .config import EmulatorConfig
 from .errors import EmulatorError
 from .feed import PROTOCOL_VERSION, feed_endpoint
 from .instance import Emulator
 from .principal import Principal
+from .request_paths import RequestPaths
+
+
+async def openapi_json(request: Request) -> Response:
+    """The OpenAPI 3.1 document of the REST API."""
+    return JSONResponse(openapi.document())
 
 
 async def health(request: Request) -> Response:
@@ -57,10 +76,17 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 def _app_routes() -> list[Route | WebSocketRoute]:
     return [
+        *api_search.routes,  # before api_users: ".../conversations/search" is not a conversation id
         *api_users.routes,
         *api_conversations.routes,
+        *api_participants.routes,
         *api_messages.routes,
+        *api_user_messages.routes,
+        *api_reactions.routes,
+        *api_presence.routes,
         *api_files.routes,
+        *api_import.routes,
+        *api_batch.routes,
         WebSocketRoute("/feed", feed_endpoint),
     ]
 
@@ -81,6 +107,7 @@ def create_app(emulator: Emulator | None = None, *, config: EmulatorConfig | Non
 
     routes = [
         Route("/_emulator/health", health, methods=["GET"]),
+        Route("/openapi.json", openapi_json, methods=["GET"]),
         Route("/_emulator/apps/{app_id}/reset", reset_app, methods=["POST"]),
         # no trailing-slash redirects: "/users/" (an empty id) must not be redirected to "/users" (batch)
         Mount("/v1/{app_id}", app=Router(_app_routes(), redirect_slashes=False)),
@@ -93,7 +120,8 @@ def create_app(emulator: Emulator | None = None, *, config: EmulatorConfig | Non
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["authorization", "content-type", "x-talkjs-client-build", "x-talkjs-client-date"],
             max_age=600,
-        )
+        ),
+        Middleware(RequestPaths, routes=_app_routes()),
     ]
     app = Starlette(
         routes=routes,
