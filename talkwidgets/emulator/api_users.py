@@ -13,6 +13,7 @@ from .bodies import check_user_body
 from .errors import EmulatorError, ForbiddenError, InvalidError, not_found
 from .instance import Emulator
 from .principal import Principal
+from .store.filters import parse_filter
 from .store.rules import require_name_for_new_user
 
 CONVERSATIONS_MAX_LIMIT = 100  # TalkJS's own export example pages with limit=100
@@ -62,7 +63,11 @@ async def list_users(request: Request, em: Emulator, who: Principal) -> Any:
     q = request.query_params
     limit = v.query_int(q, "limit", default=DEFAULT_LIMIT, lo=1, hi=100)
     after = q.get("startingAfter") or None
-    return {"data": em.store.list_users(who.app_id, limit or DEFAULT_LIMIT, after)}
+    online = q.get("isOnline") or None
+    if online not in (None, "true", "false"):
+        raise InvalidError(f"isOnline must be true or false, got {online!r}")
+    only = None if online is None else (em.presence.online_users(who.app_id), online == "true")
+    return {"data": em.store.list_users(who.app_id, limit or DEFAULT_LIMIT, after, only)}
 
 
 @endpoint
@@ -100,10 +105,11 @@ async def list_user_conversations(request: Request, em: Emulator, who: Principal
     before = v.query_int(q, "lastMessageBefore", lo=0)
     after = v.query_int(q, "lastMessageAfter", lo=0)
     unreads = v.query_bool(q, "unreadsOnly")
+    condition = parse_filter(q.get("filter"), user_view=True)
     if not em.store.user_exists(who.app_id, user_id):
         raise not_found(f"user {user_id!r}")
     data = em.store.list_user_conversations(
-        who.app_id, user_id, limit or DEFAULT_LIMIT, q.get("startingAfter") or None, unreads, before, after
+        who.app_id, user_id, limit or DEFAULT_LIMIT, q.get("startingAfter") or None, unreads, before, after, condition
     )
     return {"data": data}
 

@@ -15,7 +15,20 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, Router, WebSocketRoute
 
 from ..__about__ import __version__
-from . import api_batch, api_conversations, api_files, api_import, api_messages, api_users, openapi
+from . import (
+    api_batch,
+    api_conversations,
+    api_files,
+    api_import,
+    api_messages,
+    api_participants,
+    api_presence,
+    api_reactions,
+    api_search,
+    api_user_messages,
+    api_users,
+    openapi,
+)
 from ._http import endpoint, error_response
 from .config import EmulatorConfig
 from .errors import EmulatorError
@@ -59,9 +72,14 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 def _app_routes() -> list[Route | WebSocketRoute]:
     return [
+        *api_search.routes,  # before api_users: ".../conversations/search" is not a conversation id
         *api_users.routes,
         *api_conversations.routes,
+        *api_participants.routes,
         *api_messages.routes,
+        *api_user_messages.routes,
+        *api_reactions.routes,
+        *api_presence.routes,
         *api_files.routes,
         *api_import.routes,
         *api_batch.routes,

@@ -10,13 +10,13 @@ import re
 from functools import cache
 
 from ...__about__ import __version__
-from . import routes_compat, routes_emulator, routes_rest
+from . import routes_compat, routes_data, routes_emulator, routes_rest
 from .operation import PATH_PARAMS, Operation, Operations
 from .schemas import JSON, SCHEMAS
 
 __all__ = ["APP_OPERATIONS", "ROOT_OPERATIONS", "Operation", "document"]
 
-APP_OPERATIONS: Operations = {**routes_rest.OPERATIONS, **routes_compat.OPERATIONS}
+APP_OPERATIONS: Operations = {**routes_rest.OPERATIONS, **routes_compat.OPERATIONS, **routes_data.OPERATIONS}
 """Routes under ``/v1/{appId}`` (and ``/public_api/v1/{appId}``)."""
 ROOT_OPERATIONS: Operations = routes_emulator.OPERATIONS
 """The emulator's own routes, at the server's root."""

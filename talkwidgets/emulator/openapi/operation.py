@@ -85,6 +85,7 @@ PATH_PARAMS: dict[str, tuple[str, str, str | None]] = {
     "file_id": ("fileId", "the random id in a file URL", None),
     "filename": ("filename", "the file's name (cosmetic)", "photo.png"),
     "app_id": ("appId", "the app id", "demo"),
+    "emoji": ("emoji", "a Unicode emoji or a custom :name: (URL-encoded)", "👍"),
 }
 """Route parameter names: their names in the document (TalkJS's camelCase), meaning and an example."""
 

@@ -13,6 +13,7 @@ from .operation import (
     page,
     starting_after,
 )
+from .routes_data import FILTER, IS_ONLINE
 from .schemas import ref
 
 USERS = "users"
@@ -23,7 +24,11 @@ FILES = "files"
 
 OPERATIONS: Operations = {
     ("GET", "/users"): Operation(
-        "List users", USERS, page("User"), "App credentials only; ordered by id.", (limit(100), starting_after("user"))
+        "List users",
+        USERS,
+        page("User"),
+        "App credentials only; ordered by id.",
+        (limit(100), starting_after("user"), IS_ONLINE),
     ),
     ("PUT", "/users"): Operation(
         "Create or update up to 100 users",
@@ -46,6 +51,7 @@ OPERATIONS: Operations = {
             Param("unreadsOnly", {"type": "boolean"}, "only conversations with unread messages"),
             LAST_MESSAGE_BEFORE,
             LAST_MESSAGE_AFTER,
+            FILTER,
         ),
     ),
     ("GET", "/users/{user_id}/conversations/{conversation_id}"): Operation(
@@ -56,7 +62,7 @@ OPERATIONS: Operations = {
         CONVERSATIONS,
         page("Conversation"),
         "App credentials only; last message time (else creation) newest first.",
-        (limit(100), starting_after("conversation"), LAST_MESSAGE_BEFORE, LAST_MESSAGE_AFTER),
+        (limit(100), starting_after("conversation"), LAST_MESSAGE_BEFORE, LAST_MESSAGE_AFTER, FILTER),
     ),
     ("GET", "/conversations/{conversation_id}"): Operation("Get a conversation", CONVERSATIONS, ref("Conversation")),
     ("PUT", "/conversations/{conversation_id}"): Operation(

@@ -294,7 +294,55 @@ SCHEMAS: dict[str, JSON] = {
             "editedAt": nullable(TIME),
             "referencedMessageId": nullable({"type": "string"}),
             "custom": CUSTOM,
+            "reactions": {"type": "array", "items": ref("Reaction")},
         },
+    },
+    "Reaction": {
+        "type": "object",
+        "required": ["emoji", "count"],
+        "properties": {
+            "emoji": {"type": "string"},
+            "count": {"type": "integer", "minimum": 1},
+            "currentUserReacted": {"type": "boolean", "description": "in user views only"},
+        },
+    },
+    "UserMessage": {
+        "allOf": [
+            ref("Message"),
+            {"type": "object", "properties": {"referencedMessage": nullable(ref("Message"))}},
+        ]
+    },
+    "ParticipantRow": {
+        "type": "object",
+        "required": ["userId", "access", "notify", "joinedAt", "readUntil"],
+        "properties": {
+            "userId": {"type": "string"},
+            "access": {"enum": ["ReadWrite", "Read"]},
+            "notify": NOTIFY,
+            "joinedAt": TIME,
+            "readUntil": TIME,
+        },
+    },
+    "ReactionUser": {
+        "type": "object",
+        "required": ["userId", "createdAt"],
+        "properties": {"userId": {"type": "string"}, "createdAt": TIME},
+    },
+    "Typing": {
+        "type": "object",
+        "required": ["userId", "startedAt", "expiresAt"],
+        "properties": {"userId": {"type": "string"}, "startedAt": TIME, "expiresAt": TIME},
+    },
+    "Presence": {"type": "object", "required": ["isOnline"], "properties": {"isOnline": {"type": "boolean"}}},
+    "Session": {
+        "type": "object",
+        "required": ["id", "connectedAt"],
+        "properties": {"id": {"type": "string"}, "connectedAt": TIME},
+    },
+    "MessageHit": {
+        "type": "object",
+        "required": ["conversation", "message"],
+        "properties": {"conversation": ref("UserConversation"), "message": ref("Message")},
     },
     "MessageIds": {
         "type": "array",
