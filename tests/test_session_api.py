@@ -9,6 +9,7 @@ import weakref
 import pytest
 
 from talkwidgets import (
+    AuthenticationError,
     InvalidArgumentError,
     MessageSnapshot,
     NotFoundError,
@@ -21,8 +22,7 @@ from talkwidgets import (
 )
 from talkwidgets.emulator import EmbeddedServer
 from talkwidgets.model.auth import mint_user_token
-
-from session_support import Admin, new_app_id, wait_until
+from tests.session_support import Admin, new_app_id, wait_until
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ async def test_registry_replaces_a_session_that_hit_an_unrecoverable_error() -> 
         bad = await get_talk_session("err-app", "alice", token="not-a-jwt", host=server.base_url)
         errors: list[Exception] = []
         sub_errors = bad.on_error(errors.append)
-        with pytest.raises(Exception):
+        with pytest.raises(AuthenticationError):
             await bad.user("alice").get()
         assert bad.errored and len(errors) == 1 and isinstance(errors[0], TalkSessionError)
         with pytest.raises(TalkSessionError):
