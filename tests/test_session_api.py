@@ -201,6 +201,26 @@ async def test_a_user_token_cannot_reach_other_peoples_conversations(app_id: str
     await admin.aclose()
 
 
+async def test_message_refs_are_cached_and_hide_other_peoples_messages(app_id: str) -> None:
+    """As docs/api.md says: one ``MessageRef`` per id, and ``get`` is ``None`` for a non-participant."""
+    admin = Admin.embedded(app_id)
+    for uid in ("alice", "bob", "carol"):
+        await admin.user(uid)
+    await admin.conversation("private", "bob", "carol")
+    hidden = await admin.send("private", "bob", "not for alice")
+    await admin.conversation("shared", "alice", "bob")
+    visible = await admin.send("shared", "bob", "for alice")
+    alice = await get_talk_session(app_id=app_id, user_id="alice")
+    conv = alice.conversation("shared")
+    assert conv.message(visible) is conv.message(visible)
+    assert conv.message(visible) is not conv.message(hidden)
+    with pytest.raises(InvalidArgumentError, match="message id"):
+        conv.message("")
+    assert (await conv.message(visible).get()).plaintext == "for alice"
+    assert await alice.conversation("private").message(hidden).get() is None
+    await admin.aclose()
+
+
 async def test_on_error_unsubscribe_works_with_and_without_await(app_id: str) -> None:
     s = await get_talk_session(app_id=app_id, user_id="alice")
     calls: list[Exception] = []
