@@ -470,14 +470,25 @@ def test_cancel_mid_transfer_stops_sending_and_leaves_nothing(make: Any) -> None
     fd = make(direct=False)
     store = shared_server()
     files_before = set(store.emulator.store.file_paths())
-    # slow the kernel down a little so the cancel lands mid-transfer
-    original = fd.widget._chunk
+    # The kernel's acknowledgements after the second are held back until the cancel is done: the page
+    # then has at most `window` chunks in flight and stops sending, so the cancel lands mid-transfer
+    # however fast or slow the machine is. The held acknowledgements arrive after the cancel, as they
+    # would from a busy kernel, and must not start the sending again.
+    original_send = fd.widget.send
+    held: list[dict[str, Any]] = []
 
-    def slow_chunk(*args: Any) -> None:
-        time.sleep(0.01)
-        original(*args)
+    def send_two_acks(content: dict[str, Any], buffers: Any = None) -> None:
+        if content.get("op") == "ack" and content["seq"] >= 2:
+            held.append(content)
+            return
+        original_send(content, buffers)
 
-    fd.widget._chunk = slow_chunk  # type: ignore[method-assign]
+    def release_acks() -> None:
+        for content in held:
+            original_send(content)
+        fd.widget.send = original_send  # type: ignore[method-assign]
+
+    fd.widget.send = send_two_acks  # type: ignore[method-assign]
     fd.drop("big.bin", "application/octet-stream", 64 * MiB)
     spool = fd.wait(
         lambda: (t := fd.widget._transfers.get(next(iter(fd.widget._transfers), ""))) and t.received > 0 and t.spool,
@@ -488,6 +499,7 @@ def test_cancel_mid_transfer_stops_sending_and_leaves_nothing(make: Any) -> None
     expect(fd.row().locator(".tw-fd-status")).to_have_text("Cancelled")
     [upload] = fd.finished()
     assert upload.status == "cancelled" and spool.closed and not fd.kernel.call(lambda: fd.widget._transfers)
+    fd.kernel.call(release_acks)
     chunks = fd.sent_ops().count("chunk")
     assert 0 < chunks < 64 and fd.sent_ops()[-1] == "cancel"
     fd.page.wait_for_timeout(300)
