@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a cold mypy run over the package and its dependencies
+
 USER_SCRIPT = '''\
 """Builds talkwidgets' public data classes as a user would."""
 
