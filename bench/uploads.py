@@ -1,9 +1,9 @@
 """Uploads in a real JupyterLab: throughput and kernel peak memory, FileDrop against the alternatives.
 
-    .venv/bin/python bench/uploads.py                 # 10 MiB, 100 MiB and 1 GiB (about 2 minutes)
-    .venv/bin/python bench/uploads.py --quick         # 10 and 100 MiB only
-    .venv/bin/python bench/uploads.py --sizes 10,100 --paths chunked,plain --json out.json
-    .venv/bin/python bench/uploads.py --paths fileupload --ws-max-mib 2048   # raise Jupyter's websocket limit
+    .venv/bin/python -m bench.uploads                 # 10 MiB, 100 MiB and 1 GiB (about 2 minutes)
+    .venv/bin/python -m bench.uploads --quick         # 10 and 100 MiB only
+    .venv/bin/python -m bench.uploads --sizes 10,100 --paths chunked,plain --json out.json
+    .venv/bin/python -m bench.uploads --paths fileupload --ws-max-mib 2048   # raise Jupyter's websocket limit
 
 Not a test.  Starts its own JupyterLab (loopback, free port, token, private Jupyter dirs in a temp dir
 removed afterwards) and Debian's headless Chromium, opens a bench notebook whose kernel starts its own
@@ -50,16 +50,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
-from browser_support import launch_browser  # noqa: E402
-from jupyter_support import (
+from tests.browser_support import launch_browser
+from tests.jupyter_support import (
     WS_CLOSE_LOG,
     kernel_exec,
     kernel_json,
     open_notebook,
-    proc_status_kib,  # noqa: E402
+    proc_status_kib,
     reset_peak_rss,
     run_all,
     run_cell,
@@ -172,7 +169,7 @@ def run_drop(page: Any, pid: int, path: Path, direct: bool, timeout_s: float) ->
             timeout=timeout_s * 1000,
             polling=100,
         )
-    except Exception as exc:  # noqa: BLE001 - reported as the outcome
+    except Exception as exc:  # reported as the outcome
         return {
             "ok": False,
             "reason": f"no outcome in {timeout_s:.0f} s ({type(exc).__name__})",
@@ -258,7 +255,7 @@ def run_fileupload(page: Any, server: Any, pid: int, path: Path, timeout_s: floa
             page.locator(".jp-OutputArea-output .widget-upload").click()
         chooser.value.set_files(str(path))
         reason = _wait_fileupload(page, closes0, t0, deadline, timeout_s, events)
-    except Exception as exc:  # noqa: BLE001 - a crashed page is an outcome
+    except Exception as exc:  # a crashed page is an outcome
         if not crashed:
             raise
         reason = f"the browser tab crashed {crashed[0] - t0:.1f} s after the pick ({str(exc).splitlines()[0]})"
@@ -446,7 +443,8 @@ def main() -> int:
         if "value_s" in r:
             note.append(f"bytes in the kernel after {r['value_s']:.1f} s")
         print(
-            f"| {size} | {r['path']} | {r['seconds']:.2f} | {rate:.1f} | {ratio} | {ratio2} | {mem} | {'; '.join(note)} |"
+            f"| {size} | {r['path']} | {r['seconds']:.2f} | {rate:.1f} | {ratio} | {ratio2} | {mem} "
+            f"| {'; '.join(note)} |"
         )
     if args.json:
         args.json.write_text(json.dumps({"env": env, "results": results}, indent=2))

@@ -7,7 +7,6 @@ import json
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,15 +18,10 @@ import pytest
 from websockets.asyncio.client import connect
 
 from talkwidgets.model.auth import mint_user_token
+from tests.process_support import free_port
 
 TIMEOUT = 20  # only to avoid hanging
 KEY = "sk_test_process_tests_" + "k" * 40
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Proc:
@@ -45,7 +39,8 @@ class Proc:
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         assert self.popen.stdout is not None
@@ -88,6 +83,9 @@ class Proc:
         if self.popen.poll() is None:
             self.popen.kill()
             self.popen.wait(TIMEOUT)
+        self.reader.join(TIMEOUT)  # the pipe is at its end once the process is gone
+        if self.popen.stdout is not None:
+            self.popen.stdout.close()
 
 
 @pytest.fixture
@@ -190,10 +188,14 @@ async def _feed_frames(url: str, token: str, until_seq: int | None) -> list[dict
     """The hello frame, then (with ``until_seq``) frames up to the event with that seq."""
     async with connect(url, additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=TIMEOUT) as ws:
         frames = [json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))]
-        while until_seq is not None:
-            frames.append(json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT)))
-            if frames[-1]["op"] == "event" and frames[-1]["seq"] >= until_seq:
-                break
+
+        async def up_to_seq() -> None:
+            while until_seq is not None:
+                frames.append(json.loads(await ws.recv()))
+                if frames[-1]["op"] == "event" and frames[-1]["seq"] >= until_seq:
+                    break
+
+        await asyncio.wait_for(up_to_seq(), TIMEOUT)
         return frames
 
 

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest import make_conversation, make_users, ok, send
 
 from talkwidgets.emulator import EmulatorConfig, load_seed
+from tests.server_support import make_conversation, make_users, ok, send
 
 TIMEOUT = 10  # only to avoid hanging
 
@@ -27,7 +27,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:  # http.server's naming
                 raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 payload = json.loads(raw)
                 with receiver.cond:

@@ -3,16 +3,16 @@
 The "kernel" (session, widget) runs on an asyncio loop in a thread. The page's fake anywidget model
 talks to it over a WebSocket, like a Jupyter comm: ``model.send(content, _, buffers)`` arrives at
 ipywidgets' ``Widget._handle_msg`` as a ``custom`` comm message with its buffers, and
-``widget.send``/trait changes come back as ``msg:custom``/``change:*`` events. Bytes therefore really travel browser -> kernel -> emulator (chunked
-path) or browser -> emulator (direct path).
+``widget.send``/trait changes come back as ``msg:custom``/``change:*`` events. Bytes therefore really
+travel browser -> kernel -> emulator (chunked path) or browser -> emulator (direct path).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
-import json
 import threading
 import time
 import tracemalloc
@@ -22,9 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, open_harness, page, require_chromium  # noqa: F401
 from playwright.sync_api import expect
-from session_support import Admin, new_app_id
 
 from talkwidgets import (
     AudioBlock,
@@ -41,6 +39,8 @@ from talkwidgets import (
     get_talk_session,
 )
 from talkwidgets.emulator import EmbeddedServer, EmulatorConfig, shared_server
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, open_harness, require_chromium
+from tests.session_support import Admin, new_app_id
 
 pytestmark = pytest.mark.browser
 
@@ -51,7 +51,10 @@ ORIGIN = "http://talkwidgets.test"
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Chromium with a fake microphone; the harness origin counts as secure (getUserMedia needs that)."""
+    """Chromium with a fake microphone; the harness origin counts as secure (getUserMedia needs that).
+
+    Overrides browser_support's ``browser`` in this module, so its ``page`` fixture opens pages here.
+    """
     require_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -207,7 +210,9 @@ DROP_JS = """
 async ([name, type, size, fill]) => {
   const piece = new Uint8Array(Math.min(size, 1 << 20)).fill(fill);
   const parts = [];
-  for (let left = size; left > 0; left -= piece.length) parts.push(left >= piece.length ? piece : piece.subarray(0, left));
+  for (let left = size; left > 0; left -= piece.length) {
+    parts.push(left >= piece.length ? piece : piece.subarray(0, left));
+  }
   const file = new File(parts, name, { type });
   const dt = new DataTransfer();
   dt.items.add(file);
@@ -267,7 +272,7 @@ class Setup:
         return self.page.locator(".tw-fd-row").nth(index)
 
 
-def _mount(kernel: Kernel, page: Any, session: Any, admin: Admin | None, **traits: Any) -> Setup:  # noqa: F811
+def _mount(kernel: Kernel, page: Any, session: Any, admin: Admin | None, **traits: Any) -> Setup:
     widget = kernel.call(lambda: FileDrop(session, **traits))
     bridge = CommBridge(kernel, widget)
     page.context.grant_permissions(["local-network-access"])  # the page reaches 127.0.0.1 (bridge, emulator)
@@ -294,7 +299,7 @@ def _mount(kernel: Kernel, page: Any, session: Any, admin: Admin | None, **trait
 
 
 @pytest.fixture()
-def make(kernel: Kernel, page: Any) -> Iterator[Callable[..., Setup]]:  # noqa: F811
+def make(kernel: Kernel, page: Any) -> Iterator[Callable[..., Setup]]:
     """``make(**traits)``: a FileDrop for alice on the shared embedded emulator, rendered in the page."""
     made: list[Setup] = []
 
@@ -523,7 +528,7 @@ def small_server() -> Iterator[EmbeddedServer]:
 def test_server_413_reaches_the_row(
     kernel: Kernel,
     page: Any,
-    small_server: EmbeddedServer,  # noqa: F811
+    small_server: EmbeddedServer,
     direct: bool,
 ) -> None:
     secret = small_server.ensure_app("fd413")
@@ -616,7 +621,7 @@ def _proc_kib(field: str) -> int:
 @pytest.mark.slow
 def test_200_mib_through_chunks_keeps_kernel_memory_bounded(
     kernel: Kernel,
-    page: Any,  # noqa: F811
+    page: Any,
     record_property: Any,
 ) -> None:
     size = 200 * MiB
@@ -706,7 +711,7 @@ def _kernel_row(id_: str, name: str, kind: str, size: int, status: str, error: s
     }
 
 
-def _showcase(page: Any, *, record: bool) -> None:  # noqa: F811
+def _showcase(page: Any, *, record: bool) -> None:
     open_harness(page, "file_drop")
     page.add_style_tag(content=".tw-host { width: 460px; margin: 0; } body { padding: 20px; }")
     page.evaluate("(s) => window.tw.mount(s)", SHOWCASE_STATE)
@@ -764,7 +769,7 @@ def test_rows_in_every_state(browser: Any, scheme: str) -> None:
         timezone_id="UTC",
     )
     try:
-        page = ctx.new_page()  # noqa: F811
+        page = ctx.new_page()
         page.set_default_timeout(10_000)
         if scheme == "dark":
             page.add_init_script("document.documentElement.style.setProperty('--page-bg', '#111214')")

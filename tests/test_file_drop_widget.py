@@ -5,10 +5,12 @@ sending into a conversation. The far end of the comm is a recorder that plays th
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import httpx
 import pytest
+from traitlets import TraitError
 
 from talkwidgets import (
     AudioFileMetadata,
@@ -23,11 +25,11 @@ from talkwidgets import (
 )
 from talkwidgets.emulator import EmbeddedServer, EmulatorConfig
 from talkwidgets.widgets.file_drop import accepts, build_metadata
-
-from session_support import Admin, new_app_id, wait_until
-from widget_support import from_browser
+from tests.session_support import Admin, new_app_id, wait_until
+from tests.widget_support import from_browser
 
 MiB = 1024 * 1024
+ACK_TIMEOUT = 10.0
 
 
 class Browser:
@@ -75,9 +77,14 @@ class Browser:
         size, window = ready["chunk_size"], ready["window"]
         in_flight: list[int] = []
         for seq, offset in enumerate(range(0, len(data), size)):
-            while len(in_flight) >= window:  # backpressure: wait for an ack
+            # Backpressure: wait for an ack. The widget acknowledges a chunk while handling it (same
+            # thread), so the ack is normally here already; the deadline turns a missing one into a failure.
+            deadline = time.monotonic() + ACK_TIMEOUT
+            while len(in_flight) >= window:
                 acked = [m["seq"] for m in self.inbox if m["id"] == fid and m["op"] == "ack"]
                 in_flight = [s for s in in_flight if s not in acked]
+                if len(in_flight) >= window and time.monotonic() > deadline:
+                    raise AssertionError(f"no ack for chunks {in_flight} of {fid} within {ACK_TIMEOUT} s")
             self.post({"op": "chunk", "id": fid, "seq": seq, "offset": offset}, [data[offset : offset + size]])
             in_flight.append(seq)
         if end:
@@ -113,7 +120,7 @@ async def test_each_kind_becomes_its_metadata_class_and_a_file_message(setup) ->
     for fid, name, kind, mime, meta, _cls in cases:
         browser.send_file(fid, payload[fid], name=name, kind=kind, mime=mime, metadata=meta)
     await wait_until(lambda: len(widget.done) == 5, what="five uploads")
-    for (fid, name, kind, _mime, meta, cls), upload in zip(cases, widget.uploads):
+    for (fid, name, kind, _mime, meta, cls), upload in zip(cases, widget.uploads, strict=True):
         assert type(upload.metadata) is cls and upload.filename == name and upload.kind == kind
         for key, value in meta.items():
             assert getattr(upload.metadata, key) == value
@@ -228,9 +235,9 @@ async def test_direct_path_offers_a_short_lived_token_by_message_only(setup) -> 
 
 async def test_trait_validation() -> None:
     session = await get_talk_session(app_id=new_app_id(), user_id="alice")
-    with pytest.raises(Exception):
+    with pytest.raises(TraitError, match="chunk_size must be between 1 MiB and 4 MiB"):
         FileDrop(session, chunk_size=1024)
-    with pytest.raises(Exception):
+    with pytest.raises(TraitError, match="window must be between 1 and 16"):
         FileDrop(session, window=0)
     with pytest.raises(TypeError):
         FileDrop("alice")  # type: ignore[arg-type]

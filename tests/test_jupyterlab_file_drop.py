@@ -26,17 +26,16 @@ import time
 from typing import Any
 
 import pytest
-from browser_support import ROOT, browser, require_bundle  # noqa: F401 - session fixture
-from jupyter_support import (
+from playwright.sync_api import expect
+
+from tests.browser_support import ROOT, require_bundle
+from tests.jupyter_support import (
     ServerProcess,
-    jupyterlab,
     kernel_json,
-    lab_page,
-    open_notebook,  # noqa: F401
+    open_notebook,
     run_all,
     write_notebook,
 )
-from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.jupyterlab, pytest.mark.slow]
 
@@ -160,7 +159,7 @@ def _check_round(page: Any, model_id: str, path: str, first: int, sent_since: in
     assert count == conv_count, count
 
 
-def test_file_drop_in_jupyterlab(lab_page: Any, jupyterlab: ServerProcess) -> None:  # noqa: F811
+def test_file_drop_in_jupyterlab(lab_page: Any, jupyterlab: ServerProcess) -> None:
     page = lab_page
     require_bundle("file_drop")
     write_notebook(jupyterlab.root / "file_drop.ipynb", [SETUP, SHOW])

@@ -34,8 +34,7 @@ from talkwidgets import (
     get_talk_session,
 )
 from talkwidgets.emulator import EmbeddedServer, EmulatorConfig
-
-from session_support import new_app_id, wait_until
+from tests.session_support import new_app_id, wait_until
 
 MEDIA = Path(__file__).resolve().parent / "fixtures" / "media"
 DURATION_TOLERANCE = 0.05
