@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.session_support",
     "tests.browser_support",
     "tests.jupyter_support",
+    "tests.serve_process",
 ]

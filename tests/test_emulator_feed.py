@@ -5,65 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-import urllib.parse
 
 import httpx
 import pytest
 import websockets
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 
 from talkwidgets.emulator import EmulatorConfig
+from tests.feed_client import TIMEOUT, is_text, open_feed
 from tests.server_support import make_conversation, make_users, ok, send
-
-TIMEOUT = 10  # only to avoid hanging; every wait below normally ends within milliseconds
-
-
-class Feed:
-    def __init__(self, ws: ClientConnection) -> None:
-        self.ws = ws
-        self.hello: dict | None = None
-
-    async def frame(self) -> dict:
-        return json.loads(await asyncio.wait_for(self.ws.recv(), TIMEOUT))
-
-    async def event(self) -> dict:
-        frame = await self.frame()
-        assert frame["op"] == "event", frame
-        return frame
-
-    async def until(self, predicate) -> list[dict]:
-        """Frames up to and including the first one matching ``predicate``; bounded as a whole."""
-        frames = []
-
-        async def collect() -> list[dict]:
-            while True:
-                frame = await self.frame()
-                frames.append(frame)
-                if predicate(frame):
-                    return frames
-
-        try:
-            return await asyncio.wait_for(collect(), TIMEOUT)
-        except asyncio.TimeoutError:
-            raise AssertionError(f"no matching frame within {TIMEOUT} s; got {frames}") from None
-
-
-async def open_feed(server, token: str | None = None, *, prefix: str = "/v1", header: bool = True, **params) -> Feed:
-    query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
-    url = f"ws://127.0.0.1:{server.embedded.port}{prefix}/{server.app_id}/feed" + (f"?{query}" if query else "")
-    token = token or server.secret_key
-    headers = {"Authorization": f"Bearer {token}"} if header else None
-    if not header:
-        url += ("&" if query else "?") + urllib.parse.urlencode({"token": token})
-    ws = await connect(url, additional_headers=headers, open_timeout=TIMEOUT, close_timeout=2)
-    feed = Feed(ws)
-    feed.hello = await feed.frame()
-    assert feed.hello["op"] == "hello" and feed.hello["v"] == 2
-    return feed
-
-
-def is_text(text: str):
-    return lambda f: f.get("type") == "message.sent" and f["data"]["message"]["text"] == text
 
 
 @pytest.fixture

@@ -22,14 +22,15 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
-from conftest import APP_ID, SECRET_KEY, assert_error, auth, make_conversation, make_users, ok, start_server
-from test_emulator_process import TIMEOUT, Proc, free_port
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosedError
 
 from talkwidgets.emulator import EmulatorConfig
 from talkwidgets.emulator._http import error_body
 from talkwidgets.emulator.errors import InvalidError
+from tests.process_support import free_port
+from tests.serve_process import TIMEOUT, Proc
+from tests.server_support import APP_ID, SECRET_KEY, assert_error, auth, make_conversation, make_users, ok, start_server
 
 DEEP = b"[" * 10_000 + b"]" * 10_000
 
