@@ -62,9 +62,9 @@ _NUMBER_OPS = (">", "<", ">=", "<=", "between", "!between")
 _NUMBER_FIELDS = ("last_activity_at", "created_at", "joined_at")
 
 
-def _pair(value: Any, where: str) -> tuple[Any, Any]:
+def _pair(value: Any, where: str, what: str = "an [operator, operand] pair") -> tuple[Any, Any]:
     if not isinstance(value, (list, tuple)) or len(value) != 2:
-        raise InvalidArgumentError(f"{where} must be an [operator, operand] pair, got {value!r}")
+        raise InvalidArgumentError(f"{where} must be {what}, got {value!r}")
     return value[0], value[1]
 
 
@@ -101,7 +101,7 @@ def _number_filter(value: Any, where: str) -> list[Any]:
     if op not in _NUMBER_OPS:
         raise InvalidArgumentError(f"{where}: unknown operator {op!r}; use one of {', '.join(_NUMBER_OPS)}")
     if op in ("between", "!between"):
-        lo, hi = _pair(operand, f"{where} {op!r} operand")
+        lo, hi = _pair(operand, f"{where}: the operand of {op!r}", "a [low, high] pair")
         return [op, [_number(lo, where), _number(hi, where)]]
     return [op, _number(operand, where)]
 

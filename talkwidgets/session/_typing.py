@@ -129,9 +129,8 @@ class TypingSubscription(SingleSubscription[TypingSnapshot]):
         if kind == "conversation.deleted" or (kind == "participant.left" and data.get("userId") == me):
             self._typists = None
             return self._set(None)
-        typists = self._typists
-        if kind == "message.sent" and typists is not None and typists.pop(data["message"].get("senderId"), None):
-            return self._set(await self._build())  # a message ends its sender's typing
+        # A sent message ends its sender's typing through the server's typing frame, not here: a
+        # replayed message.sent may predate a newer mark that the re-read after reconnecting saw.
         return False
 
     def _set(self, value: TypingSnapshot | None) -> bool:
