@@ -1,10 +1,11 @@
 // Bundle each widget's front end (js/src/<name>.ts + the CSS it imports) into talkwidgets/static/<name>.{js,css}.
 // The widget list lives in widgets.json (the hatch build hook reads it too); add a name there to add a widget.
 // Usage: node build.mjs [--watch] [--sourcemap]
-import * as esbuild from "esbuild";
+
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const widgets = JSON.parse(readFileSync(resolve(here, "widgets.json"), "utf8"));

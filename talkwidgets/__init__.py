@@ -1,97 +1,197 @@
-"""talkwidgets: a Python mirror of TalkJS's TalkSession, Jupyter widgets and a local emulator."""
+"""talkwidgets: a Python mirror of TalkJS's TalkSession, Jupyter widgets and a local emulator.
+
+Every public name loads on first use (PEP 562), so ``talkwidgets serve`` and the emulator load no
+client code, and the session needs no front end. Type checkers and IDEs read the imports in the
+``TYPE_CHECKING`` block below; ``_EXPORTS`` says where each name lives at run time (a test keeps
+the two and ``__all__`` in agreement).
+"""
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from .model.content import (
-    AudioBlock,
-    GenericFileBlock,
-    ImageBlock,
-    LocationBlock,
-    SendFileBlock,
-    TextBlock,
-    VideoBlock,
-    VoiceBlock,
-)
-from .model.errors import (
-    AuthenticationError,
-    InvalidArgumentError,
-    NotFoundError,
-    PayloadTooLargeError,
-    PermissionDeniedError,
-    RateLimitError,
-    SubscriptionTerminatedError,
-    TalkConnectionError,
-    TalkError,
-    TalkRequestError,
-    TalkSessionError,
-)
-from .model.files import (
-    AudioFileMetadata,
-    FileToken,
-    GenericFileMetadata,
-    ImageFileMetadata,
-    VideoFileMetadata,
-    VoiceRecordingFileMetadata,
-)
-from .model.snapshots import (
-    ConversationSnapshot,
-    FewTypingSnapshot,
-    ManyTypingSnapshot,
-    MessageSnapshot,
-    ParticipantSnapshot,
-    ReactionsSummarySnapshot,
-    ReferencedMessageSnapshot,
-    SearchMessageSnapshot,
-    SingleReactionSnapshot,
-    TypingSnapshot,
-    UserOnlineSnapshot,
-    UserSnapshot,
-)
-from .model.states import (
-    ActiveState,
-    ConversationSearchState,
-    ErrorState,
-    MessageSearchState,
-    PendingState,
-    SearchStatus,
-    UnsubscribedState,
-)
-from .session import (
-    ConversationFilter,
-    ConversationListSubscription,
-    ConversationRef,
-    ConversationSearch,
-    ConversationSubscription,
-    ErrorSubscription,
-    MessageRef,
-    MessageSearch,
-    MessageSubscription,
-    ParticipantRef,
-    ParticipantSubscription,
-    ReactionsRef,
-    ReactionsSubscription,
-    SimpleConversationFilter,
-    SingleParticipantSubscription,
-    TalkSession,
-    TypingSubscription,
-    UserOnlineSubscription,
-    UserRef,
-    UserSubscription,
-    get_talk_session,
-)
+from .__about__ import __version__
 
-_WIDGETS = ("ConversationList", "FileDrop", "UploadResult")
+if TYPE_CHECKING:
+    from .model.content import (
+        AudioBlock,
+        GenericFileBlock,
+        ImageBlock,
+        LocationBlock,
+        SendFileBlock,
+        TextBlock,
+        VideoBlock,
+        VoiceBlock,
+    )
+    from .model.errors import (
+        AuthenticationError,
+        InvalidArgumentError,
+        NotFoundError,
+        PayloadTooLargeError,
+        PermissionDeniedError,
+        RateLimitError,
+        SubscriptionTerminatedError,
+        TalkConnectionError,
+        TalkError,
+        TalkRequestError,
+        TalkSessionError,
+    )
+    from .model.files import (
+        AudioFileMetadata,
+        FileToken,
+        GenericFileMetadata,
+        ImageFileMetadata,
+        VideoFileMetadata,
+        VoiceRecordingFileMetadata,
+    )
+    from .model.markup import parse_markup, plaintext_of_nodes
+    from .model.snapshots import (
+        ConversationSnapshot,
+        FewTypingSnapshot,
+        ManyTypingSnapshot,
+        MessageSnapshot,
+        ParticipantSnapshot,
+        ReactionsSummarySnapshot,
+        ReferencedMessageSnapshot,
+        SearchMessageSnapshot,
+        SingleReactionSnapshot,
+        TypingSnapshot,
+        UserOnlineSnapshot,
+        UserSnapshot,
+    )
+    from .model.states import (
+        ActiveState,
+        ConversationSearchState,
+        ErrorState,
+        MessageSearchState,
+        PendingState,
+        SearchStatus,
+        UnsubscribedState,
+    )
+    from .session import (
+        ConversationFilter,
+        ConversationListSubscription,
+        ConversationRef,
+        ConversationSearch,
+        ConversationSubscription,
+        ErrorSubscription,
+        MessageRef,
+        MessageSearch,
+        MessageSubscription,
+        ParticipantRef,
+        ParticipantSubscription,
+        ReactionsRef,
+        ReactionsSubscription,
+        SimpleConversationFilter,
+        SingleParticipantSubscription,
+        TalkSession,
+        TypingSubscription,
+        UserOnlineSubscription,
+        UserRef,
+        UserSubscription,
+        get_talk_session,
+    )
+    from .widgets import ConversationList, FileDrop, UploadResult
+
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    ".model.content": (
+        "AudioBlock",
+        "GenericFileBlock",
+        "ImageBlock",
+        "LocationBlock",
+        "SendFileBlock",
+        "TextBlock",
+        "VideoBlock",
+        "VoiceBlock",
+    ),
+    ".model.errors": (
+        "AuthenticationError",
+        "InvalidArgumentError",
+        "NotFoundError",
+        "PayloadTooLargeError",
+        "PermissionDeniedError",
+        "RateLimitError",
+        "SubscriptionTerminatedError",
+        "TalkConnectionError",
+        "TalkError",
+        "TalkRequestError",
+        "TalkSessionError",
+    ),
+    ".model.files": (
+        "AudioFileMetadata",
+        "FileToken",
+        "GenericFileMetadata",
+        "ImageFileMetadata",
+        "VideoFileMetadata",
+        "VoiceRecordingFileMetadata",
+    ),
+    ".model.markup": ("parse_markup", "plaintext_of_nodes"),
+    ".model.snapshots": (
+        "ConversationSnapshot",
+        "FewTypingSnapshot",
+        "ManyTypingSnapshot",
+        "MessageSnapshot",
+        "ParticipantSnapshot",
+        "ReactionsSummarySnapshot",
+        "ReferencedMessageSnapshot",
+        "SearchMessageSnapshot",
+        "SingleReactionSnapshot",
+        "TypingSnapshot",
+        "UserOnlineSnapshot",
+        "UserSnapshot",
+    ),
+    ".model.states": (
+        "ActiveState",
+        "ConversationSearchState",
+        "ErrorState",
+        "MessageSearchState",
+        "PendingState",
+        "SearchStatus",
+        "UnsubscribedState",
+    ),
+    ".session": (
+        "ConversationFilter",
+        "ConversationListSubscription",
+        "ConversationRef",
+        "ConversationSearch",
+        "ConversationSubscription",
+        "ErrorSubscription",
+        "MessageRef",
+        "MessageSearch",
+        "MessageSubscription",
+        "ParticipantRef",
+        "ParticipantSubscription",
+        "ReactionsRef",
+        "ReactionsSubscription",
+        "SimpleConversationFilter",
+        "SingleParticipantSubscription",
+        "TalkSession",
+        "TypingSubscription",
+        "UserOnlineSubscription",
+        "UserRef",
+        "UserSubscription",
+        "get_talk_session",
+    ),
+    ".widgets": ("ConversationList", "FileDrop", "UploadResult"),
+}
+"""Where each public name lives: its module, relative to this package."""
+
+_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 
 
-def __getattr__(name: str) -> object:
-    """Widgets load on first use: the emulator, the CLI and the session need no front end."""
-    if name in _WIDGETS:
-        from . import widgets
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use and keep the name here for later lookups."""
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
 
-        return getattr(widgets, name)
-    raise AttributeError(f"module 'talkwidgets' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 __all__ = [
@@ -114,7 +214,6 @@ __all__ = [
     "FileToken",
     "GenericFileBlock",
     "GenericFileMetadata",
-    "get_talk_session",
     "ImageBlock",
     "ImageFileMetadata",
     "InvalidArgumentError",
@@ -164,4 +263,7 @@ __all__ = [
     "VoiceBlock",
     "VoiceRecordingFileMetadata",
     "__version__",
+    "get_talk_session",
+    "parse_markup",
+    "plaintext_of_nodes",
 ]

@@ -1,11 +1,15 @@
-"""Command line: ``talkwidgets serve`` runs the emulator in the foreground."""
+"""Command line: ``talkwidgets serve`` runs the emulator in the foreground.
+
+Each subcommand imports what it needs when it runs: ``serve`` loads the emulator only, never the
+session or the widgets, and ``--help`` loads neither.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import __version__
+from .__about__ import __version__
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -1,126 +1,30 @@
 /**
  * Front end of `talkwidgets.ConversationList` (anywidget ESM module).
  *
- * Sync protocol (docs/widget-sync-protocol.md; Python side: talkwidgets/widgets/_list_sync.py):
- *   kernel -> browser  {op: "patch", seq, ops: [{t: "put", at, c} | {t: "del", id}]}
- *   browser -> kernel  {op: "ready", seq} | {op: "resync"} | {op: "load_more", count: 20} | {op: "select", id}
+ * Messages (docs/widget-sync-protocol.md; Python side: talkwidgets/widgets/conversation_list.py):
+ *   kernel -> browser  the numbered patches of `conversations` (patch_client.ts)
+ *   browser -> kernel  {op: "ready", seq} | {op: "resync"} (patch_client.ts)
+ *                      {op: "load_more", count: 20} | {op: "select", id}
  *
- * `ready` is sent once per model from `initialize`, with the `_seq` the front end starts from: patches
- * sent before the front end listened are lost, so the kernel re-sends the traits when its seq differs.
- *
- * Patches are applied once per model in `initialize`: when `seq === _seq + 1` the new list and
- * `_seq` are written into the model locally (`model.set`, no `save_changes`), so every view and a
- * saved notebook see the same list. On a gap (or a patch that does not apply) the front end sends
- * `{op: "resync"}` and ignores patches until the kernel re-sends the `conversations`/`_seq` traits.
- * Views patch their DOM row by row; a full trait change is reconciled by id with minimal moves.
+ * `initialize` attaches one patch client per model, whatever the number of views; each view
+ * follows the `conversations` trait with KeyedRows (patched row by row, or reconciled by id).
  */
 import "./conversation_list.css";
 import type { AnyModel, Initialize, Render } from "@anywidget/types";
-import {
-  activityMillis,
-  avatarUrl,
-  badgeText,
-  hueOf,
-  initialsOf,
-  previewOf,
-  relativeTime,
-  titleOf,
-} from "./format";
-import { applyOps, ListSyncError } from "./list_sync";
-import type { Conversation, ConversationListModel, ListOp } from "./types";
+import { h, widgetRoot } from "./dom";
+import { activityMillis, avatarUrl, badgeText, hueOf, initialsOf, previewOf, relativeTime, titleOf } from "./format";
+import { KeyedRows } from "./keyed_rows";
+import { attachPatchClient, listOf, type PatchedTraits } from "./patch_client";
+import type { Conversation, ConversationListModel } from "./types";
+import { Disposer } from "./widget_model";
 
 type Model = AnyModel<ConversationListModel>;
 
 export const LOAD_MORE_COUNT = 20;
 /** How often relative times ("5m") are refreshed. */
 export const CLOCK_TICK_MS = 30_000;
-/** While waiting for a resync, re-ask if patches keep arriving for this long. */
-export const RESYNC_RETRY_MS = 5_000;
-
-interface PatchRecord {
-  prev: readonly Conversation[];
-  ops: readonly ListOp[];
-}
-
-/**
- * Lists produced by a patch, keyed by the array itself: each remembers the list it was applied to
- * and its ops, so a view that shows exactly `prev` can apply the same ops to its DOM instead of
- * diffing. (anywidget hands each view its own model proxy, but `get` returns the shared array.)
- */
-const PATCHES = new WeakMap<readonly Conversation[], PatchRecord>();
-
-function conversationsOf(model: Model): Conversation[] {
-  const v = model.get("conversations");
-  return Array.isArray(v) ? v : [];
-}
-
-function isPatch(msg: unknown): msg is { op: "patch"; seq: number; ops: unknown[] } {
-  return typeof msg === "object" && msg !== null && (msg as { op?: unknown }).op === "patch";
-}
-
-/** Model-level wiring: applies patches (once per model, whatever the number of views). */
-export function attachPatchHandler(model: Model): () => void {
-  let awaitingResync = false;
-  let requestedAt = 0;
-  let applyingLocally = false;
-
-  const requestResync = () => {
-    awaitingResync = true;
-    requestedAt = Date.now();
-    model.send({ op: "resync" });
-  };
-
-  const onMessage = (msg: unknown) => {
-    if (!isPatch(msg)) return;
-    if (awaitingResync) {
-      if (Date.now() - requestedAt > RESYNC_RETRY_MS) requestResync();
-      return;
-    }
-    const current = Number(model.get("_seq")) || 0;
-    const seq = Number(msg.seq);
-    if (!Number.isInteger(seq)) return;
-    if (seq <= current) return; // already contained in the state we have
-    if (seq !== current + 1) {
-      requestResync();
-      return;
-    }
-    const prev = conversationsOf(model);
-    let next: Conversation[];
-    try {
-      next = applyOps(prev, msg.ops);
-    } catch (err) {
-      if (!(err instanceof ListSyncError)) throw err;
-      console.warn("[talkwidgets] patch did not apply, asking for a resync:", err.message);
-      requestResync();
-      return;
-    }
-    PATCHES.set(next, { prev, ops: msg.ops as ListOp[] });
-    applyingLocally = true;
-    try {
-      model.set("_seq", seq);
-      model.set("conversations", next);
-    } finally {
-      applyingLocally = false;
-    }
-  };
-
-  // Any trait change that we did not make ourselves comes from the kernel: a (re)sent state.
-  const onTraitChange = () => {
-    if (!applyingLocally) awaitingResync = false;
-  };
-
-  model.on("msg:custom", onMessage);
-  model.on("change:_seq", onTraitChange);
-  model.on("change:conversations", onTraitChange);
-  model.send({ op: "ready", seq: Number(model.get("_seq")) || 0 });
-  return () => {
-    model.off("msg:custom", onMessage);
-    model.off("change:_seq", onTraitChange);
-    model.off("change:conversations", onTraitChange);
-  };
-}
-
-// --- view ------------------------------------------------------------------------------------------
+/** The patched list of this widget (the kernel half is PatchedListSync). */
+export const CONVERSATION_TRAITS: PatchedTraits = { list: "conversations", seq: "_seq" };
 
 interface Row {
   el: HTMLDivElement;
@@ -153,44 +57,6 @@ function fullDate(): Intl.DateTimeFormat {
   return fullDateFormat;
 }
 
-function h<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  attrs: Record<string, string> = {},
-): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  el.className = className;
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-  return el;
-}
-
-/** Positions (indexes into `seq`) of one longest increasing subsequence; -1 entries are skipped. */
-function lisMembers(seq: readonly number[]): Set<number> {
-  const tails: number[] = [];
-  const tailPos: number[] = [];
-  const prev = new Array<number>(seq.length).fill(-1);
-  seq.forEach((value, pos) => {
-    if (value < 0) return;
-    let lo = 0;
-    let hi = tails.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (tails[mid]! < value) lo = mid + 1;
-      else hi = mid;
-    }
-    tails[lo] = value;
-    tailPos[lo] = pos;
-    prev[pos] = lo > 0 ? tailPos[lo - 1]! : -1;
-  });
-  const out = new Set<number>();
-  let pos = tailPos.length ? tailPos[tailPos.length - 1]! : -1;
-  while (pos >= 0) {
-    out.add(pos);
-    pos = prev[pos]!;
-  }
-  return out;
-}
-
 export class ConversationListView {
   readonly root: HTMLDivElement;
   private readonly model: Model;
@@ -200,21 +66,16 @@ export class ConversationListView {
   private readonly conn: HTMLSpanElement;
   private readonly placeholder: HTMLDivElement;
   private readonly moreBtn: HTMLButtonElement;
-  private readonly rows = new Map<string, Row>();
-  private rendered: readonly Conversation[] = [];
+  private readonly rows: KeyedRows<Conversation, Row>;
   private selectedRow: Row | null = null;
   private tabStop: Row | null = null;
   private timer: ReturnType<typeof setInterval> | undefined;
-  private readonly listeners: Array<[string, () => void]> = [];
+  private readonly listeners = new Disposer();
   private rowCounter = 0;
 
   constructor(model: Model, el: HTMLElement) {
     this.model = model;
-    const root = h("div", "tw-cl", {
-      "data-lm-suppress-shortcuts": "true",
-      "data-p-suppress-shortcuts": "true",
-    });
-    root.classList.add("lm-suppress-shortcuts");
+    const root = widgetRoot("tw-cl");
     this.root = root;
 
     const header = h("div", "tw-cl-header");
@@ -237,8 +98,12 @@ export class ConversationListView {
     root.append(header, this.banner, body);
     el.appendChild(root);
 
-    // Keep notebook shortcuts (a, b, dd, arrows, Enter...) away while the widget has focus.
-    root.addEventListener("keydown", (e) => e.stopPropagation());
+    this.rows = new KeyedRows(this.listEl, {
+      create: (id) => this.createRow(id),
+      update: (row, c) => this.updateRow(row, c),
+      removed: (row) => this.rowRemoved(row),
+    });
+
     this.listEl.addEventListener("keydown", (e) => this.onKeyDown(e));
     this.listEl.addEventListener("click", (e) => this.onClick(e));
     this.moreBtn.addEventListener("click", () => this.loadMore());
@@ -257,27 +122,21 @@ export class ConversationListView {
   destroy(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
-    for (const [ev, fn] of this.listeners) this.model.off(ev as "change:conversations", fn);
-    this.listeners.length = 0;
+    this.listeners.dispose();
     this.root.remove();
   }
 
   private listen(ev: string, fn: () => void): void {
-    this.model.on(ev as `change:${string}`, fn);
-    this.listeners.push([ev, fn]);
+    this.listeners.listen(this.model, ev, fn);
   }
 
   // --- list ----------------------------------------------------------------------------------
 
   private syncList(): void {
-    const next = conversationsOf(this.model);
-    if (next === this.rendered) return;
     const active = document.activeElement;
-    const record = PATCHES.get(next);
-    if (record && record.prev === this.rendered) this.applyDomOps(record.ops);
-    else this.reconcile(next);
-    this.rendered = next;
-    const hadFocus = active instanceof HTMLElement && active.classList.contains("tw-cl-item") && active !== document.activeElement;
+    if (!this.rows.show(listOf<Conversation>(this.model, CONVERSATION_TRAITS.list))) return;
+    const hadFocus =
+      active instanceof HTMLElement && active.classList.contains("tw-cl-item") && active !== document.activeElement;
     this.syncSelection();
     if (hadFocus) {
       // Moving a row blurs it; a removed row hands focus to the list's tab stop.
@@ -287,68 +146,19 @@ export class ConversationListView {
     this.syncStatus();
   }
 
-  /** Mirror of applyOps on the DOM: the listbox children are exactly the rows, in list order. */
-  private applyDomOps(ops: readonly ListOp[]): void {
-    const currentUser = this.model.get("current_user_id") || "";
-    for (const op of ops) {
-      if (op.t === "del") {
-        const row = this.rows.get(op.id);
-        if (row) this.dropRow(row);
-      } else {
-        const row = this.upsertRow(op.c, currentUser);
-        if (row.el.parentNode) row.el.remove();
-        this.listEl.insertBefore(row.el, this.listEl.children[op.at] ?? null);
-      }
-    }
-  }
-
-  /** Bring the DOM to `next` by id: drop vanished rows, update changed ones, move as few as possible. */
-  private reconcile(next: readonly Conversation[]): void {
-    const currentUser = this.model.get("current_user_id") || "";
-    const wanted = new Set<string>();
-    for (const c of next) if (c && typeof c.id === "string") wanted.add(c.id);
-    for (const row of [...this.rows.values()]) if (!wanted.has(row.id)) this.dropRow(row);
-
-    const domIndex = new Map<Element, number>();
-    Array.from(this.listEl.children).forEach((el, i) => domIndex.set(el, i));
-    const seen = new Set<string>();
-    const order: Row[] = [];
-    for (const c of next) {
-      if (!c || typeof c.id !== "string" || seen.has(c.id)) continue; // tolerate bad data
-      seen.add(c.id);
-      order.push(this.upsertRow(c, currentUser));
-    }
-    const stay = lisMembers(order.map((r) => domIndex.get(r.el) ?? -1));
-    let anchor: Node | null = null;
-    for (let i = order.length - 1; i >= 0; i--) {
-      const row = order[i]!;
-      if (!stay.has(i)) this.listEl.insertBefore(row.el, anchor);
-      anchor = row.el;
-    }
-  }
-
-  private dropRow(row: Row): void {
-    row.el.remove();
-    this.rows.delete(row.id);
+  private rowRemoved(row: Row): void {
     if (this.selectedRow === row) this.selectedRow = null;
     if (this.tabStop === row) this.tabStop = null;
   }
 
-  private upsertRow(c: Conversation, currentUser: string): Row {
-    let row = this.rows.get(c.id);
-    if (!row) {
-      row = this.createRow(c.id);
-      this.rows.set(c.id, row);
+  private updateRow(row: Row, c: Conversation): void {
+    if (row.conv === c) return;
+    const sig = JSON.stringify(c);
+    row.conv = c;
+    if (sig !== row.sig) {
+      row.sig = sig;
+      this.fillRow(row, c, this.model.get("current_user_id") || "");
     }
-    if (row.conv !== c) {
-      const sig = JSON.stringify(c);
-      row.conv = c;
-      if (sig !== row.sig) {
-        row.sig = sig;
-        this.fillRow(row, c, currentUser);
-      }
-    }
-    return row;
   }
 
   private createRow(id: string): Row {
@@ -389,7 +199,12 @@ export class ConversationListView {
     const url = avatarUrl(c);
     if (url) {
       if (!row.img) {
-        const img = h("img", "tw-cl-photo", { alt: "", loading: "lazy", referrerpolicy: "no-referrer", decoding: "async" });
+        const img = h("img", "tw-cl-photo", {
+          alt: "",
+          loading: "lazy",
+          referrerpolicy: "no-referrer",
+          decoding: "async",
+        });
         img.addEventListener("error", () => row.avatar.classList.add("tw-cl-avatar--broken"));
         img.addEventListener("load", () => row.avatar.classList.remove("tw-cl-avatar--broken"));
         row.avatar.append(img);
@@ -450,7 +265,7 @@ export class ConversationListView {
 
   private syncSelection(): void {
     const id = this.model.get("selected_id");
-    const row = typeof id === "string" ? this.rows.get(id) ?? null : null;
+    const row = typeof id === "string" ? (this.rows.get(id) ?? null) : null;
     if (row !== this.selectedRow) {
       if (this.selectedRow) {
         this.selectedRow.el.setAttribute("aria-selected", "false");
@@ -465,7 +280,7 @@ export class ConversationListView {
     // Roving tabindex: one row is reachable with Tab (the focused one, else the selected, else the first).
     const focused = this.rowOf(document.activeElement);
     const first = this.listEl.firstElementChild;
-    const stop = focused ?? row ?? (this.tabStop && this.tabStop.el.parentNode ? this.tabStop : null) ?? this.rowOf(first);
+    const stop = focused ?? row ?? (this.tabStop?.el.parentNode ? this.tabStop : null) ?? this.rowOf(first);
     this.setTabStop(stop);
   }
 
@@ -603,7 +418,7 @@ export class ConversationListView {
   }
 }
 
-const initialize: Initialize<ConversationListModel> = ({ model }) => attachPatchHandler(model);
+const initialize: Initialize<ConversationListModel> = ({ model }) => attachPatchClient(model, CONVERSATION_TRAITS);
 
 const render: Render<ConversationListModel> = ({ model, el }) => {
   const view = new ConversationListView(model, el);

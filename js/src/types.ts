@@ -1,4 +1,6 @@
-/** Shapes of the synced traits of `talkwidgets.ConversationList` (snake_case, as Python sends them). */
+/** Shapes of the widgets' synced traits and of the data the kernel sends (snake_case, as Python sends them). */
+import type { ListOp } from "./list_sync";
+import type { KernelRow } from "./upload_core";
 
 export type Timestamp = number | string | null | undefined;
 
@@ -86,15 +88,24 @@ export interface ConversationListModel {
   _seq: number;
 }
 
-/** put: remove the entry with c.id (if any), then insert c at index `at`. del: remove the entry with `id`. */
-export type ListOp = { t: "put"; at: number; c: Conversation } | { t: "del"; id: string };
+/** ConversationList: kernel -> browser custom messages. */
+export type KernelMessage = { op: "patch"; seq: number; ops: ListOp<Conversation>[] };
 
-/** Kernel -> browser custom messages. */
-export type KernelMessage = { op: "patch"; seq: number; ops: ListOp[] };
-
-/** Browser -> kernel custom messages. */
+/** ConversationList: browser -> kernel custom messages. */
 export type BrowserMessage =
   | { op: "ready"; seq: number }
   | { op: "resync" }
   | { op: "load_more"; count: number }
   | { op: "select"; id: string };
+
+/** Synced traits of `talkwidgets.FileDrop`. */
+export interface FileDropModel {
+  rows: KernelRow[];
+  accept: string;
+  max_size: number;
+  multiple: boolean;
+  recorder: boolean;
+  direct: boolean;
+  chunk_size: number;
+  window: number;
+}

@@ -51,7 +51,7 @@ beforeEach(() => {
   vi.setSystemTime(NOW);
 });
 afterEach(() => {
-  cleanups.reverse().forEach((f) => f());
+  for (const f of cleanups.reverse()) f();
   cleanups = [];
   vi.useRealTimers();
 });
@@ -67,6 +67,7 @@ describe("ConversationList view", () => {
     expect(badges.map((b) => b.textContent)).toEqual(["3", "99+"]);
     expect(el!.querySelector(".tw-cl-list")!.getAttribute("role")).toBe("listbox");
     expect(el!.querySelector(".tw-cl")!.hasAttribute("data-lm-suppress-shortcuts")).toBe(true);
+    expect(el!.querySelector(".tw-cl")!.classList.contains("tw-theme")).toBe(true); // theme.css applies
     expect(el!.querySelector(".tw-cl-time")!.textContent).toBe("1m");
   });
 
@@ -82,7 +83,14 @@ describe("ConversationList view", () => {
     const [v1, v2] = mount(model, 2);
     const rowB = v1!.querySelector('[data-id="b"]');
     const rowA = v1!.querySelector('[data-id="a"]');
-    model.deliver({ op: "patch", seq: 5, ops: [{ t: "put", at: 0, c: conv("c", "new!") }, { t: "del", id: "a" }] });
+    model.deliver({
+      op: "patch",
+      seq: 5,
+      ops: [
+        { t: "put", at: 0, c: conv("c", "new!") },
+        { t: "del", id: "a" },
+      ],
+    });
     expect(model.get("_seq")).toBe(5);
     expect(model.get("conversations").map((c) => c.id)).toEqual(["c", "b"]);
     expect(rowIds(v1!)).toEqual(["c", "b"]);
@@ -170,7 +178,9 @@ describe("ConversationList view", () => {
     const [el] = mount(model);
     const seen = vi.fn();
     document.addEventListener("keydown", seen);
-    el!.querySelector<HTMLElement>(".tw-cl-item")!.dispatchEvent(new KeyboardEvent("keydown", { key: "a", bubbles: true }));
+    el!
+      .querySelector<HTMLElement>(".tw-cl-item")!
+      .dispatchEvent(new KeyboardEvent("keydown", { key: "a", bubbles: true }));
     document.removeEventListener("keydown", seen);
     expect(seen).not.toHaveBeenCalled();
   });
@@ -211,7 +221,7 @@ describe("ConversationList view", () => {
     vi.advanceTimersByTime(5 * 60_000 + CLOCK_TICK_MS);
     expect(time.textContent).toBe("6m");
     const n = model.listenerCount();
-    cleanups.reverse().forEach((f) => f());
+    for (const f of cleanups.reverse()) f();
     cleanups = [];
     expect(model.listenerCount()).toBeLessThan(n);
     expect(model.listenerCount()).toBe(0);

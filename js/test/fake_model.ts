@@ -3,16 +3,23 @@ import type { AnyModel } from "@anywidget/types";
 import type { ConversationListModel } from "../src/types";
 
 type Handler = (...args: unknown[]) => void;
+// The constraint of @anywidget/types' AnyModel (its ObjectHash): interfaces of traits satisfy it.
+// biome-ignore lint/suspicious/noExplicitAny: same type as AnyModel's own constraint
+type Traits = Record<string, any>;
 
-export interface FakeModel extends AnyModel<ConversationListModel> {
+export interface FakeModel<T extends Traits = ConversationListModel> extends AnyModel<T> {
   /** Custom messages sent to the kernel. */
   sent: unknown[];
+  /** Buffers sent with each message (same index as `sent`). */
+  sentBuffers: ArrayBuffer[][];
   /** Snapshot of the changed keys at each save_changes(). */
-  saved: Array<Partial<ConversationListModel>>;
+  saved: Array<Partial<T>>;
   /** Deliver a kernel -> browser custom message. */
   deliver(msg: unknown): void;
   /** A trait change coming from the kernel. */
-  kernelSet(values: Partial<ConversationListModel>): void;
+  kernelSet(values: Partial<T>): void;
+  /** Fire any model event (e.g. "comm:close"). */
+  emit(event: string, ...args: unknown[]): void;
   listenerCount(): number;
 }
 
@@ -30,14 +37,23 @@ export function defaults(): ConversationListModel {
   };
 }
 
+/** A ConversationList model. */
 export function fakeModel(initial: Partial<ConversationListModel> = {}): FakeModel {
-  const state: Record<string, unknown> = { ...defaults(), ...initial };
+  return fakeModelOf<ConversationListModel>({ ...defaults(), ...initial });
+}
+
+/** A model of any widget, starting from `initial` traits. */
+export function fakeModelOf<T extends Traits>(initial: T): FakeModel<T> {
+  const state: Record<string, unknown> = { ...initial };
   const listeners = new Map<string, Handler[]>();
   let dirty: Record<string, unknown> = {};
-  const emit = (ev: string, ...args: unknown[]) => (listeners.get(ev) ?? []).slice().forEach((f) => f(...args));
+  const emit = (ev: string, ...args: unknown[]) => {
+    for (const f of (listeners.get(ev) ?? []).slice()) f(...args);
+  };
   const model = {
     sent: [] as unknown[],
-    saved: [] as Array<Partial<ConversationListModel>>,
+    sentBuffers: [] as ArrayBuffer[][],
+    saved: [] as Array<Partial<T>>,
     get: (k: string) => state[k],
     set: (k: string, v: unknown) => {
       if (Object.is(state[k], v)) return;
@@ -57,11 +73,12 @@ export function fakeModel(initial: Partial<ConversationListModel> = {}): FakeMod
       );
     },
     save_changes: () => {
-      model.saved.push(dirty as Partial<ConversationListModel>);
+      model.saved.push(dirty as Partial<T>);
       dirty = {};
     },
-    send: (content: unknown) => {
+    send: (content: unknown, _callbacks?: unknown, buffers?: ArrayBuffer[]) => {
       model.sent.push(content);
+      model.sentBuffers.push(buffers ?? []);
     },
     deliver: (msg: unknown) => emit("msg:custom", msg, []),
     kernelSet: (values: Record<string, unknown>) => {
@@ -71,8 +88,9 @@ export function fakeModel(initial: Partial<ConversationListModel> = {}): FakeMod
         emit(`change:${k}`);
       }
     },
+    emit,
     listenerCount: () => [...listeners.values()].reduce((n, l) => n + l.length, 0),
     widget_manager: { get_model: async () => model },
   };
-  return model as unknown as FakeModel;
+  return model as unknown as FakeModel<T>;
 }

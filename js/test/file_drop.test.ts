@@ -1,164 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import widget, { KERNEL_RESTARTED, KERNEL_SILENT, STALL_MS, Uploader, zoneHint } from "../src/file_drop";
-import {
-  accepts,
-  ChunkWindow,
-  cleanValues,
-  formatBytes,
-  formatClock,
-  formatDuration,
-  kindOf,
-  metaSummary,
-  recordingName,
-  refusal,
-  type FileDropModel,
-} from "../src/file_drop_core";
-
-// --- pure helpers ------------------------------------------------------------------------------
-
-describe("kindOf", () => {
-  it.each([
-    ["cat.png", "image/png", "image"],
-    ["clip.webm", "video/webm", "video"],
-    ["song.mp3", "audio/mpeg", "audio"],
-    ["report.pdf", "application/pdf", "file"],
-    ["notes.txt", "text/plain", "file"], // MP3 bytes, but the browser says text: the type wins
-    ["photo.mp3", "audio/mpeg", "audio"], // PNG bytes named .mp3: stays audio (its duration will be unknown)
-    ["voice.ogg", "application/ogg", "audio"],
-    ["IMG_1.HEIC", "", "image"], // no type from the OS: the extension decides
-    ["movie.mkv", "application/octet-stream", "video"],
-    ["track.flac", "", "audio"],
-    ["archive", "", "file"],
-    [".png", "", "file"], // a dotfile has no extension
-    ["a.weird", "", "file"],
-    ["x.png", "IMAGE/PNG; charset=binary", "image"],
-  ])("%s (%s) -> %s", (name, type, kind) => {
-    expect(kindOf(name, type)).toBe(kind);
-  });
-});
-
-describe("accepts (same rules as the kernel's accepts())", () => {
-  it("matches extensions, exact types and wildcards, case-insensitively", () => {
-    expect(accepts("", "anything.bin", "")).toBe(true);
-    expect(accepts("image/*,.pdf", "x.PDF", "")).toBe(true);
-    expect(accepts("image/*", "a.bin", "image/png")).toBe(true);
-    expect(accepts("image/*,.pdf", "a.mp3", "audio/mpeg")).toBe(false);
-    expect(accepts("audio/mpeg", "a.mp3", "audio/mpeg")).toBe(true);
-    expect(accepts("audio/mpeg", "a.ogg", "audio/ogg")).toBe(false);
-    expect(accepts(" .PNG , video/* ", "shot.png", "")).toBe(true);
-    expect(accepts("image/*", "x.png", "")).toBe(false); // no type: only extension patterns can match
-    expect(accepts("image/svg+xml", "a.svg", "image/svg+xml")).toBe(true); // "+" is literal
-  });
-
-  it("refusal: type before size; voice notes skip accept but not max_size", () => {
-    const f = { name: "a.mp3", type: "audio/mpeg", size: 5000 };
-    expect(refusal(f, "audio", "image/*", 0)).toMatch(/^type not accepted/);
-    expect(refusal(f, "audio", "", 1024)).toBe("too large: 4.9 KB, the limit is 1 KB");
-    expect(refusal(f, "audio", "", 0)).toBeNull();
-    expect(refusal({ ...f, name: "voice.webm", type: "audio/webm" }, "voice", "image/*", 0)).toBeNull();
-    expect(refusal({ ...f, name: "voice.webm" }, "voice", "image/*", 100)).toMatch(/^too large/);
-  });
-});
-
-describe("ChunkWindow", () => {
-  const MiB = 1 << 20;
-
-  it("plans chunk_size slices and keeps at most `window` unacknowledged", () => {
-    const w = new ChunkWindow(10 * MiB + 1, MiB, 4);
-    expect(w.total).toBe(11);
-    const sent = [w.next(), w.next(), w.next(), w.next()];
-    expect(sent.map((p) => p!.seq)).toEqual([0, 1, 2, 3]);
-    expect(sent[1]).toEqual({ seq: 1, offset: MiB, end: 2 * MiB });
-    expect(w.next()).toBeNull(); // window full
-    expect(w.inFlight).toBe(4);
-    w.ack(0, MiB);
-    expect(w.received).toBe(MiB);
-    expect(w.next()!.seq).toBe(4);
-    expect(w.next()).toBeNull();
-    for (let seq = 1; seq <= 4; seq++) w.ack(seq, (seq + 1) * MiB);
-    const rest = [];
-    for (let p = w.next(); p; p = w.next()) rest.push(p);
-    expect(rest.map((p) => p.seq)).toEqual([5, 6, 7, 8]);
-    for (let seq = 5; seq <= 8; seq++) w.ack(seq, (seq + 1) * MiB);
-    expect(w.next()!.seq).toBe(9);
-    const last = w.next()!;
-    expect(last).toEqual({ seq: 10, offset: 10 * MiB, end: 10 * MiB + 1 });
-    w.ack(9, 10 * MiB);
-    expect(w.complete).toBe(false);
-    w.ack(10, 10 * MiB + 1);
-    expect(w.complete).toBe(true);
-    expect(w.next()).toBeNull();
-  });
-
-  it("refuses acks out of order, for unsent chunks, or with the wrong byte count", () => {
-    const w = new ChunkWindow(3000, 1000, 2);
-    w.next();
-    w.next();
-    expect(() => w.ack(1, 2000)).toThrow(/unexpected ack 1/);
-    expect(() => w.ack(0, 999)).toThrow(/expected 1000/);
-    w.ack(0, 1000);
-    expect(() => w.ack(0, 1000)).toThrow();
-    w.ack(1, 2000);
-    expect(() => w.ack(2, 3000)).toThrow(); // chunk 2 was never sent
-  });
-
-  it("an empty file is complete at once; a window of 1 is stop-and-wait", () => {
-    expect(new ChunkWindow(0, 1000, 4).complete).toBe(true);
-    const w = new ChunkWindow(2500, 1000, 1);
-    expect(w.next()!.seq).toBe(0);
-    expect(w.next()).toBeNull();
-    expect(() => new ChunkWindow(10, 0, 1)).toThrow(RangeError);
-  });
-});
-
-describe("formatting", () => {
-  it("bytes", () => {
-    expect(formatBytes(0)).toBe("0 B");
-    expect(formatBytes(351)).toBe("351 B");
-    expect(formatBytes(1536)).toBe("1.5 KB");
-    expect(formatBytes(10 * 1024)).toBe("10 KB");
-    expect(formatBytes(200 * 1024 * 1024)).toBe("200 MB");
-    expect(formatBytes(1024 ** 3 * 1.25)).toBe("1.3 GB");
-    expect(formatBytes(-1)).toBe("");
-  });
-
-  it("durations and the recording clock", () => {
-    expect(formatDuration(1.5)).toBe("1.5 s");
-    expect(formatDuration(2.664)).toBe("2.7 s");
-    expect(formatDuration(0.04)).toBe("0 s");
-    expect(formatDuration(42.4)).toBe("42 s");
-    expect(formatDuration(65)).toBe("1:05");
-    expect(formatDuration(3723)).toBe("1:02:03");
-    expect(formatDuration(null)).toBe("");
-    expect(formatDuration(Infinity)).toBe("");
-    expect(formatClock(0)).toBe("0:00");
-    expect(formatClock(3.9)).toBe("0:03");
-  });
-
-  it("row details leave unknown values out", () => {
-    expect(metaSummary("image", { width: 640, height: 480 }, 1536)).toBe("Image · 640×480 · 1.5 KB");
-    expect(metaSummary("video", { width: 64, height: 48, duration: 1.5 }, 5173)).toBe("Video · 64×48 · 1.5 s · 5.1 KB");
-    expect(metaSummary("video", { width: null, height: null, duration: null }, 10)).toBe("Video · 10 B");
-    expect(metaSummary("voice", { duration: 3.25 }, 2048)).toBe("Voice note · 3.3 s · 2 KB");
-    expect(metaSummary("file", { width: 5, height: 5 }, 593)).toBe("File · 593 B");
-  });
-
-  it("cleanValues keeps what the kernel can use, null for the rest", () => {
-    expect(cleanValues("image", { width: 64, height: 48, duration: 3 })).toEqual({ width: 64, height: 48 });
-    expect(cleanValues("video", { width: 0, height: 1.5, duration: NaN })).toEqual({ width: null, height: null, duration: null });
-    expect(cleanValues("audio", { duration: Infinity })).toEqual({ duration: null });
-    expect(cleanValues("file", { width: 3 })).toEqual({});
-  });
-
-  it("recording names and the drop zone hint", () => {
-    const at = new Date(2026, 10, 28, 14, 30, 5);
-    expect(recordingName("audio/webm;codecs=opus", at)).toBe("voice-2026-11-28-143005.webm");
-    expect(recordingName("audio/ogg", at)).toBe("voice-2026-11-28-143005.ogg");
-    expect(recordingName("audio/mp4", at)).toBe("voice-2026-11-28-143005.m4a");
-    expect(zoneHint("", 0)).toBe("Any file");
-    expect(zoneHint("image/*,.pdf", 10 * 1024 * 1024)).toBe("Images, .pdf · up to 10 MB");
-  });
-});
+import widget, { uploaderOf } from "../src/file_drop";
+import type { FileDropModel } from "../src/types";
+import { KERNEL_RESTARTED, KERNEL_SILENT, STALL_MS } from "../src/uploader";
 
 // --- the protocol, driven through the real view with a fake model --------------------------------
 
@@ -171,11 +14,20 @@ interface Sent {
 
 function fakeModel(initial: Partial<FileDropModel> = {}) {
   const state: Record<string, unknown> = {
-    rows: [], accept: "", max_size: 0, multiple: true, recorder: false, direct: false, chunk_size: 1000, window: 2,
+    rows: [],
+    accept: "",
+    max_size: 0,
+    multiple: true,
+    recorder: false,
+    direct: false,
+    chunk_size: 1000,
+    window: 2,
     ...initial,
   };
   const listeners = new Map<string, Handler[]>();
-  const emit = (ev: string, ...args: unknown[]) => (listeners.get(ev) ?? []).slice().forEach((f) => f(...args));
+  const emit = (ev: string, ...args: unknown[]) => {
+    for (const f of (listeners.get(ev) ?? []).slice()) f(...args);
+  };
   const sent: Sent[] = [];
   const model = {
     get: (k: string) => state[k],
@@ -184,7 +36,11 @@ function fakeModel(initial: Partial<FileDropModel> = {}) {
       emit(`change:${k}`);
     },
     on: (ev: string, f: Handler) => listeners.set(ev, [...(listeners.get(ev) ?? []), f]),
-    off: (ev: string, f: Handler) => listeners.set(ev, (listeners.get(ev) ?? []).filter((g) => g !== f)),
+    off: (ev: string, f: Handler) =>
+      listeners.set(
+        ev,
+        (listeners.get(ev) ?? []).filter((g) => g !== f),
+      ),
     save_changes: () => {},
     send: (content: Record<string, unknown>, _cb?: unknown, buffers?: ArrayBuffer[]) => {
       sent.push({ content, buffers: buffers ?? [] });
@@ -209,7 +65,7 @@ function fakeModel(initial: Partial<FileDropModel> = {}) {
 
 let cleanups: Array<() => void> = [];
 afterEach(() => {
-  cleanups.reverse().forEach((f) => f());
+  for (const f of cleanups.reverse()) f();
   cleanups = [];
   vi.useRealTimers();
   vi.unstubAllGlobals();
@@ -227,14 +83,15 @@ function mount(initial: Partial<FileDropModel> = {}) {
     if (typeof stop === "function") (stop as () => void)();
     el.remove();
   });
-  const uploader = Uploader.of(model);
+  const uploader = uploaderOf(model);
   return { ...fm, el, uploader };
 }
 
 const flush = async () => {
   for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 0));
 };
-const bytes = (n: number, fill = 1) => new File([new Uint8Array(n).fill(fill)], "data.bin", { type: "application/octet-stream" });
+const bytes = (n: number, fill = 1) =>
+  new File([new Uint8Array(n).fill(fill)], "data.bin", { type: "application/octet-stream" });
 const rowOf = (el: HTMLElement, i = 0) => el.querySelectorAll<HTMLElement>(".tw-fd-row")[i]!;
 
 describe("FileDrop view and transfers", () => {
@@ -258,6 +115,7 @@ describe("FileDrop view and transfers", () => {
     document.removeEventListener("keydown", leaked);
     expect(leaked).not.toHaveBeenCalled();
     expect(el.querySelector(".tw-fd")!.getAttribute("data-lm-suppress-shortcuts")).toBe("true");
+    expect(el.querySelector(".tw-fd")!.classList.contains("tw-theme")).toBe(true); // theme.css applies
   });
 
   it("multiple=false: one file in the picker", () => {
@@ -269,7 +127,13 @@ describe("FileDrop view and transfers", () => {
     const t = mount({ direct: false });
     t.uploader.addFiles([bytes(2500)]);
     await flush();
-    expect(t.sent[0]!.content).toMatchObject({ op: "begin", name: "data.bin", size: 2500, kind: "file", type: "application/octet-stream" });
+    expect(t.sent[0]!.content).toMatchObject({
+      op: "begin",
+      name: "data.bin",
+      size: 2500,
+      kind: "file",
+      type: "application/octet-stream",
+    });
     expect(rowOf(t.el).dataset.state).toBe("sending");
     const id = t.sent[0]!.content.id as string;
     t.deliver({ op: "ready", id, chunk_size: 1000, window: 2 });
@@ -304,8 +168,26 @@ describe("FileDrop view and transfers", () => {
     const id = t.sent[0]!.content.id as string;
     t.kernelSet({
       rows: [
-        { id: "old", name: "old.png", kind: "image", size: 351, metadata: { filename: "old.png", width: 64, height: 48 }, status: "done", error: "", path: "direct" },
-        { id, name: "data.bin", kind: "file", size: 10, metadata: { filename: "data.bin" }, status: "error", error: "backend said no", path: "chunked" },
+        {
+          id: "old",
+          name: "old.png",
+          kind: "image",
+          size: 351,
+          metadata: { filename: "old.png", width: 64, height: 48 },
+          status: "done",
+          error: "",
+          path: "direct",
+        },
+        {
+          id,
+          name: "data.bin",
+          kind: "file",
+          size: 10,
+          metadata: { filename: "data.bin" },
+          status: "error",
+          error: "backend said no",
+          path: "chunked",
+        },
       ],
     });
     await flush();
@@ -333,7 +215,9 @@ describe("FileDrop view and transfers", () => {
     const id = t.sent[0]!.content.id as string;
     t.deliver({ op: "rejected", id, reason: "data.bin: this type is not accepted here (image/*)" });
     await flush();
-    expect(rowOf(t.el).querySelector(".tw-fd-error")!.textContent).toBe("data.bin: this type is not accepted here (image/*)");
+    expect(rowOf(t.el).querySelector(".tw-fd-error")!.textContent).toBe(
+      "data.bin: this type is not accepted here (image/*)",
+    );
   });
 
   it("cancel stops sending, tells the kernel, and ignores late acks", async () => {
@@ -362,7 +246,13 @@ describe("FileDrop view and transfers", () => {
     await flush();
     expect(t.sent[0]!.content).toMatchObject({ op: "direct_begin", size: 10, kind: "file" });
     const id = t.sent[0]!.content.id as string;
-    t.deliver({ op: "direct", id, url: "http://backend.test/v1/app/files", token: "tok", fields: { subtype: "image", width: "2" } });
+    t.deliver({
+      op: "direct",
+      id,
+      url: "http://backend.test/v1/app/files",
+      token: "tok",
+      fields: { subtype: "image", width: "2" },
+    });
     await flush();
     const [url, init] = fetchMock.mock.calls[0]! as unknown as [string, RequestInit];
     expect(url).toBe("http://backend.test/v1/app/files");
@@ -380,7 +270,10 @@ describe("FileDrop view and transfers", () => {
   });
 
   it("direct path failing (network or non-2xx) falls back to chunks; no_direct too", async () => {
-    vi.stubGlobal("fetch", vi.fn(async () => new Response("nope", { status: 503 })));
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () => new Response("nope", { status: 503 })),
+    );
     const t = mount({ direct: true });
     t.uploader.addFiles([bytes(10), bytes(20)]);
     await flush();
@@ -396,10 +289,15 @@ describe("FileDrop view and transfers", () => {
 
   it("cancel during a direct upload aborts the fetch", async () => {
     let signal: AbortSignal | undefined;
-    vi.stubGlobal("fetch", vi.fn((_u: string, init: RequestInit) => {
-      signal = init.signal ?? undefined;
-      return new Promise((_r, reject) => signal!.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError"))));
-    }));
+    vi.stubGlobal(
+      "fetch",
+      vi.fn((_u: string, init: RequestInit) => {
+        signal = init.signal ?? undefined;
+        return new Promise((_r, reject) =>
+          signal!.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError"))),
+        );
+      }),
+    );
     const t = mount({ direct: true });
     const [id] = t.uploader.addFiles([bytes(10)]);
     await flush();
@@ -449,7 +347,7 @@ describe("FileDrop view and transfers", () => {
     expect(el2.querySelectorAll(".tw-fd-row")).toHaveLength(1);
     expect(t.ops()).toEqual(["begin"]); // once, not per view
     (off as () => void)();
-    cleanups.reverse().forEach((f) => f());
+    for (const f of cleanups.reverse()) f();
     cleanups = [];
     expect(t.listenerCount()).toBe(0);
   });

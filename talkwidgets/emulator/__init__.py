@@ -4,8 +4,9 @@ Use :func:`shared_server` for the process-wide embedded instance, :class:`Embedd
 your own, or ``talkwidgets serve`` to share one between kernels.
 """
 
-from .app import Emulator, create_app
+from .app import create_app
 from .config import EmulatorConfig
+from .instance import Emulator
 from .seed import load_seed
 from .server import EmbeddedServer, serve, shared_server
 

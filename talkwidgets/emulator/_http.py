@@ -1,46 +1,87 @@
-"""Shared plumbing of the REST routes: JSON bodies, auth per route, answers."""
+"""Shared plumbing of the REST routes: JSON bodies, auth per route, and domain errors as answers."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .auth import Principal, authenticate
-from .errors import ApiError, bad_request
-
-if TYPE_CHECKING:
-    from .app import Emulator
+from .auth import authenticate
+from .errors import (
+    EmulatorError,
+    ForbiddenError,
+    InvalidError,
+    NotFoundError,
+    TooLargeError,
+    UnauthorizedError,
+)
+from .instance import Emulator
+from .principal import Principal
 
 MAX_JSON_BYTES = 1024 * 1024
 
-Handler = Callable[[Request, "Emulator", Principal], Awaitable[Any]]
+STATUS_BY_ERROR: dict[type[EmulatorError], int] = {
+    InvalidError: 400,
+    UnauthorizedError: 401,
+    ForbiddenError: 403,
+    NotFoundError: 404,
+    TooLargeError: 413,
+}
+"""The HTTP status of each kind of domain error (subclasses answer their parent's status)."""
+
+Handler = Callable[[Request, Emulator, Principal], Awaitable[Any]]
+
+
+def status_of(error: EmulatorError) -> int:
+    for kind, status in STATUS_BY_ERROR.items():
+        if isinstance(error, kind):
+            return status
+    return 500  # a bare EmulatorError is a fault of the emulator, not of the request
+
+
+def error_body(error: EmulatorError) -> dict[str, object]:
+    """TalkJS's error body, as its SDK reads it."""
+    return {"errorCode": error.error_code, "reasons": error.reasons}
+
+
+def error_response(error: EmulatorError) -> JSONResponse:
+    return JSONResponse(error_body(error), status_code=status_of(error))
+
+
+def too_large(limit: int, what: str) -> TooLargeError:
+    """``too_large(limit, "files")``: the 413 of a body or an upload over its limit."""
+    return TooLargeError(f"{what} are limited to {limit} bytes on this server")
 
 
 async def read_json(request: Request) -> Any:
     """The request's JSON body; malformed or oversized bodies are 400/413 with a reason."""
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > MAX_JSON_BYTES:
-        raise ApiError(413, "PAYLOAD_TOO_LARGE", f"JSON bodies are limited to {MAX_JSON_BYTES} bytes")
+        raise too_large(MAX_JSON_BYTES, "JSON bodies")
     raw = await request.body()
     if len(raw) > MAX_JSON_BYTES:
-        raise ApiError(413, "PAYLOAD_TOO_LARGE", f"JSON bodies are limited to {MAX_JSON_BYTES} bytes")
+        raise too_large(MAX_JSON_BYTES, "JSON bodies")
     if not raw.strip():
-        raise bad_request("the request needs a JSON body")
+        raise InvalidError("the request needs a JSON body")
     try:
         return json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise bad_request(f"malformed JSON: {exc}") from None
+        raise InvalidError(f"malformed JSON: {exc}") from None
+
+
+def emulator_of(request: Request) -> Emulator:
+    emulator: Emulator = request.app.state.emulator
+    return emulator
 
 
 def endpoint(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
     """Authenticate the caller for the app in the path, run ``fn``, answer JSON (``{}`` for None)."""
 
     async def handler(request: Request) -> Response:
-        emulator: Emulator = request.app.state.emulator
+        emulator = emulator_of(request)
         principal = authenticate(request, emulator.store, request.path_params["app_id"])
         result = await fn(request, emulator, principal)
         if isinstance(result, Response):

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.routing import Route
 
 from . import validate as v
 from ._http import endpoint, read_json
-from .auth import Principal
-from .errors import bad_request, forbidden, not_found
+from .errors import ForbiddenError, InvalidError, not_found
+from .instance import Emulator
+from .principal import Principal
 from .store import CONVERSATION_FIELDS
-
-if TYPE_CHECKING:
-    from .app import Emulator
 
 DEFAULT_LIMIT = 10
 
@@ -30,9 +28,9 @@ def require_participant(em: Emulator, who: Principal, cid: str, *, write: bool =
     if not em.store.is_participant(who.app_id, cid, who.user_id):
         if not em.store.conversation_exists(who.app_id, cid):
             raise not_found(f"conversation {cid!r}")
-        raise forbidden(f"user {who.user_id!r} is not a participant of conversation {cid!r}")
+        raise ForbiddenError(f"user {who.user_id!r} is not a participant of conversation {cid!r}")
     if write and em.store.participant_access(who.app_id, cid, who.user_id) != "ReadWrite":
-        raise forbidden(f"user {who.user_id!r} has read-only access to conversation {cid!r}")
+        raise ForbiddenError(f"user {who.user_id!r} has read-only access to conversation {cid!r}")
 
 
 @endpoint
@@ -48,7 +46,7 @@ async def put_conversation(request: Request, em: Emulator, who: Principal) -> No
     v.opt_custom(body)
     participants = body.pop("participants", None) or []
     if not isinstance(participants, list):
-        raise bad_request("participants must be an array of user ids")
+        raise InvalidError("participants must be an array of user ids")
     participants = [v.check_id("participant id", p) for p in participants]
     if who.user_id is not None:
         exists = em.store.conversation_exists(who.app_id, cid)
@@ -56,11 +54,11 @@ async def put_conversation(request: Request, em: Emulator, who: Principal) -> No
             require_participant(em, who, cid, write=True)
             newcomers = [p for p in participants if not em.store.is_participant(who.app_id, cid, p)]
             if newcomers and not em.config.client_sync:
-                raise forbidden("adding participants needs the secret key or an app token on this app")
+                raise ForbiddenError("adding participants needs the secret key or an app token on this app")
         elif not em.config.client_sync:
-            raise forbidden("creating conversations needs the secret key or an app token on this app")
+            raise ForbiddenError("creating conversations needs the secret key or an app token on this app")
         elif who.user_id not in participants:
-            raise forbidden(
+            raise ForbiddenError(
                 "a user token may only create a conversation it takes part in; add yourself to participants"
             )
     em.store.put_conversation(who.app_id, cid, body, participants, em.config.max_participants)
@@ -125,7 +123,7 @@ async def join(request: Request, em: Emulator, who: Principal) -> None:
     if who.user_id is not None:
         require_participant(em, who, cid, write=True)
         if uid != who.user_id and not em.config.client_sync:
-            raise forbidden("adding participants needs the secret key or an app token on this app")
+            raise ForbiddenError("adding participants needs the secret key or an app token on this app")
     em.store.join(
         who.app_id, cid, uid, body.get("access", "ReadWrite"), body.get("notify", True), em.config.max_participants
     )

@@ -10,7 +10,7 @@ import mimetypes
 import os
 import secrets
 import shutil
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
@@ -21,19 +21,13 @@ from starlette.routing import Route
 from starlette.types import Message
 
 from . import validate as v
-from ._http import endpoint
-from .auth import Principal
-from .errors import ApiError, bad_request, not_found
-
-if TYPE_CHECKING:
-    from .app import Emulator
+from ._http import emulator_of, endpoint, too_large
+from .errors import EmulatorError, InvalidError, not_found
+from .instance import Emulator
+from .principal import Principal
 
 FORM_OVERHEAD = 64 * 1024
 FORM_FIELDS = ("file", "subtype", "width", "height", "duration", "filename")
-
-
-def _too_large(limit: int) -> ApiError:
-    return ApiError(413, "PAYLOAD_TOO_LARGE", f"files are limited to {limit} bytes on this server")
 
 
 def _limited(request: Request, limit: int) -> Request:
@@ -47,7 +41,7 @@ def _limited(request: Request, limit: int) -> Request:
         if message["type"] == "http.request":
             received += len(message.get("body", b""))
             if received > limit + FORM_OVERHEAD:
-                raise _too_large(limit)
+                raise too_large(limit, "files")
         return message
 
     return Request(request.scope, counting_receive)
@@ -61,7 +55,7 @@ def _store_bytes(upload: UploadFile, path: str, limit: int) -> int:
             shutil.copyfileobj(upload.file, out, 1024 * 1024)
             size = out.tell()
         if size > limit:
-            raise _too_large(limit)
+            raise too_large(limit, "files")
         os.replace(tmp, path)
         return size
     finally:
@@ -74,16 +68,16 @@ def _metadata(form: Any) -> dict[str, Any]:
     subtype = form.get("subtype")
     if subtype not in (None, ""):
         if subtype not in v.SUBTYPES:
-            raise bad_request(f"subtype must be one of {', '.join(v.SUBTYPES)} (or absent for a generic file)")
+            raise InvalidError(f"subtype must be one of {', '.join(v.SUBTYPES)} (or absent for a generic file)")
         meta["subtype"] = subtype
     for key in ("width", "height"):
         if form.get(key) not in (None, ""):
             if meta.get("subtype") not in ("image", "video"):
-                raise bad_request(f"{key} applies to image and video files only")
+                raise InvalidError(f"{key} applies to image and video files only")
             meta[key] = v.positive_int_field(str(form[key]), key)
     if form.get("duration") not in (None, ""):
         if meta.get("subtype") not in ("video", "audio", "voice"):
-            raise bad_request("duration applies to video, audio and voice files only")
+            raise InvalidError("duration applies to video, audio and voice files only")
         meta["duration"] = v.duration_field(str(form["duration"]))
     return meta
 
@@ -94,22 +88,22 @@ async def upload(request: Request, em: Emulator, who: Principal) -> Any:
     limit = em.config.max_upload_bytes
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > limit + FORM_OVERHEAD:
-        raise _too_large(limit)
+        raise too_large(limit, "files")
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise bad_request("upload with Content-Type multipart/form-data and a 'file' part")
+        raise InvalidError("upload with Content-Type multipart/form-data and a 'file' part")
     try:
         form = await _limited(request, limit).form(max_files=1, max_fields=10)
-    except ApiError:
+    except EmulatorError:
         raise
     except Exception as exc:  # the multipart parser's own errors
-        raise bad_request(f"malformed multipart body: {exc}") from None
+        raise InvalidError(f"malformed multipart body: {exc}") from None
     try:
         unknown = sorted(set(form.keys()) - set(FORM_FIELDS))
         if unknown:
-            raise bad_request(f"unknown form field(s): {', '.join(unknown)}")
+            raise InvalidError(f"unknown form field(s): {', '.join(unknown)}")
         part = form.get("file")
         if not isinstance(part, UploadFile):
-            raise bad_request("the form needs a 'file' part carrying the bytes")
+            raise InvalidError("the form needs a 'file' part carrying the bytes")
         name = v.filename(form.get("filename") or part.filename)
         meta = _metadata(form)
         file_id = secrets.token_urlsafe(18)
@@ -135,7 +129,7 @@ async def upload(request: Request, em: Emulator, who: Principal) -> Any:
 
 async def download(request: Request) -> Response:
     """Serve stored bytes. Like TalkJS file URLs, the unguessable id is the credential."""
-    em: Emulator = request.app.state.emulator
+    em = emulator_of(request)
     info = em.store.file_by_id(request.path_params["app_id"], request.path_params["file_id"])
     if info is None or not os.path.exists(info["path"]):
         raise not_found("file")

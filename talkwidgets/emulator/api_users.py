@@ -2,48 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.routing import Route
 
 from . import validate as v
 from ._http import endpoint, read_json
-from .auth import Principal
-from .errors import ApiError, bad_request, forbidden, not_found
-from .store import USER_FIELDS
-
-if TYPE_CHECKING:
-    from .app import Emulator
+from .bodies import check_user_body
+from .errors import EmulatorError, ForbiddenError, InvalidError, not_found
+from .instance import Emulator
+from .principal import Principal
+from .store.rules import require_name_for_new_user
 
 CONVERSATIONS_MAX_LIMIT = 30
 DEFAULT_LIMIT = 10
-
-
-def check_user_body(body: Any) -> dict[str, Any]:
-    """Validate a user PUT body (all fields optional; ``null`` resets)."""
-    body = v.expect_object(body, "user")
-    v.reject_unknown(body, USER_FIELDS, "user")
-    if "name" in body and (not isinstance(body["name"], str) or not body["name"].strip()):
-        raise bad_request("name must be a non-empty string")
-    v.opt_str(body, "name")
-    for key in ("welcomeMessage", "photoUrl", "headerPhotoUrl", "availabilityText"):
-        v.opt_str(body, key, 10_000)
-    v.opt_str(body, "role", v.MAX_ID)
-    v.opt_str(body, "locale", 64)
-    v.opt_str_list(body, "email")
-    v.opt_str_list(body, "phone")
-    v.opt_custom(body)
-    tokens = body.get("pushTokens")
-    if tokens is not None:
-        if not isinstance(tokens, dict):
-            raise bad_request("pushTokens must be an object or null")
-        for key, value in tokens.items():
-            if not (key.startswith("fcm:") or key.startswith("apns:")) or len(key) > 4096:
-                raise bad_request(f"pushTokens key {key[:40]!r} must look like 'fcm:<id>' or 'apns:<id>'")
-            if value not in (True, None):
-                raise bad_request("pushTokens values must be true (register) or null (unregister)")
-    return body
 
 
 def _may_write_user(em: Emulator, who: Principal, user_id: str) -> None:
@@ -51,7 +24,7 @@ def _may_write_user(em: Emulator, who: Principal, user_id: str) -> None:
         return
     if em.config.client_sync and not em.store.user_exists(who.app_id, user_id):
         return  # client-side syncing: a user may create other users, not change them
-    raise forbidden(f"a token for user {who.user_id!r} cannot change user {user_id!r}")
+    raise ForbiddenError(f"a token for user {who.user_id!r} cannot change user {user_id!r}")
 
 
 @endpoint
@@ -97,22 +70,20 @@ async def batch_put_users(request: Request, em: Emulator, who: Principal) -> Non
     who.require_app("batch user updates")
     body = v.expect_object(await read_json(request), "batch body")
     if not body:
-        raise bad_request("batch body must name at least one user")
+        raise InvalidError("batch body must name at least one user")
     if len(body) > em.config.max_batch_users:
-        raise bad_request(f"at most {em.config.max_batch_users} users per batch, got {len(body)}")
+        raise InvalidError(f"at most {em.config.max_batch_users} users per batch, got {len(body)}")
     errors: dict[str, str] = {}
     for user_id, user in body.items():
         try:
             v.check_id("userId", user_id)
             check_user_body(user)
-            if not em.store.user_exists(who.app_id, user_id) and not user.get("name"):
-                raise bad_request(f"user {user_id!r} does not exist yet, so 'name' is required")
-        except ApiError as exc:
+            if not em.store.user_exists(who.app_id, user_id):
+                require_name_for_new_user(user_id, user)
+        except EmulatorError as exc:
             errors[user_id] = "; ".join(exc.reasons)
     if errors:
-        err = bad_request(*(f"{uid}: {why}" for uid, why in errors.items()))
-        err.error_code = "BATCH_INVALID"
-        raise err
+        raise InvalidError(*(f"{uid}: {why}" for uid, why in errors.items()), code="BATCH_INVALID")
     with em.store.transaction():
         for user_id, user in body.items():
             em.store.put_user(who.app_id, user_id, user)

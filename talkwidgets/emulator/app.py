@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import shutil
-import tempfile
-import threading
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -18,75 +14,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, Router, WebSocketRoute
 
-from .. import __version__
+from ..__about__ import __version__
 from . import api_conversations, api_files, api_messages, api_users
-from ._http import endpoint
-from .auth import Principal
+from ._http import endpoint, error_response
 from .config import EmulatorConfig
-from .errors import ApiError
-from .feed import PROTOCOL_VERSION, FeedHub, feed_endpoint
-from .store import Changes, Store
-from .webhooks import WebhookSender
-
-
-class Emulator:
-    """The state behind one emulator app: storage, live-feed hub, webhooks, uploaded files."""
-
-    def __init__(self, config: EmulatorConfig | None = None) -> None:
-        self.config = config or EmulatorConfig()
-        self.store = Store(self.config.db_path, event_retention=self.config.event_retention)
-        self.hub = FeedHub()
-        self.webhooks = WebhookSender(self.store, self.config.webhook_timeout, self.config.webhook_retry_delay)
-        self._own_files_dir = self.config.files_dir is None and self.config.db_path == ":memory:"
-        if self.config.files_dir is not None:
-            self.files_dir = self.config.files_dir
-        elif self.config.db_path == ":memory:":
-            self.files_dir = tempfile.mkdtemp(prefix="talkwidgets-files-")
-        else:
-            self.files_dir = self.config.db_path + ".files"
-        os.makedirs(self.files_dir, exist_ok=True)
-        self.store.on_commit = self._published
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._loop_thread: int | None = None
-
-    def _published(self, changes: Changes) -> None:
-        if changes.events:
-            self.hub.publish(changes.events)
-        if changes.webhooks and self._loop is not None:
-            if threading.get_ident() == self._loop_thread:
-                self._submit(changes)
-            else:
-                self._loop.call_soon_threadsafe(self._submit, changes)
-
-    def _submit(self, changes: Changes) -> None:
-        for app_id, type_, data in changes.webhooks:
-            self.webhooks.submit(app_id, type_, data)
-
-    def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        self._loop_thread = threading.get_ident()
-        self.hub.bind(loop)
-
-    def reset(self, app_id: str) -> None:
-        """Empty one app (users, conversations, messages, files, events); keeps its secret key.
-
-        Sequence numbers keep counting, and connected live feeds receive a ``resync``.
-        """
-        paths = self.store.file_paths(app_id)
-        self.store.reset(app_id)
-        self.hub.resync(app_id, self.store.latest_seq(app_id), "the app was reset")
-        for path in paths:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
-
-    async def aclose(self) -> None:
-        self.hub.close_all()
-        await self.webhooks.aclose()
-
-    def close(self) -> None:
-        self.store.close()
-        if self._own_files_dir:
-            shutil.rmtree(self.files_dir, ignore_errors=True)
+from .errors import EmulatorError
+from .feed import PROTOCOL_VERSION, feed_endpoint
+from .instance import Emulator
+from .principal import Principal
 
 
 async def health(request: Request) -> Response:
@@ -100,9 +35,10 @@ async def reset_app(request: Request, em: Emulator, who: Principal) -> None:
     em.reset(who.app_id)
 
 
-async def api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    return exc.response()
+async def emulator_error(request: Request, exc: Exception) -> Response:
+    """A domain error raised anywhere below a route, answered with its status and TalkJS body."""
+    assert isinstance(exc, EmulatorError)
+    return error_response(exc)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -159,7 +95,7 @@ def create_app(emulator: Emulator | None = None, *, config: EmulatorConfig | Non
         routes=routes,
         middleware=middleware,
         lifespan=lifespan,
-        exception_handlers={ApiError: api_error, HTTPException: http_error},
+        exception_handlers={EmulatorError: emulator_error, HTTPException: http_error},
     )
     app.router.redirect_slashes = False
     app.state.emulator = em

@@ -5,110 +5,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import threading
 import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import validate as v
+from ._http import error_response, status_of
 from .auth import authenticate
-from .errors import ApiError, forbidden
+from .errors import EmulatorError, ForbiddenError
+from .hub import Listener, Resync
+from .instance import Emulator
 from .store import FeedEvent
 
-if TYPE_CHECKING:
-    from .app import Emulator
-
 PROTOCOL_VERSION = 1
-MAX_QUEUE = 10_000
-"""A client this far behind is dropped; it reconnects with ``since`` and catches up from storage."""
 
 
-@dataclass(frozen=True)
-class Resync:
-    """Tells a connection that the app's data changed wholesale (a reset): clients re-read."""
-
-    seq: int
-    reason: str
-
-
-@dataclass(eq=False)
-class Listener:
-    app_id: str
-    user_id: str | None
-    queue: asyncio.Queue[FeedEvent | Resync | None] = field(default_factory=asyncio.Queue)
-
-
-class FeedHub:
-    """Fans committed events out to the connected listeners of each app."""
-
-    def __init__(self) -> None:
-        self._listeners: dict[str, set[Listener]] = {}
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self._thread: int | None = None
-
-    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self._thread = threading.get_ident()
-
-    def add(self, listener: Listener) -> None:
-        self._listeners.setdefault(listener.app_id, set()).add(listener)
-
-    def remove(self, listener: Listener) -> None:
-        self._listeners.get(listener.app_id, set()).discard(listener)
-
-    def publish(self, events: list[FeedEvent]) -> None:
-        """Called after a commit; safe from any thread."""
-        if self.loop is None:
-            return
-        if threading.get_ident() == self._thread:
-            self._deliver(events)
-        else:
-            self.loop.call_soon_threadsafe(self._deliver, events)
-
-    def _deliver(self, events: list[FeedEvent]) -> None:
-        for event in events:
-            for listener in list(self._listeners.get(event.app_id, ())):
-                if event.visible_to(listener.user_id):
-                    if listener.queue.qsize() >= MAX_QUEUE:
-                        self.remove(listener)
-                        listener.queue.put_nowait(None)  # tells the connection to close
-                    else:
-                        listener.queue.put_nowait(event)
-
-    def resync(self, app_id: str, seq: int, reason: str) -> None:
-        """Ask every connection of ``app_id`` to re-read its state; safe from any thread."""
-
-        def deliver() -> None:
-            for listener in list(self._listeners.get(app_id, ())):
-                listener.queue.put_nowait(Resync(seq, reason))
-
-        if self.loop is None:
-            return
-        if threading.get_ident() == self._thread:
-            deliver()
-        else:
-            self.loop.call_soon_threadsafe(deliver)
-
-    def close_all(self) -> None:
-        for listeners in self._listeners.values():
-            for listener in listeners:
-                listener.queue.put_nowait(None)
-        self._listeners.clear()
-
-    def count(self, app_id: str | None = None) -> int:
-        if app_id is not None:
-            return len(self._listeners.get(app_id, ()))
-        return sum(len(s) for s in self._listeners.values())
-
-
-async def _deny(websocket: WebSocket, error: ApiError) -> None:
+async def _deny(websocket: WebSocket, error: EmulatorError) -> None:
     try:
-        await websocket.send_denial_response(JSONResponse(error.body(), status_code=error.status))
+        await websocket.send_denial_response(error_response(error))
     except RuntimeError:  # the server lacks the denial extension: close before accepting
-        await websocket.close(code=4003 if error.status == 403 else 4001, reason="; ".join(error.reasons)[:120])
+        code = 4003 if status_of(error) == 403 else 4001
+        await websocket.close(code=code, reason="; ".join(error.reasons)[:120])
 
 
 async def feed_endpoint(websocket: WebSocket) -> None:
@@ -121,9 +39,9 @@ async def feed_endpoint(websocket: WebSocket) -> None:
         if user_id is not None:
             v.check_id("userId", user_id)
         if who.user_id is not None and user_id != who.user_id:
-            raise forbidden(f"a token for user {who.user_id!r} cannot follow user {user_id!r}")
+            raise ForbiddenError(f"a token for user {who.user_id!r} cannot follow user {user_id!r}")
         since = v.query_int(websocket.query_params, "since", lo=0)
-    except ApiError as exc:
+    except EmulatorError as exc:
         await _deny(websocket, exc)
         return
 
@@ -199,7 +117,8 @@ async def _pump(websocket: WebSocket, listener: Listener, last_sent: int, expire
 
     async def expiry() -> None:
         if expires_at is None:
-            await asyncio.Event().wait()
+            await asyncio.Event().wait()  # never expires: wait until cancelled
+            return
         await asyncio.sleep(max(0.0, expires_at - time.time()))
         await websocket.close(code=4001, reason="token expired")
 

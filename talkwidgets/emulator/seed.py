@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from . import validate as v
-from .api_messages import check_message
-from .api_users import check_user_body
-from .auth import Principal
-from .errors import ApiError, bad_request
+from .bodies import check_message, check_user_body
+from .errors import EmulatorError, InvalidError
+from .principal import Principal
 from .store import CONVERSATION_FIELDS, Store
 
 
@@ -60,7 +59,7 @@ def load_seed(
                 counts["conversations"] += 1
             for cid, items in (seed.get("messages") or {}).items():
                 if not isinstance(items, list):
-                    raise bad_request(f"messages of {cid} must be an array")
+                    raise InvalidError(f"messages of {cid} must be an array")
                 if store.conversation_exists(app_id, cid) and store.list_messages(app_id, cid, 1, None):
                     continue  # seeded before: a second load must not duplicate the history
                 stamps = [item.pop("createdAt", None) if isinstance(item, dict) else None for item in items]
@@ -75,6 +74,6 @@ def load_seed(
                         created_at=stamps[i : i + 10],
                     )
                 counts["messages"] += len(checked)
-    except ApiError as exc:
+    except EmulatorError as exc:
         raise ValueError(f"invalid seed: {'; '.join(exc.reasons)}") from None
     return counts

@@ -11,8 +11,9 @@ from typing import Any
 
 import uvicorn
 
-from .app import Emulator, create_app
+from .app import create_app
 from .config import EmulatorConfig
+from .instance import Emulator
 
 
 class _DenialIsNotAnError(logging.Filter):

@@ -6,7 +6,7 @@ import math
 import re
 from typing import Any
 
-from .errors import bad_request
+from .errors import InvalidError
 
 MAX_ID = 255
 MAX_NAME = 1_000
@@ -21,24 +21,24 @@ SUBTYPES = ("image", "video", "audio", "voice")
 def check_id(kind: str, value: Any) -> str:
     """Ids are caller-chosen strings: non-empty, at most 255 chars, no control characters."""
     if not isinstance(value, str) or not value:
-        raise bad_request(f"{kind} must be a non-empty string")
+        raise InvalidError(f"{kind} must be a non-empty string")
     if len(value) > MAX_ID:
-        raise bad_request(f"{kind} is longer than {MAX_ID} characters")
+        raise InvalidError(f"{kind} is longer than {MAX_ID} characters")
     if _CONTROL.search(value):
-        raise bad_request(f"{kind} contains control characters")
+        raise InvalidError(f"{kind} contains control characters")
     return value
 
 
 def expect_object(body: Any, what: str = "request body") -> dict[str, Any]:
     if not isinstance(body, dict):
-        raise bad_request(f"{what} must be a JSON object")
+        raise InvalidError(f"{what} must be a JSON object")
     return body
 
 
 def reject_unknown(body: dict[str, Any], allowed: tuple[str, ...], what: str) -> None:
     unknown = sorted(set(body) - set(allowed))
     if unknown:
-        raise bad_request(f"{what}: unknown field(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}")
+        raise InvalidError(f"{what}: unknown field(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}")
 
 
 def opt_str(body: dict[str, Any], key: str, max_len: int = MAX_NAME, *, nullable: bool = True) -> None:
@@ -48,9 +48,9 @@ def opt_str(body: dict[str, Any], key: str, max_len: int = MAX_NAME, *, nullable
     if value is None and nullable:
         return
     if not isinstance(value, str):
-        raise bad_request(f"{key} must be a string{' or null' if nullable else ''}")
+        raise InvalidError(f"{key} must be a string{' or null' if nullable else ''}")
     if len(value) > max_len:
-        raise bad_request(f"{key} is longer than {max_len} characters")
+        raise InvalidError(f"{key} is longer than {max_len} characters")
 
 
 def opt_str_list(body: dict[str, Any], key: str, max_items: int = 100, max_len: int = MAX_NAME) -> None:
@@ -58,11 +58,11 @@ def opt_str_list(body: dict[str, Any], key: str, max_items: int = 100, max_len: 
         return
     value = body[key]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise bad_request(f"{key} must be an array of strings or null")
+        raise InvalidError(f"{key} must be an array of strings or null")
     if len(value) > max_items:
-        raise bad_request(f"{key} has more than {max_items} entries")
+        raise InvalidError(f"{key} has more than {max_items} entries")
     if any(len(v) > max_len for v in value):
-        raise bad_request(f"an entry of {key} is longer than {max_len} characters")
+        raise InvalidError(f"an entry of {key} is longer than {max_len} characters")
 
 
 def opt_custom(body: dict[str, Any], key: str = "custom") -> None:
@@ -71,28 +71,30 @@ def opt_custom(body: dict[str, Any], key: str = "custom") -> None:
         return
     value = body[key]
     if not isinstance(value, dict):
-        raise bad_request(f"{key} must be an object of strings")
+        raise InvalidError(f"{key} must be an object of strings")
     if len(value) > MAX_CUSTOM_KEYS:
-        raise bad_request(f"{key} has more than {MAX_CUSTOM_KEYS} keys")
+        raise InvalidError(f"{key} has more than {MAX_CUSTOM_KEYS} keys")
     for k, v in value.items():
         if not k or len(k) > MAX_ID:
-            raise bad_request(f"{key} keys must be 1..{MAX_ID} characters")
+            raise InvalidError(f"{key} keys must be 1..{MAX_ID} characters")
         if v is not None and not isinstance(v, str):
-            raise bad_request(f"{key}[{k!r}] must be a string or null, not {type(v).__name__}")
+            raise InvalidError(f"{key}[{k!r}] must be a string or null, not {type(v).__name__}")
         if isinstance(v, str) and len(v) > MAX_CUSTOM_VALUE:
-            raise bad_request(f"{key}[{k!r}] is longer than {MAX_CUSTOM_VALUE} characters")
+            raise InvalidError(f"{key}[{k!r}] is longer than {MAX_CUSTOM_VALUE} characters")
 
 
 def notify_value(value: Any) -> bool | str:
-    if isinstance(value, bool) or value == "MentionsOnly":
+    if isinstance(value, bool):
         return value
-    raise bad_request('notify must be true, false or "MentionsOnly"')
+    if value == "MentionsOnly":
+        return "MentionsOnly"
+    raise InvalidError('notify must be true, false or "MentionsOnly"')
 
 
 def access_value(value: Any, *, allow_none: bool = False) -> str:
     allowed = ("ReadWrite", "Read", "None") if allow_none else ("ReadWrite", "Read")
     if value not in allowed:
-        raise bad_request(f"access must be one of {', '.join(allowed)}")
+        raise InvalidError(f"access must be one of {', '.join(allowed)}")
     return str(value)
 
 
@@ -104,10 +106,10 @@ def query_int(
     if raw is None or raw == "":
         return default
     if not _INTEGER.fullmatch(raw):
-        raise bad_request(f"{key} must be an integer, got {raw!r}")
+        raise InvalidError(f"{key} must be an integer, got {raw!r}")
     value = int(raw)
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise bad_request(f"{key} must be between {lo} and {hi}, got {value}")
+        raise InvalidError(f"{key} must be between {lo} and {hi}, got {value}")
     return value
 
 
@@ -117,16 +119,16 @@ def query_bool(params: Any, key: str) -> bool:
         return False
     if raw in ("true", "1"):
         return True
-    raise bad_request(f"{key} must be true or false, got {raw!r}")
+    raise InvalidError(f"{key} must be true or false, got {raw!r}")
 
 
 def positive_int_field(raw: str, key: str) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise bad_request(f"{key} must be a positive integer, got {raw!r}") from None
+        raise InvalidError(f"{key} must be a positive integer, got {raw!r}") from None
     if value <= 0:
-        raise bad_request(f"{key} must be a positive integer, got {value}")
+        raise InvalidError(f"{key} must be a positive integer, got {value}")
     return value
 
 
@@ -134,18 +136,18 @@ def duration_field(raw: str) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise bad_request(f"duration must be a number of seconds, got {raw!r}") from None
+        raise InvalidError(f"duration must be a number of seconds, got {raw!r}") from None
     if not math.isfinite(value) or value < 0:
-        raise bad_request(f"duration must be a finite, non-negative number, got {raw!r}")
+        raise InvalidError(f"duration must be a finite, non-negative number, got {raw!r}")
     return value
 
 
 def filename(value: Any) -> str:
     """Filenames are data, never paths: kept as given, but bounded and free of control characters."""
     if not isinstance(value, str) or not value.strip():
-        raise bad_request("the file needs a non-empty filename")
+        raise InvalidError("the file needs a non-empty filename")
     if len(value) > MAX_ID:
-        raise bad_request(f"filename is longer than {MAX_ID} characters")
+        raise InvalidError(f"filename is longer than {MAX_ID} characters")
     if _CONTROL.search(value):
-        raise bad_request("filename contains NUL or control characters")
+        raise InvalidError("filename contains NUL or control characters")
     return value

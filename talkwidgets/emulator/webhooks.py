@@ -7,12 +7,14 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from ..model.auth import sign_webhook
-from .store import Store, now_ms
+from .clock import now_ms
+from .store import Store
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("talkwidgets.emulator.webhooks")
 
@@ -50,6 +52,8 @@ class WebhookSender:
         task.add_done_callback(self._tasks.discard)
 
     async def _deliver(self, url: str, secret_key: str, type_: str, data: dict[str, Any]) -> None:
+        import httpx  # on first delivery: a server without a webhook URL never loads the HTTP client
+
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=self.timeout)
         event_id = "evt_" + secrets.token_urlsafe(12)

@@ -1,7 +1,7 @@
 """Links found in plain text: URLs, emails and phone numbers become ``autoLink`` pieces.
 
 TalkJS finds URLs and emails with Autolinker.js; here linkify-it-py does that
-job, given the same list of top-level domains and IP addresses, so the same
+job, checked against the top-level domains of the public suffix list and IP addresses, so the same
 words become links in ordinary text (``docs/markup.md`` lists the edge cases
 where the two libraries disagree). Phone numbers follow TalkJS's own rule,
 which is small enough to restate exactly.
@@ -9,19 +9,20 @@ which is small enough to restate exactly.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from linkify_it import LinkifyIt  # type: ignore[import-untyped]  # ships no type information
+from tld import is_tld
 
 from .markup_scan import Draft, Piece
-from .markup_tlds import KNOWN_TLDS
 from .markup_tokens import TokenFinders, find_formatted_link
 
 __all__ = ["autolinks", "phone_numbers"]
 
 # Emails are found by ``_emails`` below (linkify-it refuses an email right after "[" or "'"; TalkJS does not).
 # linkify-it is given any word as a top-level domain and its schemeless links
-# are checked against KNOWN_TLDS afterwards: its expression with 1,592
+# are checked against the public suffix list afterwards (``tld``): an expression with ~1,600
 # alternatives was ~50 µs per character of host-like text.
 _LINKIFY = LinkifyIt(options={"fuzzy_ip": True, "fuzzy_email": False}).tlds([r"\w{2,63}"], keep_old=False)
 _IPV4 = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
@@ -30,7 +31,14 @@ _IPV4 = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
 def _known_host(link: str) -> bool:
     """A schemeless link needs a known top-level domain (or to be an IPv4 address)."""
     host = re.split(r"[/?#:]", link[2:] if link.startswith("//") else link, maxsplit=1)[0]
-    return bool(_IPV4.fullmatch(host)) or host.rsplit(".", 1)[-1].lower() in KNOWN_TLDS
+    return bool(_IPV4.fullmatch(host)) or is_known_tld(host.rsplit(".", 1)[-1])
+
+
+@functools.lru_cache(maxsize=4096)
+def is_known_tld(label: str) -> bool:
+    """Whether ``label`` is a top-level domain (the ICANN part of the public suffix list, bundled by ``tld``):
+    ``file.txt`` stays text because ``txt`` is no domain."""
+    return bool(label) and "." not in label and bool(is_tld(label.lower()))
 
 
 _NOT_LAST = "?!:,.;^"
@@ -134,7 +142,7 @@ def _email_at(text: str, at: int, floor: int) -> tuple[int, int] | None:
             return None  # a domain ending in "-" is no domain
         else:
             break
-    if end == -1 or text[last_dot + 1 : end].lower() not in KNOWN_TLDS:
+    if end == -1 or not is_known_tld(text[last_dot + 1 : end]):
         return None
     return left, end
 

@@ -1,6 +1,7 @@
 /**
- * Pure helpers of the FileDrop front end (no DOM): kind detection, the `accept` rules, chunk
- * planning with a window of unacknowledged chunks, and formatting. See docs/upload-protocol.md.
+ * Pure helpers of uploads (no DOM): kind detection, the `accept` rules, chunk planning with a
+ * window of unacknowledged chunks, value cleaning, and the texts views show (sizes, durations,
+ * row details, the drop zone hint). See docs/upload-protocol.md.
  */
 
 export type Kind = "image" | "video" | "audio" | "voice" | "file";
@@ -25,21 +26,10 @@ export interface KernelRow {
   path: "chunked" | "direct";
 }
 
-/** Synced traits of `talkwidgets.FileDrop`. */
-export interface FileDropModel {
-  rows: KernelRow[];
-  accept: string;
-  max_size: number;
-  multiple: boolean;
-  recorder: boolean;
-  direct: boolean;
-  chunk_size: number;
-  window: number;
-}
-
-const IMAGE_EXT = ["png", "jpg", "jpeg", "jfif", "pjpeg", "gif", "webp", "avif", "bmp", "svg", "ico", "apng", "heic", "heif", "tif", "tiff"];
-const VIDEO_EXT = ["mp4", "m4v", "webm", "mov", "mkv", "ogv", "avi", "mpeg", "mpg", "3gp", "ts"];
-const AUDIO_EXT = ["mp3", "m4a", "aac", "ogg", "oga", "opus", "wav", "flac", "weba", "mid", "midi", "aif", "aiff", "amr"];
+// Extensions that decide the kind when the browser gives no specific MIME type.
+const IMAGE_EXT = "png jpg jpeg jfif pjpeg gif webp avif bmp svg ico apng heic heif tif tiff".split(" ");
+const VIDEO_EXT = "mp4 m4v webm mov mkv ogv avi mpeg mpg 3gp ts".split(" ");
+const AUDIO_EXT = "mp3 m4a aac ogg oga opus wav flac weba mid midi aif aiff amr".split(" ");
 
 export function extensionOf(name: string): string {
   const dot = name.lastIndexOf(".");
@@ -79,14 +69,23 @@ export function accepts(accept: string, name: string, type: string): boolean {
 }
 
 function globMatch(pattern: string, value: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${re}$`).test(value);
 }
 
 /** Why a file is refused before any byte moves, or null. Voice notes are exempt from `accept` (as in the kernel). */
-export function refusal(file: { name: string; type: string; size: number }, kind: Kind, accept: string, maxSize: number): string | null {
+export function refusal(
+  file: { name: string; type: string; size: number },
+  kind: Kind,
+  accept: string,
+  maxSize: number,
+): string | null {
   if (kind !== "voice" && !accepts(accept, file.name, file.type)) return `type not accepted here (${accept})`;
-  if (maxSize > 0 && file.size > maxSize) return `too large: ${formatBytes(file.size)}, the limit is ${formatBytes(maxSize)}`;
+  if (maxSize > 0 && file.size > maxSize)
+    return `too large: ${formatBytes(file.size)}, the limit is ${formatBytes(maxSize)}`;
   return null;
 }
 
@@ -189,7 +188,11 @@ export function kindLabel(kind: string): string {
 }
 
 /** The row's detail line: "Image · 640×480 · 351 B", "Audio · 2.7 s · 2.8 KB", "Video · 1.5 MB" (unknown values left out). */
-export function metaSummary(kind: string, values: MediaValues | null | undefined, size: number | null | undefined): string {
+export function metaSummary(
+  kind: string,
+  values: MediaValues | null | undefined,
+  size: number | null | undefined,
+): string {
   const parts = [kindLabel(kind)];
   const v = values ?? {};
   if ((kind === "image" || kind === "video") && isPos(v.width) && isPos(v.height)) parts.push(`${v.width}×${v.height}`);
@@ -226,4 +229,17 @@ export function recordingName(mime: string, at: Date): string {
   const p = (n: number) => String(n).padStart(2, "0");
   const stamp = `${at.getFullYear()}-${p(at.getMonth() + 1)}-${p(at.getDate())}-${p(at.getHours())}${p(at.getMinutes())}${p(at.getSeconds())}`;
   return `voice-${stamp}.${ext}`;
+}
+
+/** "Images, .pdf · up to 10 MB" for a drop zone. */
+export function zoneHint(accept: string, maxSize: number): string {
+  const names: Record<string, string> = { "image/*": "images", "video/*": "videos", "audio/*": "audio" };
+  const kinds = (accept || "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => names[p.toLowerCase()] ?? p);
+  const what = kinds.length ? kinds.join(", ") : "any file";
+  const text = what.charAt(0).toUpperCase() + what.slice(1);
+  return maxSize > 0 ? `${text} · up to ${formatBytes(maxSize)}` : text;
 }

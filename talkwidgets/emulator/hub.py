@@ -1,0 +1,96 @@
+"""Fan-out of committed events to the live-feed connections of each app.
+
+The seam for ephemeral events too (typing, presence): they would be published here without being
+stored, so they never get a sequence number and are never replayed."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass, field
+
+from .store import FeedEvent
+
+MAX_QUEUE = 10_000
+"""A client this far behind is dropped; it reconnects with ``since`` and catches up from storage."""
+
+
+@dataclass(frozen=True)
+class Resync:
+    """Tells a connection that the app's data changed wholesale (a reset): clients re-read."""
+
+    seq: int
+    reason: str
+
+
+@dataclass(eq=False)
+class Listener:
+    """One live-feed connection: the app and user view it follows, and its outgoing queue
+    (``None`` in the queue tells the connection to close)."""
+
+    app_id: str
+    user_id: str | None
+    queue: asyncio.Queue[FeedEvent | Resync | None] = field(default_factory=asyncio.Queue)
+
+
+class FeedHub:
+    """Fans committed events out to the connected listeners of each app."""
+
+    def __init__(self) -> None:
+        self._listeners: dict[str, set[Listener]] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._thread: int | None = None
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._thread = threading.get_ident()
+
+    def add(self, listener: Listener) -> None:
+        self._listeners.setdefault(listener.app_id, set()).add(listener)
+
+    def remove(self, listener: Listener) -> None:
+        self._listeners.get(listener.app_id, set()).discard(listener)
+
+    def publish(self, events: list[FeedEvent]) -> None:
+        """Called after a commit; safe from any thread."""
+        if self.loop is None:
+            return
+        if threading.get_ident() == self._thread:
+            self._deliver(events)
+        else:
+            self.loop.call_soon_threadsafe(self._deliver, events)
+
+    def _deliver(self, events: list[FeedEvent]) -> None:
+        for event in events:
+            for listener in list(self._listeners.get(event.app_id, ())):
+                if event.visible_to(listener.user_id):
+                    if listener.queue.qsize() >= MAX_QUEUE:
+                        self.remove(listener)
+                        listener.queue.put_nowait(None)  # tells the connection to close
+                    else:
+                        listener.queue.put_nowait(event)
+
+    def resync(self, app_id: str, seq: int, reason: str) -> None:
+        """Ask every connection of ``app_id`` to re-read its state; safe from any thread."""
+
+        def deliver() -> None:
+            for listener in list(self._listeners.get(app_id, ())):
+                listener.queue.put_nowait(Resync(seq, reason))
+
+        if self.loop is None:
+            return
+        if threading.get_ident() == self._thread:
+            deliver()
+        else:
+            self.loop.call_soon_threadsafe(deliver)
+
+    def close_all(self) -> None:
+        for listeners in self._listeners.values():
+            for listener in listeners:
+                listener.queue.put_nowait(None)
+        self._listeners.clear()
+
+    def count(self, app_id: str | None = None) -> int:
+        if app_id is not None:
+            return len(self._listeners.get(app_id, ()))
+        return sum(len(s) for s in self._listeners.values())

@@ -1,0 +1,78 @@
+"""One emulator instance: its storage, live-feed hub, webhook sender and uploaded files.
+
+Independent of HTTP: the ASGI app (``app.py``) serves an instance, routes receive it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import tempfile
+import threading
+
+from .config import EmulatorConfig
+from .hub import FeedHub
+from .store import Changes, Store
+from .webhooks import WebhookSender
+
+
+class Emulator:
+    """The state behind one emulator: storage, live-feed hub, webhooks, uploaded files."""
+
+    def __init__(self, config: EmulatorConfig | None = None) -> None:
+        self.config = config or EmulatorConfig()
+        self.store = Store(self.config.db_path, event_retention=self.config.event_retention)
+        self.hub = FeedHub()
+        self.webhooks = WebhookSender(self.store, self.config.webhook_timeout, self.config.webhook_retry_delay)
+        self._own_files_dir = self.config.files_dir is None and self.config.db_path == ":memory:"
+        if self.config.files_dir is not None:
+            self.files_dir = self.config.files_dir
+        elif self.config.db_path == ":memory:":
+            self.files_dir = tempfile.mkdtemp(prefix="talkwidgets-files-")
+        else:
+            self.files_dir = self.config.db_path + ".files"
+        os.makedirs(self.files_dir, exist_ok=True)
+        self.store.on_commit = self._published
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
+
+    def _published(self, changes: Changes) -> None:
+        if changes.events:
+            self.hub.publish(changes.events)
+        if changes.webhooks and self._loop is not None:
+            if threading.get_ident() == self._loop_thread:
+                self._submit(changes)
+            else:
+                self._loop.call_soon_threadsafe(self._submit, changes)
+
+    def _submit(self, changes: Changes) -> None:
+        for webhook in changes.webhooks:
+            self.webhooks.submit(webhook.app_id, webhook.type, webhook.data)
+
+    def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Serve from ``loop``: commits from other threads hand their events and webhooks to it."""
+        self._loop = loop
+        self._loop_thread = threading.get_ident()
+        self.hub.bind(loop)
+
+    def reset(self, app_id: str) -> None:
+        """Empty one app (users, conversations, messages, files, events); keeps its secret key.
+
+        Sequence numbers keep counting, and connected live feeds receive a ``resync``.
+        """
+        paths = self.store.file_paths(app_id)
+        self.store.reset(app_id)
+        self.hub.resync(app_id, self.store.latest_seq(app_id), "the app was reset")
+        for path in paths:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+
+    async def aclose(self) -> None:
+        self.hub.close_all()
+        await self.webhooks.aclose()
+
+    def close(self) -> None:
+        self.store.close()
+        if self._own_files_dir:
+            shutil.rmtree(self.files_dir, ignore_errors=True)

@@ -1,0 +1,29 @@
+"""Who is calling, once authenticated: the app itself or one of its users."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import ForbiddenError
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An authenticated caller. ``user_id`` is set only for user tokens."""
+
+    app_id: str
+    kind: str
+    user_id: str | None = None
+    expires_at: int | None = None
+
+    @property
+    def is_app(self) -> bool:
+        return self.user_id is None
+
+    def require_app(self, what: str) -> None:
+        if not self.is_app:
+            raise ForbiddenError(f"{what} needs the secret key or an app token, not a user token")
+
+    def require_self(self, user_id: str, what: str) -> None:
+        if self.user_id is not None and self.user_id != user_id:
+            raise ForbiddenError(f"a token for user {self.user_id!r} cannot {what} of user {user_id!r}")

@@ -1,0 +1,39 @@
+"""The SQLite tables of the emulator, all in one place so the whole database reads at a glance.
+
+Rows keep the caller-visible fields as JSON in ``data``; columns exist for what queries filter,
+join or order by. A new feature that needs a table (reactions, a search index) adds it here.
+"""
+
+from __future__ import annotations
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS apps (
+  id TEXT PRIMARY KEY, secret_key TEXT NOT NULL, webhook_url TEXT, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+  app_id TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, created_at INTEGER NOT NULL,
+  PRIMARY KEY (app_id, id));
+CREATE TABLE IF NOT EXISTS conversations (
+  app_id TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, created_at INTEGER NOT NULL,
+  last_message_id TEXT, last_message_at INTEGER,
+  PRIMARY KEY (app_id, id));
+CREATE TABLE IF NOT EXISTS participants (
+  app_id TEXT NOT NULL, conversation_id TEXT NOT NULL, user_id TEXT NOT NULL,
+  access TEXT NOT NULL, notify TEXT NOT NULL, joined_at INTEGER NOT NULL, read_until INTEGER NOT NULL,
+  PRIMARY KEY (app_id, conversation_id, user_id));
+CREATE INDEX IF NOT EXISTS participants_by_user ON participants (app_id, user_id);
+CREATE TABLE IF NOT EXISTS messages (
+  app_id TEXT NOT NULL, id TEXT NOT NULL, conversation_id TEXT NOT NULL, n INTEGER NOT NULL,
+  sender_id TEXT, created_at INTEGER NOT NULL, data TEXT NOT NULL,
+  PRIMARY KEY (app_id, id));
+CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (app_id, conversation_id, n);
+CREATE INDEX IF NOT EXISTS messages_by_time ON messages (app_id, conversation_id, created_at);
+CREATE TABLE IF NOT EXISTS files (
+  app_id TEXT NOT NULL, token TEXT NOT NULL, file_id TEXT NOT NULL UNIQUE, data TEXT NOT NULL,
+  created_at INTEGER NOT NULL, PRIMARY KEY (app_id, token));
+CREATE TABLE IF NOT EXISTS events (
+  app_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, conversation_id TEXT,
+  audience TEXT, ts INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (app_id, seq));
+"""
+
+APP_TABLES = ("users", "conversations", "participants", "messages", "files", "events")
+"""Tables holding an app's data (``app_id`` column): a reset empties each of them."""
