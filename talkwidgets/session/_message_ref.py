@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from ..model.errors import InvalidArgumentError, NotFoundError, PermissionDeniedError
@@ -91,6 +92,11 @@ class MessageRef:
         if ref is None:
             ref = self._reactions[emoji] = ReactionsRef(self._core, self.conversation_id, self.id, emoji)
         return ref
+
+    def reaction(self, emoji: str) -> ReactionsRef:
+        """Deprecated (renamed in TalkJS 1.9.0): use ``reactions(emoji)``."""
+        warnings.warn("MessageRef.reaction is deprecated; use MessageRef.reactions", DeprecationWarning, stacklevel=2)
+        return self.reactions(emoji)
 
     async def get(self) -> MessageSnapshot | None:
         """The message, or None if it doesn't exist or you can't see it (not a participant)."""
