@@ -33,10 +33,15 @@ PAGE_LIMIT = 30
 Snapshots = tuple[ConversationSnapshot, ...]
 OnSnapshot = Callable[[Snapshots, bool], Any]
 
-MATCH_CHANGING_EVENTS = frozenset(
-    {"conversation.updated", "conversation.read", "participant.updated", "message.deleted", "message.updated"}
-)
-"""Events that can make a conversation outside the window start matching a filter."""
+
+def may_start_matching(frame: Frame, me: str) -> bool:
+    """Whether an event can make a conversation outside the window start matching a filter: a
+    change of its subject or custom data, of the current user's unread state or access, or of
+    whether it has messages."""
+    kind = frame.get("type")
+    if kind in ("conversation.updated", "message.deleted"):
+        return True
+    return kind in ("conversation.read", "participant.updated") and (frame.get("data") or {}).get("userId") == me
 
 
 def activity(conv: Wire) -> int:
@@ -114,7 +119,7 @@ class ConversationListSubscription(WindowedSubscription[ConversationSnapshot, Sn
         conv = self._items.get(cid)
         change = conversation_change(conv, frame, self._core.user_id)
         if change == SAME:
-            if conv is None and self._filter is not None and frame.get("type") in MATCH_CHANGING_EVENTS:
+            if conv is None and self._filter is not None and may_start_matching(frame, self._core.user_id):
                 return await self._admit(cid)
             return False
         if change == REFETCH:

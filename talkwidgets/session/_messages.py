@@ -143,7 +143,10 @@ class MessageSubscription(MemberWindow[MessageSnapshot]):
         if not self._loaded_all and self._order and self._sort_key(msg) < self._order_key(self._order[0]):
             return False  # older than the window (a replay from before it was read)
         if msg.get("referencedMessageId"):
-            item = await self._fetch_one(mid)  # the viewer's route resolves the quote
+            try:
+                item = await self._fetch_one(mid)  # the viewer's route resolves the quote
+            except Gone:
+                return self._vanish()
             return False if item is None else await self._replace(item)
         return await self._replace(dict(msg, reactions=[]) if "reactions" not in msg else msg)
 
