@@ -22,18 +22,21 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..clock import now_ms
-from . import render, views
+from . import render, user_views, views
 from .changes import apps as app_changes
 from .changes import conversations as conversation_changes
 from .changes import messages as message_changes
 from .changes import participants as participant_changes
+from .changes import reactions as reaction_changes
 from .changes import users as user_changes
 from .events import JSON, Changes, FeedEvent, Webhook
-from .queries import apps, conversations, files, messages, participants, users
+from .filters import Condition
+from .migrations import migrate
+from .queries import apps, conversations, files, messages, participants, reactions, users
 from .rules import CONVERSATION_FIELDS, USER_FIELDS
 from .storage import Storage
 
-__all__ = ["CONVERSATION_FIELDS", "JSON", "USER_FIELDS", "Changes", "FeedEvent", "Store", "Webhook"]
+__all__ = ["CONVERSATION_FIELDS", "JSON", "USER_FIELDS", "Changes", "Condition", "FeedEvent", "Store", "Webhook"]
 
 
 class Store:
@@ -45,6 +48,8 @@ class Store:
 
     def __init__(self, db_path: str = ":memory:", *, event_retention: int = 10_000) -> None:
         self._db = Storage(db_path, event_retention=event_retention)
+        with self._db.transaction():
+            migrate(self._db)
 
     @property
     def on_commit(self) -> Callable[[Changes], None] | None:
@@ -126,17 +131,36 @@ class Store:
         with self._db.lock:
             return participants.row(self._db, app_id, conversation_id, user_id) is not None
 
+    def list_participants(self, app_id: str, cid: str, limit: int, starting_after: str | None) -> list[JSON]:
+        """Most recently joined first (ties: user id descending); the cursor is a user id."""
+        with self._db.lock:
+            return [
+                render.listed_participant(r) for r in participants.page(self._db, app_id, cid, limit, starting_after)
+            ]
+
+    def get_participant(self, app_id: str, cid: str, uid: str) -> JSON | None:
+        with self._db.lock:
+            found = participants.row(self._db, app_id, cid, uid)
+            return render.listed_participant(found) if found else None
+
     def participant_access(self, app_id: str, conversation_id: str, user_id: str) -> str | None:
         with self._db.lock:
             found = participants.row(self._db, app_id, conversation_id, user_id)
             return str(found["access"]) if found else None
 
     def list_conversations(
-        self, app_id: str, limit: int, starting_after: str | None, before: int | None, after: int | None
+        self,
+        app_id: str,
+        limit: int,
+        starting_after: str | None,
+        before: int | None,
+        after: int | None,
+        condition: Condition | None = None,
     ) -> list[JSON]:
-        """All conversations, most recent activity (last message, else creation) first."""
+        """All conversations, most recent activity (last message, else creation) first; ``condition``
+        is a compiled filter (:func:`.filters.parse_filter`)."""
         with self._db.lock:
-            rows = conversations.page(self._db, app_id, limit, starting_after, before, after)
+            rows = conversations.page(self._db, app_id, limit, starting_after, before, after, condition)
             return [views.conversation(self._db, r) for r in rows]
 
     def list_user_conversations(
@@ -148,11 +172,12 @@ class Store:
         unreads_only: bool,
         before: int | None,
         after: int | None,
+        condition: Condition | None = None,
     ) -> list[JSON]:
         """A user's conversations, newest activity ``max(lastMessage.createdAt, joinedAt)`` first."""
         with self._db.lock:
             rows = conversations.user_page(
-                self._db, app_id, user_id, limit, starting_after, unreads_only, before, after
+                self._db, app_id, user_id, limit, starting_after, unreads_only, before, after, condition
             )
             return [views.user_conversation(self._db, r, user_id) for r in rows]
 
@@ -186,6 +211,11 @@ class Store:
         with self._db.transaction():
             participant_changes.mark_read(self._db, app_id, cid, uid)
 
+    def mark_unread(self, app_id: str, cid: str, uid: str) -> None:
+        """The user marked the conversation unread (cleared by :meth:`mark_read`)."""
+        with self._db.transaction():
+            participant_changes.mark_unread(self._db, app_id, cid, uid)
+
     # -- messages --------------------------------------------------------------------------------
 
     def get_message(self, app_id: str, cid: str, mid: str) -> JSON | None:
@@ -202,6 +232,20 @@ class Store:
             rows = messages.page(self._db, app_id, cid, limit, starting_after)
             read_until = render.read_untils(participants.of_conversation(self._db, app_id, cid))
             return [render.message_row(r, read_until) for r in rows]
+
+    def list_user_messages(
+        self, app_id: str, viewer: str, cid: str, limit: int, starting_after: str | None
+    ) -> list[JSON]:
+        """Like :meth:`list_messages`, as ``viewer`` sees them (:mod:`.user_views`)."""
+        with self._db.lock:
+            return user_views.messages_of(
+                self._db, app_id, messages.page(self._db, app_id, cid, limit, starting_after), viewer
+            )
+
+    def get_user_message(self, app_id: str, viewer: str, cid: str, mid: str) -> JSON | None:
+        with self._db.lock:
+            found = messages.row_in(self._db, app_id, cid, mid)
+            return user_views.messages_of(self._db, app_id, [found], viewer)[0] if found else None
 
     def send_messages(
         self,
@@ -226,6 +270,23 @@ class Store:
     def delete_message(self, app_id: str, cid: str, mid: str) -> None:
         with self._db.transaction():
             message_changes.delete(self._db, app_id, cid, mid)
+
+    # -- reactions -------------------------------------------------------------------------------
+
+    def add_reaction(self, app_id: str, cid: str, mid: str, emoji: str, uid: str) -> None:
+        """Idempotent; ``emoji`` is already normalised (:mod:`..reaction_emoji`)."""
+        with self._db.transaction():
+            reaction_changes.add(self._db, app_id, cid, mid, emoji, uid)
+
+    def remove_reaction(self, app_id: str, cid: str, mid: str, emoji: str, uid: str) -> None:
+        with self._db.transaction():
+            reaction_changes.remove(self._db, app_id, cid, mid, emoji, uid)
+
+    def list_reactions(self, app_id: str, mid: str, emoji: str, limit: int, starting_after: str | None) -> list[JSON]:
+        """Who reacted with ``emoji``, oldest first; the cursor is a user id."""
+        with self._db.lock:
+            rows = reactions.page(self._db, app_id, mid, emoji, limit, starting_after)
+            return [{"userId": r["user_id"], "createdAt": r["created_at"]} for r in rows]
 
     # -- files -----------------------------------------------------------------------------------
 

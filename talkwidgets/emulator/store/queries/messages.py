@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 
 from ...errors import InvalidError
 from ..events import JSON
@@ -23,6 +24,10 @@ HAS_UNREAD_SQL = (
 )
 """SQL condition: participant row ``p`` has an unread message in its conversation."""
 
+PARTICIPANT_UNREAD_SQL = f"(p.marked_unread<>0 OR {HAS_UNREAD_SQL})"
+"""SQL condition: the conversation is unread for participant row ``p`` (``isUnread``): it has an
+unread message, or the participant marked it unread."""
+
 
 def row(db: Storage, app_id: str, message_id: str) -> sqlite3.Row | None:
     return db.one("SELECT * FROM messages WHERE app_id=? AND id=?", (app_id, message_id))
@@ -32,6 +37,17 @@ def row_in(db: Storage, app_id: str, conversation_id: str, message_id: str) -> s
     """The message, if it belongs to the conversation."""
     return db.one(
         "SELECT * FROM messages WHERE app_id=? AND conversation_id=? AND id=?", (app_id, conversation_id, message_id)
+    )
+
+
+def rows_in(db: Storage, app_id: str, conversation_id: str, message_ids: Iterable[str]) -> list[sqlite3.Row]:
+    """The messages of the conversation among ``message_ids`` (missing ones are left out)."""
+    ids = list(dict.fromkeys(message_ids))
+    if not ids:
+        return []
+    return db.all(
+        "SELECT * FROM messages WHERE app_id=? AND conversation_id=? AND id IN (SELECT value FROM json_each(?))",
+        (app_id, conversation_id, dumps(ids)),
     )
 
 
@@ -82,7 +98,9 @@ def update_data(db: Storage, app_id: str, message_id: str, data: JSON) -> None:
 
 
 def delete(db: Storage, app_id: str, message_id: str) -> None:
+    """The message and its reactions."""
     db.execute("DELETE FROM messages WHERE app_id=? AND id=?", (app_id, message_id))
+    db.execute("DELETE FROM reactions WHERE app_id=? AND message_id=?", (app_id, message_id))
 
 
 # -- unread -------------------------------------------------------------------------------------
@@ -100,9 +118,9 @@ def unread_ids(db: Storage, app_id: str, conversation_id: str, user_id: str) -> 
 
 
 def users_with_unread(db: Storage, app_id: str, conversation_id: str) -> set[str]:
-    """The participants of the conversation who have at least one unread message."""
+    """The participants for whom the conversation is unread (an unread message, or marked unread)."""
     rows = db.all(
-        f"SELECT p.user_id FROM participants p WHERE p.app_id=? AND p.conversation_id=? AND {HAS_UNREAD_SQL}",
+        f"SELECT p.user_id FROM participants p WHERE p.app_id=? AND p.conversation_id=? AND {PARTICIPANT_UNREAD_SQL}",
         (app_id, conversation_id),
     )
     return {r[0] for r in rows}
