@@ -20,6 +20,7 @@ DOMAIN = (
     "errors",
     "principal",
     "validate",
+    "json_input",
     "bodies",
     "reaction_emoji",
     "presence",

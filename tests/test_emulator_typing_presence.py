@@ -193,12 +193,12 @@ def test_presence_routes_auth_and_bad_input(server, world, user_client) -> None:
         {"op": "watch", "presence": [f"u{n}" for n in range(1001)]},
     ],
 )
-async def test_a_bad_watch_closes_with_4000(server, world, frame: dict[str, Any]) -> None:
+async def test_a_bad_watch_closes_with_1007(server, world, frame: dict[str, Any]) -> None:
     feed = await open_feed(server, server.user_token("bob"))
     await feed.send(frame)
     with pytest.raises(ConnectionClosed) as closed:
         await asyncio.wait_for(feed.ws.recv(), TIMEOUT)
-    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4000
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1007
     assert closed.value.rcvd.reason.startswith("watch:")
 
 

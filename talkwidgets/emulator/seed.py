@@ -43,11 +43,12 @@ def load_seed(
     try:
         with store.transaction():
             for uid, body in (seed.get("users") or {}).items():
-                store.put_user(app_id, v.check_id("userId", uid), check_user_body(body), fire_webhooks=False)
+                store.put_user(app_id, v.check_id("userId", uid), check_user_body(body, uid), fire_webhooks=False)
                 counts["users"] += 1
             for cid, body in (seed.get("conversations") or {}).items():
                 body = dict(v.expect_object(body, f"conversation {cid}"))
                 participants = body.pop("participants", [])
+                v.take_path_id(body, cid, "conversation id")
                 v.reject_unknown(body, CONVERSATION_FIELDS, f"conversation {cid}")
                 store.put_conversation(
                     app_id,
