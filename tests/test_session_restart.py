@@ -3,8 +3,9 @@ a server restart (``talkwidgets serve`` on a SQLite file, killed with -9).
 
 Alice subscribes to a conversation's messages, the conversation, its participants, bob as a
 participant, bob as a user, bob's online status, who is typing, and the reactions to a message.
-Bob (his own session, his own user token) sends, edits, reacts, renames himself, changes the
-subject and his settings, adds and removes carol, and types. Alice reaches the server through a
+Alice also keeps a conversation list filtered on a custom key. Bob (his own session, his own
+user token) sends, edits, reacts, renames himself, changes the subject, the custom data and his
+settings, adds and removes carol, and types. Alice reaches the server through a
 relay that the test can cut: bob acts once with alice connected, once while alice is cut off (her
 feed drops and reconnects), once after alice's new token made her feed reconnect, and once while
 alice is cut off and the server is killed and restarted. After each round every subscription must
@@ -62,7 +63,8 @@ async def test_every_subscription_follows_the_other_user_across_a_reconnect_and_
         bob = await get_talk_session(APP, "bob", token_fetcher=token_fetcher("bob"), host=host)
         first = await bob.conversation("c").send("first")
         chat = alice.conversation("c")
-        rec = {name: Recorder() for name in ("messages", "conv", "parts", "part", "user", "online", "typing", "reacts")}
+        names = ("messages", "conv", "parts", "part", "user", "online", "typing", "reacts", "filtered")
+        rec = {name: Recorder() for name in names}
         subs = {
             "messages": chat.subscribe_messages(rec["messages"]),
             "conv": chat.subscribe(rec["conv"]),
@@ -72,6 +74,10 @@ async def test_every_subscription_follows_the_other_user_across_a_reconnect_and_
             "online": alice.user("bob").subscribe_online(rec["online"]),
             "typing": chat.subscribe_typing(rec["typing"]),
             "reacts": chat.message(first.id).reactions(THUMB).subscribe(rec["reacts"]),
+            # a filtered list the conversation joins and leaves as bob changes its custom data
+            "filtered": alice.subscribe_conversations(
+                rec["filtered"], filter={"custom": {"round": ("oneOf", ["quiet", "new token"])}}
+            ),
         }
         bob_inbox = bob.subscribe_conversations()  # bob holds a feed connection: he is online
         await bob_inbox.connected
@@ -88,7 +94,7 @@ async def test_every_subscription_follows_the_other_user_across_a_reconnect_and_
             thumb = b.message(first.id).reactions(THUMB)
             await (thumb.add() if n % 2 == 0 else thumb.remove())
             await bob.current_user.set(name=f"Bob {label}")
-            await b.set(subject=f"Subject {label}")
+            await b.set(subject=f"Subject {label}", custom={"round": label})
             await b.participant("bob").edit(notify=[True, False, "MentionsOnly"][n % 3])
             carol = b.participant("carol")
             await (carol.set() if n % 2 == 0 else carol.delete())
@@ -110,6 +116,7 @@ async def test_every_subscription_follows_the_other_user_across_a_reconnect_and_
                     isinstance(s, FewTypingSnapshot) and [u.id for u in s.users] == (["bob"] if n % 2 else [])
                 ),
                 "reacts": lambda s: [r.user.id for r in s] == (["bob"] if n % 2 == 0 else []),
+                "filtered": lambda s: [c.id for c in s] == (["c"] if n % 2 == 0 else []),
             }
             for name, check in checks.items():
                 sub = subs[name]
