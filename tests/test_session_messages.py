@@ -61,7 +61,6 @@ async def test_two_users_messages_arrive_in_order_with_edits_deletions_and_quote
         await bob.conversation("c").send(f"more {n}")
     await wait_until(lambda: len(texts(sub)) == 5, what="three more messages")
     assert texts(sub) == ["more 2", "more 1", "more 0", "and hello to you", "hello alice"]
-    kept = sub.state.latest_snapshot[3]
 
     await first.edit("hello *everyone*")
     await wait_until(lambda: texts(sub)[-1] == "hello everyone", what="the edit")
@@ -75,7 +74,6 @@ async def test_two_users_messages_arrive_in_order_with_edits_deletions_and_quote
     assert sub.state.latest_snapshot[3].id == reply.id
     assert sub.state.latest_snapshot[3].referenced_message is None
     assert sub.state.latest_snapshot[3].referenced_message_id == first.id
-    assert kept.id == reply.id
     # every list alice was shown was newest first
     for snaps, _ in seen:
         assert [m.created_at for m in snaps] == sorted((m.created_at for m in snaps), reverse=True)
