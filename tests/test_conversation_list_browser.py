@@ -16,6 +16,13 @@ pytestmark = pytest.mark.browser
 NOW_MS = int(time.time() * 1000)
 
 
+@pytest.fixture(autouse=True)
+def _now() -> None:
+    """Each test measures times from its own start, not from the module import (minutes apart in a long run)."""
+    global NOW_MS
+    NOW_MS = int(time.time() * 1000)
+
+
 def user(uid: str, name: str | None = None) -> dict[str, Any]:
     return {"id": uid, "name": name or uid.capitalize(), "photo_url": None, "role": None, "custom": {}, "locale": None}
 

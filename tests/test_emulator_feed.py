@@ -225,7 +225,7 @@ async def test_admin_feed_sees_everything_and_ping_pong(server, world, user_clie
     assert admin.hello["userId"] is None
     await admin.ws.send(json.dumps({"op": "ping"}))
     assert await admin.frame() == {"op": "pong"}
-    await admin.ws.send(json.dumps({"op": "dance"}))  # ignored
+    await admin.ws.send(json.dumps({"op": "dance"}))  # an unknown op is ignored (frames that are not JSON close it)
     await admin.ws.send(json.dumps({"op": "ping"}))
     assert await admin.frame() == {"op": "pong"}
     send(client, "ab", "in ab", sender="alice")

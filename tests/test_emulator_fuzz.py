@@ -28,9 +28,9 @@ from talkwidgets.emulator.openapi import document
 
 APP = "fuzz"
 KEY = "sk_test_fuzz_" + "f" * 40
-EXAMPLES = 25
+EXAMPLES = 20
 """Examples per operation (app credentials); with a fixed seed the whole module runs in about 1.5 minutes."""
-USER_EXAMPLES = 10
+USER_EXAMPLES = 8
 SEED = {
     "users": {"alice": {"name": "Alice"}, "bob": {"name": "Bob"}},
     "conversations": {"planning": {"subject": "Plans", "participants": ["alice", "bob"]}},

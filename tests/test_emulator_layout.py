@@ -21,6 +21,7 @@ DOMAIN = (
     "principal",
     "validate",
     "json_input",
+    "openapi",
     "bodies",
     "reaction_emoji",
     "presence",

@@ -44,7 +44,11 @@ async def openapi_json(request: Request) -> Response:
 
 
 async def health(request: Request) -> Response:
-    return JSONResponse({"ok": True, "version": __version__, "feedProtocol": PROTOCOL_VERSION})
+    """Who answers, and the limits a client should know before it sends (uploads are refused above
+    ``maxUploadBytes``, raw file bytes)."""
+    em: Emulator = request.app.state.emulator
+    limits = {"maxUploadBytes": em.config.max_upload_bytes}
+    return JSONResponse({"ok": True, "version": __version__, "feedProtocol": PROTOCOL_VERSION, "limits": limits})
 
 
 @endpoint
@@ -63,8 +67,11 @@ async def emulator_error(request: Request, exc: Exception) -> Response:
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     codes = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+    reason = str(exc.detail)
+    if exc.status_code in codes:  # say which request had no route (an empty id is a common cause)
+        reason = f"{reason}: no route for {request.method} {request.url.path} (see /openapi.json)"
     return JSONResponse(
-        {"errorCode": codes.get(exc.status_code, "HTTP_ERROR"), "reasons": [str(exc.detail)]},
+        {"errorCode": codes.get(exc.status_code, "HTTP_ERROR"), "reasons": [reason]},
         status_code=exc.status_code,
         headers=getattr(exc, "headers", None),
     )

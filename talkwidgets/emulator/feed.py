@@ -14,7 +14,7 @@ from ._http import error_response, status_of
 from .auth import authenticate
 from .errors import EmulatorError, ForbiddenError
 from .feed_frames import BadFrame, client_frame, close_reason
-from .feed_ops import FeedOpError, feed_op
+from .feed_ops import FeedOpError, handle_op
 from .hub import Ephemeral, Listener, Resync
 from .instance import Emulator
 from .presence import Presence
@@ -120,11 +120,8 @@ async def _pump(
     async def reader() -> None:
         while True:
             try:
-                reply = feed_op(presence, listener, client_frame(await websocket.receive()))
-            except BadFrame as bad:
-                await websocket.close(code=bad.code, reason=bad.reason)
-                return
-            except FeedOpError as bad:
+                reply = handle_op(presence, listener, client_frame(await websocket.receive()))
+            except (BadFrame, FeedOpError) as bad:
                 await websocket.close(code=bad.code, reason=close_reason(bad.reason))
                 return
             if reply is not None:

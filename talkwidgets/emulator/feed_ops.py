@@ -1,9 +1,9 @@
 """What a live-feed client may ask for (``docs/realtime-protocol.md``): ``ping`` and ``watch``.
 
-``feed_op`` runs one client frame, already read as a JSON object (``feed_frames``), and answers
-the frame to send back (``pong``) or None. A ``watch`` whose content is wrong raises
-:class:`FeedOpError`, which closes the connection with code 1007 (invalid payload) and the reason. Unknown ops are
-ignored, so newer clients can talk to older servers."""
+``handle_op`` acts on one frame (a JSON object, read by :mod:`.feed_frames`, which closes the
+connection on frames that are not) and answers the frame to send back (``pong``), or None; a
+``watch`` that is wrong in content raises :class:`FeedOpError`, which closes the connection with
+code 1007 (invalid payload) and the reason. Unknown ops are ignored."""
 
 from __future__ import annotations
 
@@ -27,7 +27,9 @@ class FeedOpError(Exception):
         self.reason = reason
 
 
-def feed_op(presence: Presence, listener: Listener, frame: dict[str, Any]) -> str | None:
+def handle_op(presence: Presence, listener: Listener, frame: dict[str, Any]) -> str | None:
+    """Act on one client frame (already a JSON object, see :mod:`.feed_frames`); the frame to
+    answer, if any. Unknown ops are ignored."""
     op = frame.get("op")
     if op == "ping":
         return PONG

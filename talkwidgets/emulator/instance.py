@@ -41,7 +41,8 @@ class Emulator:
         else:
             self.files_dir = self.config.db_path + ".files"
         os.makedirs(self.files_dir, mode=0o700, exist_ok=True)
-        os.chmod(self.files_dir, 0o700)  # uploads are private to this account, whatever the umask
+        with contextlib.suppress(PermissionError):  # a folder of another account stays as its owner set it
+            os.chmod(self.files_dir, 0o700)  # uploads are private to this account, whatever the umask
         self.store.on_commit = self._published
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None

@@ -96,8 +96,9 @@ class GuardedH11Protocol(H11Protocol):
         super().handle_websocket_upgrade(event)
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if not self.transport.is_closing():
+        finished = self.cycle
+        super().on_response_complete()  # may already start a pipelined request (a new cycle)
+        if not self.transport.is_closing() and self.cycle is finished:
             self._await_head()
 
     def connection_lost(self, exc: Exception | None) -> None:

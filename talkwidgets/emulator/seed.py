@@ -13,13 +13,13 @@ conversations are updated in place, and a conversation's messages are loaded onl
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from . import validate as v
 from .bodies import check_message, check_user_body
 from .errors import EmulatorError, InvalidError
+from .json_input import parse_json
 from .principal import Principal
 from .store import CONVERSATION_FIELDS, Store
 
@@ -30,9 +30,11 @@ def load_seed(
     """Apply a seed in one transaction (all or nothing); returns how many of each were loaded."""
     if not isinstance(seed, dict):
         try:
-            seed = json.loads(Path(seed).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+            seed = parse_json(Path(seed).read_bytes(), "seed file")
+        except OSError as exc:
             raise ValueError(f"cannot read seed file: {exc}") from None
+        except InvalidError as exc:
+            raise ValueError(f"cannot read seed file: {'; '.join(exc.reasons)}") from None
     if not isinstance(seed, dict):
         raise ValueError("a seed file holds a JSON object with users, conversations and messages")
     unknown = set(seed) - {"users", "conversations", "messages"}

@@ -40,7 +40,7 @@ def take_path_id(body: dict[str, Any], path_id: str, kind: str) -> None:
     different one is a 400, never a silent move to another id."""
     if "id" in body:
         if body["id"] != path_id:
-            raise InvalidError(f"the body's id {body['id']!r} differs from the {kind} in the path {path_id!r}")
+            raise InvalidError(f"the body's id {body['id']!r:.80} differs from the {kind} in the path {path_id!r}")
         del body["id"]
 
 

@@ -31,7 +31,7 @@ def make_private(db_path: str) -> None:
     permissions, so they follow."""
     os.close(os.open(db_path, os.O_RDWR | os.O_CREAT, 0o600))
     for path in (db_path, db_path + "-wal", db_path + "-shm", db_path + "-journal"):
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(FileNotFoundError, PermissionError):  # another account's file: its owner decides
             os.chmod(path, 0o600)
 
 
