@@ -31,8 +31,11 @@ from ..transport.rest import path
 from ._backend import Backend
 from ._conversation_list import ConversationListSubscription, OnSnapshot
 from ._core import SessionCore
+from ._filters import ConversationFilter, filter_to_wire
 from ._limits import UploadLimit, read_upload_limit
+from ._params import check_callback
 from ._refs import ConversationRef, RefCache, UserRef
+from ._search import ConversationSearch, MessageSearch
 from ._uploads import UploadData, content_type, open_upload, probe_file, upload_fields
 
 
@@ -128,11 +131,25 @@ class TalkSession:
 
     # -- subscriptions and errors --------------------------------------------------------------
 
-    def subscribe_conversations(self, on_snapshot: OnSnapshot | None = None) -> ConversationListSubscription:
-        """A live list of your conversations, most recently active first (window of 20 to start)."""
-        if on_snapshot is not None and not callable(on_snapshot):
-            raise InvalidArgumentError("on_snapshot must be callable")
-        return ConversationListSubscription(self._core, on_snapshot)
+    def subscribe_conversations(
+        self, on_snapshot: OnSnapshot | None = None, *, filter: ConversationFilter | None = None
+    ) -> ConversationListSubscription:
+        """A live list of your conversations, most recently active first (window of 20 to start),
+        optionally only those matching ``filter`` (a ``ConversationFilter``, checked here)."""
+        check_callback(on_snapshot)
+        wire_filter = filter_to_wire(filter) if filter is not None else None
+        return ConversationListSubscription(self._core, on_snapshot, wire_filter=wire_filter)
+
+    def search_messages(self, on_results: Callable[..., Any] | None = None) -> MessageSearch:
+        """A message search: ``await search.set_query(text)``, then ``load_more``. ``on_results(results,
+        status)`` hears every change; status is ``"searching"``, ``"canLoadMore"`` or ``"loadedAll"``."""
+        check_callback(on_results, "on_results")
+        return MessageSearch(self._core, on_results)
+
+    def search_conversations(self, on_results: Callable[..., Any] | None = None) -> ConversationSearch:
+        """A conversation search (by subject or ``custom["search"]``); used like ``search_messages``."""
+        check_callback(on_results, "on_results")
+        return ConversationSearch(self._core, on_results)
 
     def on_error(self, handler: Callable[[Exception], Any]) -> ErrorSubscription:
         """Call ``handler`` once if the session hits an unrecoverable error (bad app or token...)."""
