@@ -68,6 +68,7 @@ if TYPE_CHECKING:
         PendingState,
         SearchStatus,
         UnsubscribedState,
+        WindowChange,
     )
     from .session import (
         ConversationFilter,
@@ -150,6 +151,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "PendingState",
         "SearchStatus",
         "UnsubscribedState",
+        "WindowChange",
     ),
     ".session": (
         "ConversationFilter",
@@ -265,6 +267,7 @@ __all__ = [
     "VideoFileMetadata",
     "VoiceBlock",
     "VoiceRecordingFileMetadata",
+    "WindowChange",
     "__version__",
     "get_talk_session",
     "parse_markup",

@@ -69,6 +69,7 @@ __all__ = [
     "message_from_wire",
     "conversation_from_wire",
     "participant_from_wire",
+    "reactions_from_wire",
     "referenced_message_from_wire",
     "single_reaction_from_wire",
     "to_json",
@@ -305,7 +306,8 @@ def _legacy_content(d: Mapping[str, Any]) -> tuple[ContentBlock, ...]:
     return tuple(blocks)
 
 
-def _reactions(value: Any) -> tuple[ReactionsSummarySnapshot, ...]:
+def reactions_from_wire(value: Any) -> tuple[ReactionsSummarySnapshot, ...]:
+    """A message's ``reactions`` summary list → snapshots (entries without a string emoji are skipped)."""
     if not isinstance(value, (list, tuple)):
         return ()
     out = []
@@ -353,7 +355,7 @@ def message_from_wire(
         origin=origin if origin in ("rest", "import", "email", "web") else "rest",
         plaintext=text if text else plaintext(content),
         content=content,
-        reactions=_reactions(d.get("reactions")),
+        reactions=reactions_from_wire(d.get("reactions")),
         conversation_id=_str(d.get("conversationId")),
     )
 
