@@ -86,6 +86,52 @@ async def test_traits_follow_the_session_and_updates_travel_as_small_patches(wor
     widget.close()
 
 
+def browser_copy(comm: CommRecorder) -> list[dict[str, Any]]:
+    """The list a front end ends with after everything the kernel sent: full lists and patches."""
+    shown: list[dict[str, Any]] = []
+    for m in comm.messages:
+        if m.get("method") == "update" and "conversations" in m["state"]:
+            shown = m["state"]["conversations"]
+        elif m.get("method") == "custom" and m["content"]["op"] == "patch":
+            shown = apply_ops(shown, m["content"]["ops"])
+    return shown
+
+
+async def test_every_change_reaches_the_browser_as_the_kernels_list(world) -> None:
+    app_id, admin = world
+    for i in range(30):
+        await admin.conversation(f"c{i:02d}", "alice", "bob")
+        await admin.send(f"c{i:02d}", "bob", f"hello {i}")
+    session = await get_talk_session(app_id=app_id, user_id="alice")
+    widget = ConversationList(session)
+    comm = CommRecorder(widget)
+    await widget.subscription.connected
+    await widget.load_more(30)
+    await wait_until(lambda: len(widget.conversations) == 30 and widget.loaded_all, what="everything loaded")
+    sent = len(comm.messages)
+    await admin.send("c03", "bob", "to the top")
+    await wait_until(lambda: _ids(widget)[0] == "c03", what="c03 on top")
+    patch = comm.messages[sent:][-1]["content"]
+    assert [(op["t"], op["at"], op["c"]["id"]) for op in patch["ops"]] == [("put", 0, "c03")]
+    await session.conversation("c20").mark_as_read()  # in place
+    await wait_until(lambda: widget.conversations[_ids(widget).index("c20")]["unread_message_count"] == 0, what="read")
+    await admin.conversation("new", "alice", "carol")  # joins (and carol's name is read once)
+    await admin.call("DELETE", "/conversations/c10")  # leaves
+    await admin.user("bob", "Robert")  # every last message's sender: a rename in many rows
+    await wait_until(
+        lambda: (
+            "new" in _ids(widget)
+            and "c10" not in _ids(widget)
+            and widget.conversations[1]["last_message"]["sender"]["name"] == "Robert"
+        ),
+        what="the join, the leave and the rename",
+    )
+    expected = [c.id for c in widget.subscription.state.latest_snapshot]
+    assert _ids(widget) == expected and len(expected) == 30
+    await wait_until(lambda: browser_copy(comm) == widget.conversations, what="the browser to follow")
+    widget.close()
+
+
 async def test_gap_resync_selection_and_load_more_messages(world) -> None:
     app_id, admin = world
     for i in range(23):
