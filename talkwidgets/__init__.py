@@ -56,6 +56,7 @@ if TYPE_CHECKING:
         ParticipantRef,
         TalkSession,
         UploadLimit,
+        UploadStream,
         UserRef,
         get_talk_session,
     )
@@ -104,6 +105,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "ParticipantRef",
         "TalkSession",
         "UploadLimit",
+        "UploadStream",
         "UserRef",
         "get_talk_session",
     ),
@@ -167,6 +169,7 @@ __all__ = [
     "UnsubscribedState",
     "UploadLimit",
     "UploadResult",
+    "UploadStream",
     "UserRef",
     "UserSnapshot",
     "VideoBlock",

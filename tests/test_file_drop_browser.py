@@ -485,22 +485,25 @@ def test_cancel_mid_transfer_stops_sending_and_leaves_nothing(make: Any) -> None
     held: list[Any] = []
 
     def first_chunk_only(fid: str, msg: Any, buffers: Any) -> None:
-        if fd.widget._transfers[fid].received == 0:
+        if fd.widget._transfers[fid].pipe.received == 0:
             original(fid, msg, buffers)
         else:
             held.append(msg)
 
     fd.widget._chunk = first_chunk_only  # type: ignore[method-assign]
     fd.drop("big.bin", "application/octet-stream", 24 * MiB)  # under the emulator's 25 MiB
-    spool = fd.wait(
-        lambda: (t := fd.widget._transfers.get(next(iter(fd.widget._transfers), ""))) and t.received > 0 and t.spool,
+    # the backend upload is open, with the first chunk of its body sent
+    upload_task = fd.wait(
+        lambda: (t := fd.widget._transfers.get(next(iter(fd.widget._transfers), ""))) and t.pipe.received > 0 and t.task,
         "the first acknowledged chunk",
     )
     expect(fd.row().locator(".tw-fd-progress")).to_have_attribute("aria-valuenow", _positive())
     fd.row().get_by_role("button", name="Cancel big.bin").click()
     expect(fd.row().locator(".tw-fd-status")).to_have_text("Cancelled")
     [upload] = fd.finished()
-    assert upload.status == "cancelled" and spool.closed and not fd.kernel.call(lambda: fd.widget._transfers)
+    assert upload.status == "cancelled" and not fd.kernel.call(lambda: fd.widget._transfers)
+    fd.wait(upload_task.done, "the backend upload to stop")
+    assert upload_task.cancelled()
     chunks = fd.sent_ops().count("chunk")
     assert 0 < chunks < 24 and fd.sent_ops()[-1] == "cancel"
     fd.page.wait_for_timeout(300)
@@ -665,14 +668,15 @@ def test_200_mib_through_chunks_keeps_kernel_memory_bounded(
         f"\n200 MiB chunked: peak RSS growth {rss_growth / MiB:.1f} MiB, "
         f"tracemalloc peak growth {traced_growth / MiB:.1f} MiB (window {window} x chunk {chunk_size // MiB} MiB)"
     )
-    # The bound: window x chunk_size (4 MiB of unacknowledged chunks) plus a fixed 24 MiB allowance for
-    # what else holds bytes at one time in this single process: the transport's copies of the in-flight
-    # chunks (WebSocket frame and message, up to 2 x 4 MiB here, a comm's ZMQ frames in Jupyter), the
+    # The bound: (window + 1) x chunk_size (the unacknowledged chunks waiting for the upload, and the
+    # one it is writing) plus a fixed 24 MiB allowance for what else holds bytes at one time in this
+    # single process: the transport's copies of the in-flight chunks (WebSocket frame and message, up
+    # to 2 x 4 MiB here, a comm's ZMQ frames in Jupyter), the chunk's copy into the request (h11), the
     # emulator's multipart parser (an in-memory spool of up to 1 MiB per part before it rolls to disk,
-    # plus its 1 MiB copy buffer), httpx's 64 KiB read chunks, and allocator slack (glibc arenas of the
-    # three threads involved: kernel loop, emulator, Playwright). A leak of the file (or buffering it
-    # anywhere) would show as ~200 MiB.
-    bound = window * chunk_size + 24 * MiB
+    # plus its 1 MiB copy buffer), and allocator slack (glibc arenas of the three threads involved:
+    # kernel loop, emulator, Playwright). A leak of the file (or buffering it anywhere) would show as
+    # ~200 MiB.
+    bound = (window + 1) * chunk_size + 24 * MiB
     assert traced_growth <= bound, f"tracemalloc grew {traced_growth / MiB:.1f} MiB"
     assert rss_growth <= bound, f"RSS grew {rss_growth / MiB:.1f} MiB"
 

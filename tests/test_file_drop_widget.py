@@ -4,6 +4,7 @@ sending into a conversation. The far end of the comm is a recorder that plays th
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -48,7 +49,10 @@ class Browser:
     def last(self, fid: str) -> dict[str, Any]:
         return [m for m in self.inbox if m["id"] == fid][-1]
 
-    def send_file(
+    def ops(self, fid: str) -> list[str]:
+        return [m["op"] for m in self.inbox if m["id"] == fid]
+
+    async def send_file(
         self,
         fid: str,
         data: bytes,
@@ -58,7 +62,10 @@ class Browser:
         mime: str = "",
         metadata: dict[str, Any] | None = None,
         end: bool = True,
+        chunks: int | None = None,
     ) -> None:
+        """``begin``, then the chunks (only the first ``chunks`` of them, if given) with at most
+        ``window`` unacknowledged, then ``end``; stops early when the kernel says ``failed``."""
         self.post(
             {
                 "op": "begin",
@@ -73,13 +80,15 @@ class Browser:
         ready = self.last(fid)
         assert ready["op"] == "ready", ready
         size, window = ready["chunk_size"], ready["window"]
-        in_flight: list[int] = []
-        for seq, offset in enumerate(range(0, len(data), size)):
-            while len(in_flight) >= window:  # backpressure: wait for an ack
-                acked = [m["seq"] for m in self.inbox if m["id"] == fid and m["op"] == "ack"]
-                in_flight = [s for s in in_flight if s not in acked]
+        for seq, offset in enumerate(list(range(0, len(data), size))[:chunks]):
+            if seq >= window:  # backpressure: chunk `seq` may go once chunk `seq - window` is acknowledged
+                await wait_until(
+                    lambda: self.ops(fid).count("ack") > seq - window or "failed" in self.ops(fid),
+                    what=f"ack {seq - window} of {fid}",
+                )
+            if "failed" in self.ops(fid):
+                return
             self.post({"op": "chunk", "id": fid, "seq": seq, "offset": offset}, [data[offset : offset + size]])
-            in_flight.append(seq)
         if end:
             self.post({"op": "end", "id": fid})
 
@@ -111,7 +120,7 @@ async def test_each_kind_becomes_its_metadata_class_and_a_file_message(setup) ->
     ]
     payload = {fid: bytes([i]) * (1000 + i) for i, (fid, *_rest) in enumerate(cases)}
     for fid, name, kind, mime, meta, _cls in cases:
-        browser.send_file(fid, payload[fid], name=name, kind=kind, mime=mime, metadata=meta)
+        await browser.send_file(fid, payload[fid], name=name, kind=kind, mime=mime, metadata=meta)
     await wait_until(lambda: len(widget.done) == 5, what="five uploads")
     for (fid, name, kind, _mime, meta, cls), upload in zip(cases, widget.uploads):
         assert type(upload.metadata) is cls and upload.filename == name and upload.kind == kind
@@ -152,15 +161,56 @@ async def test_undecodable_values_stay_unknown_and_rules_are_enforced(setup) -> 
     assert browser.last("big")["op"] == "rejected" and "limit" in browser.last("big")["reason"]
     widget.max_size = 0
 
-    browser.send_file("o", b"x" * 10, name="o.bin", kind="file", end=False)
+    await browser.send_file("o", b"x" * 10, name="o.bin", kind="file", end=False)
     browser.post({"op": "chunk", "id": "o", "seq": 5, "offset": 99}, [b"y"])  # out of order
     assert browser.last("o")["op"] == "failed" and widget.uploads[-1].status == "error"
     browser.post({"op": "begin", "id": "n", "name": "", "size": 1, "kind": "file"})
     assert browser.last("n")["op"] == "rejected"
 
 
+async def test_chunks_stream_into_the_upload_as_they_arrive(setup) -> None:
+    """The backend upload starts at ``begin`` and takes each chunk as it comes: a chunk is
+    acknowledged only once the upload has taken it, and the file token exists as soon as the last
+    chunk went out, whether or not ``end`` has arrived yet."""
+    session, widget, browser, admin = setup
+    data = bytes(range(256)) * (9 * MiB // 256) + b"tail"  # 10 chunks of 1 MiB, the last one short
+    await browser.send_file("s", data, name="stream.bin", kind="file", end=False)
+    upload = widget.uploads[0]
+    await wait_until(lambda: upload.status == "done", what="the upload to finish without `end`")
+    acks = [m for m in browser.inbox if m["op"] == "ack"]
+    assert [a["seq"] for a in acks] == list(range(10)) and acks[-1]["received"] == len(data)
+    assert widget._transfers == {}
+    browser.post({"op": "end", "id": "s"})  # late, and harmless
+    assert browser.ops("s")[-1] == "done" and upload.status == "done"
+    ref = (await widget.send_to("files"))[0]
+    block = (await ref.get()).content[0]
+    async with httpx.AsyncClient() as http:
+        assert (await http.get(block.url)).content == data
+
+
+async def test_the_window_is_enforced_in_the_kernel(setup) -> None:
+    """A browser that sends more than ``window`` chunks before the upload takes them is refused:
+    otherwise the kernel would hold whatever it is sent."""
+    session, widget, browser, admin = setup
+    gate = asyncio.Event()
+    original = session.upload
+
+    async def slow_upload(data: Any, metadata: Any) -> Any:
+        await gate.wait()  # the upload takes no chunk until the test opens the gate
+        return await original(data, metadata)
+
+    session.upload = slow_upload  # type: ignore[method-assign]
+    browser.post({"op": "begin", "id": "w", "name": "w.bin", "size": 6 * MiB, "type": "", "kind": "file"})
+    window = browser.last("w")["window"]
+    for seq in range(window + 1):
+        browser.post({"op": "chunk", "id": "w", "seq": seq, "offset": seq * MiB}, [b"x" * MiB])
+    assert browser.last("w") == {"op": "failed", "id": "w", "reason": f"more than window={window} chunks unacknowledged"}
+    assert widget.uploads[0].status == "error" and widget._transfers == {}
+    gate.set()
+
+
 async def test_cancel_and_a_server_413_leave_nothing_behind() -> None:
-    with EmbeddedServer(EmulatorConfig(max_upload_bytes=2 * MiB)) as server:
+    with EmbeddedServer(EmulatorConfig(max_upload_bytes=8 * MiB)) as server:
         secret = server.ensure_app("fd413")
         admin = Admin(server.base_url, "fd413", secret)
         await admin.user("alice")
@@ -169,16 +219,31 @@ async def test_cancel_and_a_server_413_leave_nothing_behind() -> None:
         browser = Browser(widget)
         files_before = set(server.emulator.store.file_paths())
 
-        browser.send_file("c", b"z" * (3 * MiB), name="half.bin", kind="file", end=False)
-        spool = widget._transfers["c"].spool
+        # Cancel while the upload is under way: half of the file went out, the rest never comes.
+        await browser.send_file("c", b"z" * (MiB + 512 * 1024), name="half.bin", kind="file", end=False, chunks=1)
+        await wait_until(lambda: browser.ops("c").count("ack") == 1, what="the first chunk taken by the upload")
+        task = widget._transfers["c"].task
+        assert task is not None and not task.done()  # the request is open, its body half sent
         browser.post({"op": "cancel", "id": "c"})
-        assert spool.closed and widget.uploads[0].status == "cancelled" and "c" not in widget._transfers
+        assert widget.uploads[0].status == "cancelled" and "c" not in widget._transfers
+        await wait_until(task.done, what="the upload to stop")
+        assert task.cancelled()
+        # the emulator saw the request cut short: it can take the next upload and stored nothing
+        await browser.send_file("ok", b"k" * 100, name="fine.bin", kind="file")
+        await wait_until(lambda: widget.uploads[-1].status == "done", what="the next upload")
+        assert len(server.emulator.store.file_paths()) == len(files_before) + 1
 
-        browser.send_file("big", b"z" * (3 * MiB), name="too-big.bin", kind="file")
+        # Over the server's limit: the widget refuses what is over the limit it was told
+        # (test_upload_limit_honest.py); here the limit drops after the widget asked (a server
+        # restarted with a smaller one), so the server's own 413 must reach the row.
+        await wait_until(lambda: widget.backend_max_size == 8 * MiB, what="the widget to learn the limit")
+        server.emulator.config.max_upload_bytes = 2 * MiB
+        files_before = set(server.emulator.store.file_paths())
+        await browser.send_file("big", b"z" * (3 * MiB), name="too-big.bin", kind="file")
         await wait_until(lambda: widget.uploads[-1].status == "error", what="413 to reach the row")
         assert "3145728" in widget.uploads[-1].error or "limit" in widget.uploads[-1].error.lower()
-        assert browser.last("big")["op"] == "failed"
-        assert set(server.emulator.store.file_paths()) == files_before
+        assert browser.last("big")["op"] == "failed" and browser.ops("big").count("failed") == 1
+        assert set(server.emulator.store.file_paths()) == files_before and widget._transfers == {}
         widget.close()
         await session.aclose()
         await admin.aclose()
@@ -221,7 +286,7 @@ async def test_direct_path_offers_a_short_lived_token_by_message_only(setup) -> 
     widget.direct = False
     browser.post({"op": "direct_begin", "id": "e", "name": "x.bin", "size": 1, "kind": "file"})
     assert browser.last("e")["op"] == "no_direct"
-    browser.send_file("e", b"1", name="x.bin", kind="file")  # the fallback continues the same row
+    await browser.send_file("e", b"1", name="x.bin", kind="file")  # the fallback continues the same row
     await wait_until(lambda: widget.uploads[-1].status == "done", what="fallback upload")
     assert len(widget.uploads) == 2 and widget.uploads[-1].path == "chunked"
 

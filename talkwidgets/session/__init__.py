@@ -5,6 +5,7 @@ from ._limits import UploadLimit
 from ._refs import ConversationRef, MessageRef, ParticipantRef, UserRef
 from ._registry import get_talk_session
 from ._session import ErrorSubscription, TalkSession
+from ._uploads import UploadStream
 
 __all__ = [
     "ConversationListSubscription",
@@ -14,6 +15,7 @@ __all__ = [
     "ParticipantRef",
     "TalkSession",
     "UploadLimit",
+    "UploadStream",
     "UserRef",
     "get_talk_session",
 ]

@@ -33,7 +33,7 @@ from ._conversation_list import ConversationListSubscription, OnSnapshot
 from ._core import SessionCore
 from ._limits import UploadLimit, read_upload_limit
 from ._refs import ConversationRef, RefCache, UserRef
-from ._uploads import UploadData, content_type, open_upload, probe_file, upload_fields
+from ._uploads import UploadData, UploadStream, content_type, open_upload, probe_file, streamed_form, upload_fields
 
 
 @dataclass(frozen=True)
@@ -235,10 +235,15 @@ class TalkSession:
         return await self._post_file(data, metadata)
 
     async def _post_file(self, data: UploadData, metadata: FileMetadata) -> FileToken:
-        with open_upload(data) as stream:
-            files = {"file": (metadata.filename, stream, content_type(metadata.filename))}
-            fields = upload_fields(metadata, self._core.backend_kind)
-            answer = await self._core.call("POST", path("files"), files=files, data=fields)
+        fields = upload_fields(metadata, self._core.backend_kind)
+        mime = content_type(metadata.filename)
+        if isinstance(data, UploadStream):
+            headers, body = streamed_form(data, metadata.filename, mime, fields)
+            answer = await self._core.call("POST", path("files"), content=body, headers=headers)
+        else:
+            with open_upload(data) as stream:
+                files = {"file": (metadata.filename, stream, mime)}
+                answer = await self._core.call("POST", path("files"), files=files, data=fields)
         return FileToken(answer["fileToken"])
 
     # -- lifecycle ------------------------------------------------------------------------------

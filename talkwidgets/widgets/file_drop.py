@@ -1,8 +1,8 @@
 """``FileDrop``: dropped, picked or recorded files become file tokens with the right metadata class.
 
-Bytes travel in acknowledged chunks through the widget's messages into an unnamed temporary file,
-which is streamed to the backend; or, where the browser reaches the backend, straight from the
-browser with a short-lived token sent by message. The backend's size limit is asked when the widget
+Bytes travel in acknowledged chunks through the widget's messages and stream on to the backend
+while they still arrive (``_upload_transfer``); or, where the browser reaches the backend, straight
+from the browser with a short-lived token sent by message. The backend's size limit is asked when the widget
 is made, so that the browser refuses a larger file before a byte of it moves. See
 docs/upload-protocol.md.
 """
@@ -14,11 +14,10 @@ import bisect
 import itertools
 import logging
 import math
-import tempfile
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any, Literal
 
 import traitlets
 
@@ -30,6 +29,7 @@ from ..session import ConversationRef, MessageRef, TalkSession
 from ._base import TalkWidget, is_ping
 from ._loop import call_on_loop
 from ._upload_rules import accepts, build_metadata, format_bytes, too_large
+from ._upload_transfer import ChunkPipe, ChunkRefused
 
 __all__ = ["FileDrop", "UploadResult", "accepts", "build_metadata"]
 
@@ -64,10 +64,10 @@ class UploadResult:
 class _Transfer:
     result: UploadResult
     mime: str
-    spool: IO[bytes] | None = None
-    received: int = 0
-    next_seq: int = 0
+    pipe: ChunkPipe | None = None
+    """The chunked path's bytes on their way into the upload (``None`` on the direct path)."""
     task: asyncio.Task[None] | None = None
+    ended: bool = False
 
 
 class FileDrop(TalkWidget):
@@ -207,7 +207,7 @@ class FileDrop(TalkWidget):
         return sent
 
     def close(self) -> None:
-        """Stop every transfer (their spool files go with them) and close the widget."""
+        """Stop every transfer (their uploads are aborted: the backend keeps nothing) and close the widget."""
         for transfer in list(getattr(self, "_transfers", {}).values()):
             self._discard(transfer)
         for task in list(getattr(self, "_tasks", ())):
@@ -269,8 +269,8 @@ class FileDrop(TalkWidget):
                 return
             self._spawn(self._offer_direct(transfer))
             return
-        # unnamed, so gone if we die; closed by _discard when the transfer ends
-        transfer.spool = tempfile.TemporaryFile(prefix="talkwidgets-upload-")  # noqa: SIM115
+        transfer.pipe = ChunkPipe(size, self.chunk_size, self.window, lambda seq, taken: self._ack(fid, seq, taken))
+        transfer.task = self._spawn(self._upload(transfer, transfer.pipe))
         self.send({"op": "ready", "id": fid, "chunk_size": self.chunk_size, "window": self.window})
 
     def _describe(self, msg: dict[str, Any]) -> tuple[FileMetadata, int, str]:
@@ -344,45 +344,44 @@ class FileDrop(TalkWidget):
 
     def _chunk(self, fid: str, msg: dict[str, Any], buffers: list[Any]) -> None:
         transfer = self._transfers.get(fid)
-        if transfer is None or transfer.spool is None:
+        if transfer is None and self._ended(fid):
+            return  # sent before the browser heard that its transfer ended (failed, cancelled)
+        pipe = transfer.pipe if transfer is not None else None
+        if transfer is None or pipe is None or transfer.ended:
             raise _Refused("chunk for a transfer that is not running")
         if not buffers:
             raise _Refused("a chunk message needs its bytes as a buffer")
-        data = memoryview(buffers[0]).cast("B")
-        if msg.get("seq") != transfer.next_seq or msg.get("offset") != transfer.received:
-            raise _Refused(f"chunk {msg.get('seq')} out of order (expected {transfer.next_seq})")
-        if len(data) > self.chunk_size:
-            raise _Refused(f"chunk of {len(data)} bytes is larger than chunk_size")
-        if transfer.received + len(data) > transfer.result.size:
-            raise _Refused("more bytes than the announced size")
-        transfer.spool.write(data)
-        transfer.received += len(data)
-        transfer.next_seq += 1
-        self.send({"op": "ack", "id": fid, "seq": transfer.next_seq - 1, "received": transfer.received})
+        try:
+            pipe.put(msg.get("seq"), msg.get("offset"), memoryview(buffers[0]).cast("B"))
+        except ChunkRefused as exc:
+            raise _Refused(str(exc)) from None
+
+    def _ack(self, fid: str, seq: int, taken: int) -> None:
+        self.send({"op": "ack", "id": fid, "seq": seq, "received": taken})
 
     def _end(self, fid: str) -> None:
         transfer = self._transfers.get(fid)
-        if transfer is None or transfer.spool is None or transfer.task is not None:
+        if transfer is None and self._ended(fid):
+            return  # e.g. the upload finished as the last chunk went out, before this message came
+        if transfer is None or transfer.pipe is None or transfer.ended:
             raise _Refused("end for a transfer that is not running")
-        if transfer.received != transfer.result.size:
-            raise _Refused(f"received {transfer.received} of {transfer.result.size} bytes")
+        if transfer.pipe.received != transfer.result.size:
+            raise _Refused(f"received {transfer.pipe.received} of {transfer.result.size} bytes")
+        transfer.ended = True
         transfer.result.status = "uploading"
         self._sync_rows()
-        transfer.task = self._spawn(self._upload(transfer))
 
-    async def _upload(self, transfer: _Transfer) -> None:
+    async def _upload(self, transfer: _Transfer, pipe: ChunkPipe) -> None:
+        """The backend upload of a chunked transfer, from ``begin`` on: it takes the chunks as they come."""
         result = transfer.result
         try:
-            assert transfer.spool is not None
-            transfer.spool.seek(0)
-            token = await self.session.upload(transfer.spool, result.metadata)
+            token = await self.session.upload(pipe.stream(), result.metadata)
         except asyncio.CancelledError:
             raise
         except (TalkError, OSError) as exc:
             self._fail(result.id, str(exc))
             return
-        finally:
-            self._discard(transfer)
+        self._discard(transfer)
         self._finish(result, token)
 
     def _direct_done(self, fid: str, msg: dict[str, Any]) -> None:
@@ -406,13 +405,15 @@ class FileDrop(TalkWidget):
         transfer = self._transfers.get(fid)
         if transfer is None:
             return
-        if transfer.task is not None:
-            transfer.task.cancel()
         self._discard(transfer)
         transfer.result.status = "cancelled"
         self._sync_rows()
 
     # -- bookkeeping ----------------------------------------------------------------------------
+
+    def _ended(self, fid: str) -> bool:
+        """Whether ``fid`` was a transfer that is over (its outcome already went to the browser)."""
+        return any(u.id == fid and u.status in ("done", "error", "cancelled") for u in self.uploads)
 
     def _finish(self, result: UploadResult, token: FileToken) -> None:
         result.token = token
@@ -432,9 +433,13 @@ class FileDrop(TalkWidget):
         self.send({"op": op, "id": fid, "reason": reason})
 
     def _discard(self, transfer: _Transfer) -> None:
-        if transfer.spool is not None:
-            transfer.spool.close()
-            transfer.spool = None
+        """The transfer is over: forget its chunks and abort its upload if it still runs (the
+        backend then sees the request cut short and keeps nothing)."""
+        if transfer.pipe is not None:
+            transfer.pipe.drop()
+        task = transfer.task
+        if task is not None and not task.done() and task is not asyncio.current_task():
+            task.cancel()
         self._transfers.pop(transfer.result.id, None)
 
     def _sync_rows(self) -> None:
