@@ -185,7 +185,9 @@ class TalkSession:
     async def upload(self, data: UploadData, metadata: FileMetadata) -> FileToken:
         """Python extension: upload with whichever ``upload_*`` method ``metadata``'s class belongs to.
 
-        Raises ``TypeError`` when ``metadata`` is not one of the five metadata classes.
+        ``data`` may also be an ``UploadStream`` (bytes sent while they arrive), as for every
+        ``upload_*`` method. Raises ``TypeError`` when ``metadata`` is not one of the five metadata
+        classes.
         """
         upload_kind_of(metadata)  # raises TypeError for anything but a metadata instance
         return await self._post_file(data, metadata)
