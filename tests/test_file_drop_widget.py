@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+import traitlets
 
 from talkwidgets import (
     AudioFileMetadata,
@@ -82,9 +83,10 @@ class Browser:
         size, window = ready["chunk_size"], ready["window"]
         for seq, offset in enumerate(list(range(0, len(data), size))[:chunks]):
             if seq >= window:  # backpressure: chunk `seq` may go once chunk `seq - window` is acknowledged
+                needed = seq - window + 1
                 await wait_until(
-                    lambda: self.ops(fid).count("ack") > seq - window or "failed" in self.ops(fid),
-                    what=f"ack {seq - window} of {fid}",
+                    lambda: self.ops(fid).count("ack") >= needed or "failed" in self.ops(fid),  # noqa: B023
+                    what=f"ack {needed - 1} of {fid}",
                 )
             if "failed" in self.ops(fid):
                 return
@@ -204,7 +206,8 @@ async def test_the_window_is_enforced_in_the_kernel(setup) -> None:
     window = browser.last("w")["window"]
     for seq in range(window + 1):
         browser.post({"op": "chunk", "id": "w", "seq": seq, "offset": seq * MiB}, [b"x" * MiB])
-    assert browser.last("w") == {"op": "failed", "id": "w", "reason": f"more than window={window} chunks unacknowledged"}
+    reason = f"more than window={window} chunks unacknowledged"
+    assert browser.last("w") == {"op": "failed", "id": "w", "reason": reason}
     assert widget.uploads[0].status == "error" and widget._transfers == {}
     gate.set()
 
@@ -293,9 +296,9 @@ async def test_direct_path_offers_a_short_lived_token_by_message_only(setup) -> 
 
 async def test_trait_validation() -> None:
     session = await get_talk_session(app_id=new_app_id(), user_id="alice")
-    with pytest.raises(Exception):
+    with pytest.raises(traitlets.TraitError, match="chunk_size"):
         FileDrop(session, chunk_size=1024)
-    with pytest.raises(Exception):
+    with pytest.raises(traitlets.TraitError, match="window"):
         FileDrop(session, window=0)
     with pytest.raises(TypeError):
         FileDrop("alice")  # type: ignore[arg-type]
