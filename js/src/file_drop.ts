@@ -390,11 +390,11 @@ export class FileDropView {
     r.bar.setAttribute("aria-label", `${row.name}: ${row.status}`);
     if (row.progress === null) {
       r.bar.removeAttribute("aria-valuenow");
-      r.fill.style.width = "";
+      r.fill.style.transform = "";
     } else {
       const pct = Math.floor(row.progress * 100);
       r.bar.setAttribute("aria-valuenow", String(pct));
-      r.fill.style.width = `${(row.progress * 100).toFixed(2)}%`;
+      r.fill.style.transform = `scaleX(${row.progress.toFixed(4)})`;
     }
     r.error.textContent = row.error;
     r.error.hidden = !row.error;

@@ -258,20 +258,19 @@ class FileDrop(TalkWidget):
             refusal = self._refusal(metadata.filename, msg.get("kind"), mime, size)
             if refusal:
                 result.status, result.error, result.path = "error", refusal, "none"
-                self._sync_rows()
-                raise _Refused(refusal)
+                self._answer({"op": "rejected", "id": fid, "reason": refusal})
+                return
         transfer = self._transfers[fid] = _Transfer(result=result, mime=mime)
         result.status = "sending"
-        self._sync_rows()
         if direct:
-            if not self.direct:
-                self.send({"op": "no_direct", "id": fid})
-                return
-            self._spawn(self._offer_direct(transfer))
+            if self.direct:
+                self._spawn(self._offer_direct(transfer))  # answers, then syncs the rows
+            else:
+                self._answer({"op": "no_direct", "id": fid})
             return
         transfer.pipe = ChunkPipe(size, self.chunk_size, self.window, lambda seq, taken: self._ack(fid, seq, taken))
         transfer.task = self._spawn(self._upload(transfer, transfer.pipe))
-        self.send({"op": "ready", "id": fid, "chunk_size": self.chunk_size, "window": self.window})
+        self._answer({"op": "ready", "id": fid, "chunk_size": self.chunk_size, "window": self.window})
 
     def _describe(self, msg: dict[str, Any]) -> tuple[FileMetadata, int, str]:
         """The metadata instance, size and MIME type a ``begin``-like message announces."""
@@ -330,9 +329,9 @@ class FileDrop(TalkWidget):
         try:
             target = await self.session.upload_target()
         except TalkError:
-            self.send({"op": "no_direct", "id": fid})
+            self._answer({"op": "no_direct", "id": fid})
             return
-        self.send(
+        self._answer(
             {
                 "op": "direct",
                 "id": fid,
@@ -418,19 +417,29 @@ class FileDrop(TalkWidget):
     def _finish(self, result: UploadResult, token: FileToken) -> None:
         result.token = token
         result.status = "done"
-        self._sync_rows()
-        self.send({"op": "done", "id": result.id})
+        self._answer({"op": "done", "id": result.id})
         for callback in list(self._callbacks):
             self._run_callback("on_upload", callback, token, result.metadata)
 
     def _fail(self, fid: str, reason: str, *, op: str = "failed") -> None:
         transfer = self._transfers.get(fid)
-        if transfer is not None:
-            self._discard(transfer)
-            transfer.result.status = "error"
-            transfer.result.error = reason
-            self._sync_rows()
-        self.send({"op": op, "id": fid, "reason": reason})
+        if transfer is None:
+            self.send({"op": op, "id": fid, "reason": reason})
+            return
+        self._discard(transfer)
+        transfer.result.status = "error"
+        transfer.result.error = reason
+        self._answer({"op": op, "id": fid, "reason": reason})
+
+    def _answer(self, msg: dict[str, Any]) -> None:
+        """Send the message a transfer waits for, then the ``rows`` it changed.
+
+        In this order: jupyter_server does not set TCP_NODELAY on the kernel's WebSocket, so a
+        small frame written right behind another waits for the browser's delayed ACK (about 40 ms
+        on Linux). The rows update only redraws what the browser already shows; it may wait.
+        """
+        self.send(msg)
+        self._sync_rows()
 
     def _discard(self, transfer: _Transfer) -> None:
         """The transfer is over: forget its chunks and abort its upload if it still runs (the
