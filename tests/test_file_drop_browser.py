@@ -444,6 +444,24 @@ def test_direct_path_sends_the_bytes_straight_to_the_emulator(make: Any) -> None
     assert isinstance(block, ImageBlock) and (block.width, block.height) == (80, 60)
 
 
+def test_a_target_asked_on_hover_sends_the_next_file_without_waiting_for_an_offer(make: Any) -> None:
+    fd = make(direct=True)
+    fd.page.locator(".tw-fd-zone").hover()  # the pointer over the zone: a file may come
+    fd.wait(lambda: [m for m in fd.bridge.received if m["op"] == "target"], "a target request")
+    fd.page.wait_for_function("() => window.tw.received.some((m) => m.op === 'target')")
+    fd.pick(MEDIA / "image.png")
+    [upload] = fd.finished()
+    assert upload.status == "done" and upload.path == "direct", upload
+    assert fd.sent_ops() == ["target", "direct_begin", "direct_done"]
+    begin = next(m for m in fd.bridge.received if m["op"] == "direct_begin")
+    assert begin["own_target"] is True
+    received = fd.page.evaluate("() => window.tw.received.map((m) => m.op)")
+    assert "direct" not in received, received  # no per-file offer was sent
+    [ref] = fd.kernel.run(fd.widget.send_to("files"))
+    block = fd.kernel.run(ref.get()).content[0]
+    assert isinstance(block, ImageBlock) and (block.width, block.height) == (64, 48)
+
+
 def test_chunked_path_when_direct_is_off(make: Any) -> None:
     fd = make(direct=False)
     fd.drop("data.bin", "application/octet-stream", 2 * MiB + 123)
@@ -549,10 +567,11 @@ def test_server_413_reaches_the_row(
         assert upload.status == "error" and ("limit" in upload.error.lower() or "413" in upload.error)
         expect(fd.row().locator(".tw-fd-error")).to_contain_text(upload.error[:30])
         expect(fd.row()).to_have_attribute("data-state", "error")
-        ops = fd.sent_ops()
+        ops = [op for op in fd.sent_ops() if op != "target"]  # the drag asked for an upload target
         if direct:  # the browser's own POST got 413: it says so, then tries the chunked path (also 413)
             assert ops[:3] == ["direct_begin", "direct_failed", "begin"], ops
-            assert "HTTP 413" in fd.bridge.received[1]["reason"]
+            failed = next(m for m in fd.bridge.received if m["op"] == "direct_failed")
+            assert "HTTP 413" in failed["reason"]
         assert small_server.emulator.store.file_paths() == []
     finally:
         fd.bridge.close()

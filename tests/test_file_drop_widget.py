@@ -271,6 +271,7 @@ async def test_direct_path_offers_a_short_lived_token_by_message_only(setup) -> 
         "width": "2",
         "height": "2",
     }
+    assert offer["expires_in"] == 300  # the browser may keep the target for its next files
     async with httpx.AsyncClient() as http:  # what the browser does with the offer
         answer = await http.post(
             offer["url"],
@@ -292,6 +293,44 @@ async def test_direct_path_offers_a_short_lived_token_by_message_only(setup) -> 
     await browser.send_file("e", b"1", name="x.bin", kind="file")  # the fallback continues the same row
     await wait_until(lambda: widget.uploads[-1].status == "done", what="fallback upload")
     assert len(widget.uploads) == 2 and widget.uploads[-1].path == "chunked"
+
+
+async def test_a_target_ahead_of_time_and_a_direct_upload_without_an_offer(setup) -> None:
+    """Protocol 2: the browser asks for an upload target before any file (``target``), then
+    announces a file it already uploads with it (``direct_begin`` with ``own_target``): the kernel
+    records the row and sends no offer; ``direct_done`` finishes it as on the per-file path."""
+    session, widget, browser, admin = setup
+    browser.post({"op": "target", "id": "t1"})
+    target = await wait_until(lambda: next((m for m in browser.inbox if m["id"] == "t1"), None), what="a target")
+    assert target["op"] == "target" and target["expires_in"] == 300
+    assert target["url"].endswith(f"/v1/{session.app_id}/files")
+    assert target["token"] not in json.dumps(widget.get_state(), default=str)
+
+    begin = {"op": "direct_begin", "id": "g", "name": "a.png", "size": 4, "type": "image/png", "kind": "image"}
+    browser.post({**begin, "metadata": {"width": 3, "height": 1}, "own_target": True})
+    assert widget.uploads[0].status == "sending" and widget.uploads[0].path == "direct"
+    async with httpx.AsyncClient() as http:  # what the browser does with its target
+        answer = await http.post(
+            target["url"],
+            headers={"Authorization": f"Bearer {target['token']}"},
+            files={"file": ("a.png", b"\x89PNG", "image/png")},
+            data={"subtype": "image", "width": "3", "height": "1"},
+        )
+    browser.post({"op": "direct_done", "id": "g", "file_token": answer.json()["fileToken"], "size": 4})
+    assert browser.ops("g") == ["done"]  # no offer was sent for it
+    block = (await (await widget.send_to("files"))[0].get()).content[0]
+    assert isinstance(block, ImageBlock) and (block.width, block.height) == (3, 1)
+
+    # with the direct path off in the kernel: no target, and a file already on its way is told to use chunks
+    widget.direct = False
+    browser.post({"op": "target", "id": "t2"})
+    await wait_until(lambda: browser.ops("t2"), what="an answer")
+    assert browser.ops("t2") == ["no_direct"]
+    browser.post({**begin, "id": "h", "own_target": True})
+    assert browser.ops("h") == ["no_direct"]
+    await browser.send_file("h", b"1234", name="a.png", kind="image", mime="image/png")
+    await wait_until(lambda: widget.uploads[-1].status == "done", what="the chunked fallback")
+    assert widget.uploads[-1].path == "chunked" and len(widget.uploads) == 2
 
 
 async def test_trait_validation() -> None:

@@ -166,6 +166,9 @@ export class FileDropView {
       update: (els, row) => this.fillRow(els, row),
     });
 
+    // A file may come soon: have an upload target ready, so that it goes straight to the backend.
+    for (const ev of ["pointerenter", "focus", "dragenter"]) this.zone.addEventListener(ev, () => this.up.prepare());
+    this.recBtn.addEventListener("pointerenter", () => this.up.prepare());
     this.zone.addEventListener("click", () => this.pick());
     // Like a native button: Enter opens the picker on keydown, Space on keyup (keydown only stops scrolling).
     this.zone.addEventListener("keydown", (e) => {

@@ -37,6 +37,8 @@ log = logging.getLogger("talkwidgets.widgets")
 
 _STATIC = Path(__file__).resolve().parent.parent / "static"
 MiB = 1024 * 1024
+TARGET_TTL = 300
+"""Seconds an upload target (a user token for the browser's direct uploads) lives."""
 
 
 @dataclass
@@ -242,6 +244,8 @@ class FileDrop(TalkWidget):
                 self._direct_failed(fid, content)
             elif op == "refused":
                 self._refused(fid, content)
+            elif op == "target":
+                self._spawn(self._send_target(fid))
         except _Refused as exc:
             self._fail(fid, str(exc), op="rejected" if op in ("begin", "direct_begin") else "failed")
 
@@ -263,10 +267,12 @@ class FileDrop(TalkWidget):
         transfer = self._transfers[fid] = _Transfer(result=result, mime=mime)
         result.status = "sending"
         if direct:
-            if self.direct:
-                self._spawn(self._offer_direct(transfer))  # answers, then syncs the rows
-            else:
+            if not self.direct:
                 self._answer({"op": "no_direct", "id": fid})
+            elif msg.get("own_target") is True:
+                self._sync_rows()  # the browser uploads with a target it holds: no offer to wait for
+            else:
+                self._spawn(self._offer_direct(transfer))  # answers, then syncs the rows
             return
         transfer.pipe = ChunkPipe(size, self.chunk_size, self.window, lambda seq, taken: self._ack(fid, seq, taken))
         transfer.task = self._spawn(self._upload(transfer, transfer.pipe))
@@ -327,7 +333,7 @@ class FileDrop(TalkWidget):
     async def _offer_direct(self, transfer: _Transfer) -> None:
         fid = transfer.result.id
         try:
-            target = await self.session.upload_target()
+            target = await self.session.upload_target(TARGET_TTL)
         except TalkError:
             self._answer({"op": "no_direct", "id": fid})
             return
@@ -338,8 +344,23 @@ class FileDrop(TalkWidget):
                 "url": target.url,
                 "token": target.token,
                 "fields": transfer.result.metadata.form_fields(),
+                "expires_in": TARGET_TTL,
             }
         )
+
+    async def _send_target(self, request_id: str) -> None:
+        """An upload target ahead of any file (``{op: "target"}``), so that the browser's next
+        direct upload needs no round trip to the kernel first."""
+        if not self.direct:
+            self.send({"op": "no_direct", "id": request_id})
+            return
+        try:
+            target = await self.session.upload_target(TARGET_TTL)
+        except TalkError:
+            self.send({"op": "no_direct", "id": request_id})
+            return
+        msg = {"op": "target", "id": request_id, "url": target.url, "token": target.token, "expires_in": TARGET_TTL}
+        self.send(msg)
 
     def _chunk(self, fid: str, msg: dict[str, Any], buffers: list[Any]) -> None:
         transfer = self._transfers.get(fid)
