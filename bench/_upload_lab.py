@@ -282,13 +282,13 @@ def _direct_steps(
     steps: dict[str, float] = {}
     if "in:direct_begin" in at:
         steps["pick → direct_begin in kernel"] = at["in:direct_begin"] - t0
-    if "out:direct" in at and "in:direct_begin" in at:
-        steps["token minted, offer sent"] = at["out:direct"] - at["in:direct_begin"]
-    if fetches and "out:direct" in at:
+    if "out:direct" in at:  # a per-file offer (no target was held)
+        steps["offer sent (after direct_begin)"] = at["out:direct"] - at.get("in:direct_begin", t0)
+    if fetches:
         f = fetches[-1]
-        steps["offer → fetch starts"] = f["t0"] / 1000 - at["out:direct"]
+        steps["pick → fetch starts"] = f["t0"] / 1000 - t0
         if "t1" in f:
-            steps["fetch (preflight, POST, answer)"] = (f["t1"] - f["t0"]) / 1000
+            steps["fetch (POST and answer)"] = (f["t1"] - f["t0"]) / 1000
             if "in:direct_done" in at:
                 steps["answer → direct_done in kernel"] = at["in:direct_done"] - f["t1"] / 1000
     if "in:direct_done" in at:

@@ -60,7 +60,7 @@ def main() -> int:
             for chunk, window in settings:
                 set_bare(lab, chunk, window)
                 variants = [("bare", lambda: run_bare(lab, path, timeout_s))]
-                if args.filedrop and 1 <= chunk / MiB <= 8:
+                if args.filedrop and 1 <= chunk / MiB <= 4:  # FileDrop takes 1 to 4 MiB chunks
                     set_drop(lab, chunk_size=chunk, window=window)
                     variants.append(("chunked", lambda: run_drop(lab, path, False, timeout_s)))
                 for name, run in variants:

@@ -1,4 +1,5 @@
-"""One chunked transfer: browser chunks streamed into the backend upload while they still arrive.
+"""A file handed to FileDrop (``UploadResult``), its transfer while it moves, and the chunked path's
+pipe: browser chunks streamed into the backend upload while they still arrive.
 
 The upload starts when the browser announces the file; each chunk goes into the request body as it
 comes (no spool file, no second pass over the bytes), and is acknowledged when the upload takes it.
@@ -9,11 +10,48 @@ window whatever the file size, and the browser sends at the pace the backend tak
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
+from ..model.files import FileKind, FileMetadata, FileToken
 from ..session import UploadStream
+
+
+@dataclass
+class UploadResult:
+    """One file handed to the widget, and what became of it."""
+
+    id: str
+    filename: str
+    kind: FileKind
+    size: int
+    metadata: FileMetadata
+    status: Literal["sending", "uploading", "done", "error", "cancelled"] = "sending"
+    token: FileToken | None = field(default=None, repr=False)
+    """The file token once ``status == "done"`` (send it in a message; do not store it)."""
+    error: str = ""
+    path: Literal["chunked", "direct", "none"] = "chunked"
+    """How the bytes travel; ``none`` for a file the browser refused (too large, type not accepted)."""
+    sent: bool = False
+    """Whether ``send_to`` already posted it."""
+    order: tuple[float, float] = field(default=(math.inf, 0), repr=False, compare=False)
+    """Where the browser shows it: (time it was added, in ms; its number on that page)."""
+
+
+@dataclass
+class Transfer:
+    """What the widget knows of one file still moving (chunked or direct)."""
+
+    result: UploadResult
+    mime: str
+    pipe: ChunkPipe | None = None
+    """The chunked path's bytes on their way into the upload (``None`` on the direct path)."""
+    task: asyncio.Task[None] | None = None
+    ended: bool = False
+
 
 Ack = Callable[[int, int], None]
 """``ack(seq, taken)``: chunk ``seq`` went into the upload; ``taken`` bytes have so far."""

@@ -15,21 +15,20 @@ import itertools
 import logging
 import math
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import traitlets
 
 from ..model.content import SendFileBlock
 from ..model.errors import TalkError
-from ..model.files import FileKind, FileMetadata, FileToken, upload_kind_of
+from ..model.files import FileMetadata, FileToken, upload_kind_of
 from ..model.wire import to_json
 from ..session import ConversationRef, MessageRef, TalkSession
 from ._base import TalkWidget, is_ping
 from ._loop import call_on_loop
 from ._upload_rules import accepts, build_metadata, format_bytes, too_large
-from ._upload_transfer import ChunkPipe, ChunkRefused
+from ._upload_transfer import ChunkPipe, ChunkRefused, Transfer, UploadResult
 
 __all__ = ["FileDrop", "UploadResult", "accepts", "build_metadata"]
 
@@ -39,37 +38,6 @@ _STATIC = Path(__file__).resolve().parent.parent / "static"
 MiB = 1024 * 1024
 TARGET_TTL = 300
 """Seconds an upload target (a user token for the browser's direct uploads) lives."""
-
-
-@dataclass
-class UploadResult:
-    """One file handed to the widget, and what became of it."""
-
-    id: str
-    filename: str
-    kind: FileKind
-    size: int
-    metadata: FileMetadata
-    status: Literal["sending", "uploading", "done", "error", "cancelled"] = "sending"
-    token: FileToken | None = field(default=None, repr=False)
-    """The file token once ``status == "done"`` (send it in a message; do not store it)."""
-    error: str = ""
-    path: Literal["chunked", "direct", "none"] = "chunked"
-    """How the bytes travel; ``none`` for a file the browser refused (too large, type not accepted)."""
-    sent: bool = False
-    """Whether ``send_to`` already posted it."""
-    order: tuple[float, float] = field(default=(math.inf, 0), repr=False, compare=False)
-    """Where the browser shows it: (time it was added, in ms; its number on that page)."""
-
-
-@dataclass
-class _Transfer:
-    result: UploadResult
-    mime: str
-    pipe: ChunkPipe | None = None
-    """The chunked path's bytes on their way into the upload (``None`` on the direct path)."""
-    task: asyncio.Task[None] | None = None
-    ended: bool = False
 
 
 class FileDrop(TalkWidget):
@@ -127,7 +95,7 @@ class FileDrop(TalkWidget):
         """Every file handed to the widget, in the order its rows show, with its metadata instance
         and token (files the browser refused are here too, as errors)."""
         self._arrivals = itertools.count()
-        self._transfers: dict[str, _Transfer] = {}
+        self._transfers: dict[str, Transfer] = {}
         self._callbacks: list[Callable[[FileToken, FileMetadata], Any]] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self.on_msg(self._on_custom_msg)
@@ -264,7 +232,7 @@ class FileDrop(TalkWidget):
                 result.status, result.error, result.path = "error", refusal, "none"
                 self._answer({"op": "rejected", "id": fid, "reason": refusal})
                 return
-        transfer = self._transfers[fid] = _Transfer(result=result, mime=mime)
+        transfer = self._transfers[fid] = Transfer(result=result, mime=mime)
         result.status = "sending"
         if direct:
             if not self.direct:
@@ -330,7 +298,7 @@ class FileDrop(TalkWidget):
         result.error = reason if isinstance(reason, str) and reason else "refused by the browser"
         self._sync_rows()
 
-    async def _offer_direct(self, transfer: _Transfer) -> None:
+    async def _offer_direct(self, transfer: Transfer) -> None:
         fid = transfer.result.id
         try:
             target = await self.session.upload_target(TARGET_TTL)
@@ -391,7 +359,7 @@ class FileDrop(TalkWidget):
         transfer.result.status = "uploading"
         self._sync_rows()
 
-    async def _upload(self, transfer: _Transfer, pipe: ChunkPipe) -> None:
+    async def _upload(self, transfer: Transfer, pipe: ChunkPipe) -> None:
         """The backend upload of a chunked transfer, from ``begin`` on: it takes the chunks as they come."""
         result = transfer.result
         try:
@@ -462,7 +430,7 @@ class FileDrop(TalkWidget):
         self.send(msg)
         self._sync_rows()
 
-    def _discard(self, transfer: _Transfer) -> None:
+    def _discard(self, transfer: Transfer) -> None:
         """The transfer is over: forget its chunks and abort its upload if it still runs (the
         backend then sees the request cut short and keeps nothing)."""
         if transfer.pipe is not None:
