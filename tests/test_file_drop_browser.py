@@ -463,7 +463,7 @@ def test_a_target_asked_on_hover_sends_the_next_file_without_waiting_for_an_offe
 
 
 def test_chunked_path_when_direct_is_off(make: Any) -> None:
-    fd = make(direct=False)
+    fd = make(direct=False, chunk_size=MiB)
     fd.drop("data.bin", "application/octet-stream", 2 * MiB + 123)
     [upload] = fd.finished()
     assert upload.status == "done" and upload.path == "chunked"
@@ -494,7 +494,7 @@ def test_type_not_accepted_and_too_large_send_no_bytes(make: Any) -> None:
 
 
 def test_cancel_mid_transfer_stops_sending_and_leaves_nothing(make: Any) -> None:
-    fd = make(direct=False)
+    fd = make(direct=False, chunk_size=MiB)
     store = shared_server()
     files_before = set(store.emulator.store.file_paths())
     # The kernel takes the first chunk and holds the others unacknowledged, so the browser stops at
@@ -687,15 +687,17 @@ def test_200_mib_through_chunks_keeps_kernel_memory_bounded(
         f"\n200 MiB chunked: peak RSS growth {rss_growth / MiB:.1f} MiB, "
         f"tracemalloc peak growth {traced_growth / MiB:.1f} MiB (window {window} x chunk {chunk_size // MiB} MiB)"
     )
-    # The bound: (window + 1) x chunk_size (the unacknowledged chunks waiting for the upload, and the
-    # one it is writing) plus a fixed 24 MiB allowance for what else holds bytes at one time in this
-    # single process: the transport's copies of the in-flight chunks (WebSocket frame and message, up
-    # to 2 x 4 MiB here, a comm's ZMQ frames in Jupyter), the chunk's copy into the request (h11), the
-    # emulator's multipart parser (an in-memory spool of up to 1 MiB per part before it rolls to disk,
-    # plus its 1 MiB copy buffer), and allocator slack (glibc arenas of the three threads involved:
-    # kernel loop, emulator, Playwright). A leak of the file (or buffering it anywhere) would show as
-    # ~200 MiB.
-    bound = (window + 1) * chunk_size + 24 * MiB
+    # The bound, what may hold bytes at one time in this single process (kernel, bridge and emulator):
+    # - (window + 1) x chunk_size: the unacknowledged chunks waiting for the upload, and the one it writes;
+    # - 4 x chunk_size: a chunk's copies on its way in and out: the WebSocket reader's buffer and the
+    #   message it makes (in Jupyter: ZeroMQ frames, read without a copy), the chunk's copy into the
+    #   request (h11 joins its data), the socket's unsent remainder (asyncio's transport buffer);
+    # - a fixed 24 MiB: the emulator's multipart parser (an in-memory spool of up to 1 MiB per part
+    #   before it rolls to disk, plus its 1 MiB copy buffer) and allocator slack (glibc arenas of the
+    #   three threads involved: kernel loop, emulator, Playwright).
+    # With the defaults (4 x 4 MiB) that is 60 MiB; a leak of the file (or buffering it anywhere)
+    # would show as ~200 MiB.
+    bound = (window + 1) * chunk_size + 4 * chunk_size + 24 * MiB
     assert traced_growth <= bound, f"tracemalloc grew {traced_growth / MiB:.1f} MiB"
     assert rss_growth <= bound, f"RSS grew {rss_growth / MiB:.1f} MiB"
 

@@ -175,6 +175,7 @@ async def test_chunks_stream_into_the_upload_as_they_arrive(setup) -> None:
     acknowledged only once the upload has taken it, and the file token exists as soon as the last
     chunk went out, whether or not ``end`` has arrived yet."""
     session, widget, browser, admin = setup
+    widget.chunk_size = MiB
     data = bytes(range(256)) * (9 * MiB // 256) + b"tail"  # 10 chunks of 1 MiB, the last one short
     await browser.send_file("s", data, name="stream.bin", kind="file", end=False)
     upload = widget.uploads[0]
@@ -218,7 +219,7 @@ async def test_cancel_and_a_server_413_leave_nothing_behind() -> None:
         admin = Admin(server.base_url, "fd413", secret)
         await admin.user("alice")
         session = await get_talk_session("fd413", "alice", secret_key=secret, host=server.base_url)
-        widget = FileDrop(session)
+        widget = FileDrop(session, chunk_size=MiB)
         browser = Browser(widget)
         files_before = set(server.emulator.store.file_paths())
 

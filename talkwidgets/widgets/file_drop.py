@@ -80,11 +80,13 @@ class FileDrop(TalkWidget):
     direct = traitlets.Bool(True).tag(sync=True)
     """Let the browser upload straight to the backend when it can reach it (falls back to chunks)."""
 
-    chunk_size = traitlets.Int(MiB).tag(sync=True)
-    """Bytes per chunk on the chunked path (1 to 4 MiB)."""
+    chunk_size = traitlets.Int(4 * MiB).tag(sync=True)
+    """Bytes per chunk on the chunked path (1 to 4 MiB). Each chunk costs a fixed amount of work
+    in the browser, jupyter_server and the kernel, so large chunks go fastest (docs/benchmarks.md)."""
 
     window = traitlets.Int(4).tag(sync=True)
-    """Chunks in flight before the browser waits for acknowledgements (kernel memory bound)."""
+    """Chunks in flight before the browser waits for acknowledgements (1 to 16). The kernel holds at
+    most ``(window + 1) * chunk_size`` bytes of a transfer (20 MiB with the defaults)."""
 
     def __init__(self, session: TalkSession, **options: Any) -> None:
         """``options``: the traits ``accept``, ``max_size``, ``multiple``, ``recorder``, ``direct``,
