@@ -512,7 +512,9 @@ def test_cancel_mid_transfer_stops_sending_and_leaves_nothing(make: Any) -> None
     fd.drop("big.bin", "application/octet-stream", 24 * MiB)  # under the emulator's 25 MiB
     # the backend upload is open, with the first chunk of its body sent
     upload_task = fd.wait(
-        lambda: (t := fd.widget._transfers.get(next(iter(fd.widget._transfers), ""))) and t.pipe.received > 0 and t.task,
+        lambda: (
+            (t := fd.widget._transfers.get(next(iter(fd.widget._transfers), ""))) and t.pipe.received > 0 and t.task
+        ),
         "the first acknowledged chunk",
     )
     expect(fd.row().locator(".tw-fd-progress")).to_have_attribute("aria-valuenow", _positive())
