@@ -20,8 +20,8 @@ Three measurements, each against a ``talkwidgets serve`` subprocess (in-memory d
 
 Run from the repository root::
 
-    .venv/bin/python bench/data_api.py            # full run
-    .venv/bin/python bench/data_api.py --quick    # fewer samples, for a smoke run
+    .venv/bin/python -m bench.data_api            # full run
+    .venv/bin/python -m bench.data_api --quick    # fewer samples, for a smoke run
 
 It prints markdown tables (``--json PATH`` also writes the raw figures). Nothing here is a test.
 """
@@ -46,12 +46,11 @@ import httpx
 import websockets
 from websockets.asyncio.client import connect
 
+from bench._common import marker_index, percentile, text_of
+from talkwidgets.session import get_talk_session
+from tests.process_support import free_port, stop_process
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from _common import free_port, marker_index, percentile, stop, text_of  # noqa: E402
-
-from talkwidgets.session import get_talk_session  # noqa: E402
 
 APP_ID = "bench"
 SECRET = "sk_test_bench_secret_key_0123456789abcdef"
@@ -91,7 +90,7 @@ class Server:
         raise RuntimeError("server did not start")
 
     def stop(self) -> None:
-        stop(self.proc)
+        stop_process(self.proc)
         os.unlink(self.seed_path)
 
 

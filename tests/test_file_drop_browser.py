@@ -450,8 +450,26 @@ def test_direct_path_sends_the_bytes_straight_to_the_emulator(make: Any) -> None
     assert isinstance(block, ImageBlock) and (block.width, block.height) == (80, 60)
 
 
+def test_a_target_asked_on_hover_sends_the_next_file_without_waiting_for_an_offer(make: Any) -> None:
+    fd = make(direct=True)
+    fd.page.locator(".tw-fd-zone").hover()  # the pointer over the zone: a file may come
+    fd.wait(lambda: [m for m in fd.bridge.received if m["op"] == "target"], "a target request")
+    fd.page.wait_for_function("() => window.tw.received.some((m) => m.op === 'target')")
+    fd.pick(MEDIA / "image.png")
+    [upload] = fd.finished()
+    assert upload.status == "done" and upload.path == "direct", upload
+    assert fd.sent_ops() == ["target", "direct_begin", "direct_done"]
+    begin = next(m for m in fd.bridge.received if m["op"] == "direct_begin")
+    assert begin["own_target"] is True
+    received = fd.page.evaluate("() => window.tw.received.map((m) => m.op)")
+    assert "direct" not in received, received  # no per-file offer was sent
+    [ref] = fd.kernel.run(fd.widget.send_to("files"))
+    block = fd.kernel.run(ref.get()).content[0]
+    assert isinstance(block, ImageBlock) and (block.width, block.height) == (64, 48)
+
+
 def test_chunked_path_when_direct_is_off(make: Any) -> None:
-    fd = make(direct=False)
+    fd = make(direct=False, chunk_size=MiB)
     fd.drop("data.bin", "application/octet-stream", 2 * MiB + 123)
     [upload] = fd.finished()
     assert upload.status == "done" and upload.path == "chunked"
@@ -482,7 +500,7 @@ def test_type_not_accepted_and_too_large_send_no_bytes(make: Any) -> None:
 
 
 def test_cancel_mid_transfer_stops_sending_and_leaves_nothing(make: Any) -> None:
-    fd = make(direct=False)
+    fd = make(direct=False, chunk_size=MiB)
     store = shared_server()
     files_before = set(store.emulator.store.file_paths())
     # The kernel takes the first chunk and holds the others unacknowledged, so the browser stops at
@@ -491,22 +509,27 @@ def test_cancel_mid_transfer_stops_sending_and_leaves_nothing(make: Any) -> None
     held: list[Any] = []
 
     def first_chunk_only(fid: str, msg: Any, buffers: Any) -> None:
-        if fd.widget._transfers[fid].received == 0:
+        if fd.widget._transfers[fid].pipe.received == 0:
             original(fid, msg, buffers)
         else:
             held.append(msg)
 
     fd.widget._chunk = first_chunk_only  # type: ignore[method-assign]
     fd.drop("big.bin", "application/octet-stream", 24 * MiB)  # under the emulator's 25 MiB
-    spool = fd.wait(
-        lambda: (t := fd.widget._transfers.get(next(iter(fd.widget._transfers), ""))) and t.received > 0 and t.spool,
+    # the backend upload is open, with the first chunk of its body sent
+    upload_task = fd.wait(
+        lambda: (
+            (t := fd.widget._transfers.get(next(iter(fd.widget._transfers), ""))) and t.pipe.received > 0 and t.task
+        ),
         "the first acknowledged chunk",
     )
     expect(fd.row().locator(".tw-fd-progress")).to_have_attribute("aria-valuenow", _positive())
     fd.row().get_by_role("button", name="Cancel big.bin").click()
     expect(fd.row().locator(".tw-fd-status")).to_have_text("Cancelled")
     [upload] = fd.finished()
-    assert upload.status == "cancelled" and spool.closed and not fd.kernel.call(lambda: fd.widget._transfers)
+    assert upload.status == "cancelled" and not fd.kernel.call(lambda: fd.widget._transfers)
+    fd.wait(upload_task.done, "the backend upload to stop")
+    assert upload_task.cancelled()
     chunks = fd.sent_ops().count("chunk")
     assert 0 < chunks < 24 and fd.sent_ops()[-1] == "cancel"
     fd.page.wait_for_timeout(300)
@@ -552,10 +575,11 @@ def test_server_413_reaches_the_row(
         assert upload.status == "error" and ("limit" in upload.error.lower() or "413" in upload.error)
         expect(fd.row().locator(".tw-fd-error")).to_contain_text(upload.error[:30])
         expect(fd.row()).to_have_attribute("data-state", "error")
-        ops = fd.sent_ops()
+        ops = [op for op in fd.sent_ops() if op != "target"]  # the drag asked for an upload target
         if direct:  # the browser's own POST got 413: it says so, then tries the chunked path (also 413)
             assert ops[:3] == ["direct_begin", "direct_failed", "begin"], ops
-            assert "HTTP 413" in fd.bridge.received[1]["reason"]
+            failed = next(m for m in fd.bridge.received if m["op"] == "direct_failed")
+            assert "HTTP 413" in failed["reason"]
         assert small_server.emulator.store.file_paths() == []
     finally:
         fd.bridge.close()
@@ -671,14 +695,17 @@ def test_200_mib_through_chunks_keeps_kernel_memory_bounded(
         f"\n200 MiB chunked: peak RSS growth {rss_growth / MiB:.1f} MiB, "
         f"tracemalloc peak growth {traced_growth / MiB:.1f} MiB (window {window} x chunk {chunk_size // MiB} MiB)"
     )
-    # The bound: window x chunk_size (4 MiB of unacknowledged chunks) plus a fixed 24 MiB allowance for
-    # what else holds bytes at one time in this single process: the transport's copies of the in-flight
-    # chunks (WebSocket frame and message, up to 2 x 4 MiB here, a comm's ZMQ frames in Jupyter), the
-    # emulator's multipart parser (an in-memory spool of up to 1 MiB per part before it rolls to disk,
-    # plus its 1 MiB copy buffer), httpx's 64 KiB read chunks, and allocator slack (glibc arenas of the
-    # three threads involved: kernel loop, emulator, Playwright). A leak of the file (or buffering it
-    # anywhere) would show as ~200 MiB.
-    bound = window * chunk_size + 24 * MiB
+    # The bound, what may hold bytes at one time in this single process (kernel, bridge and emulator):
+    # - (window + 1) x chunk_size: the unacknowledged chunks waiting for the upload, and the one it writes;
+    # - 4 x chunk_size: a chunk's copies on its way in and out: the WebSocket reader's buffer and the
+    #   message it makes (in Jupyter: ZeroMQ frames, read without a copy), the chunk's copy into the
+    #   request (h11 joins its data), the socket's unsent remainder (asyncio's transport buffer);
+    # - a fixed 24 MiB: the emulator's multipart parser (an in-memory spool of up to 1 MiB per part
+    #   before it rolls to disk, plus its 1 MiB copy buffer) and allocator slack (glibc arenas of the
+    #   three threads involved: kernel loop, emulator, Playwright).
+    # With the defaults (4 x 4 MiB) that is 60 MiB; a leak of the file (or buffering it anywhere)
+    # would show as ~200 MiB.
+    bound = (window + 1) * chunk_size + 4 * chunk_size + 24 * MiB
     assert traced_growth <= bound, f"tracemalloc grew {traced_growth / MiB:.1f} MiB"
     assert rss_growth <= bound, f"RSS grew {rss_growth / MiB:.1f} MiB"
 
@@ -861,8 +888,9 @@ def test_the_limit_shown_is_the_servers_and_a_larger_file_never_leaves_the_brows
     )
     [upload] = fd.finished()
     assert (upload.status, upload.path, upload.size) == ("error", "none", published + 1)
-    assert fd.sent_ops() == ["refused"]  # no begin, no direct_begin, no chunk
-    assert [m["op"] for m in fd.bridge.received] == ["refused"]
+    # no begin, no direct_begin, no chunk; the drag may have asked for an upload target (no bytes)
+    assert [op for op in fd.sent_ops() if op != "target"] == ["refused"]
+    assert [m["op"] for m in fd.bridge.received if m["op"] != "target"] == ["refused"]
     assert requests == [] and server.emulator.store.file_paths() == []
 
     # A file of exactly the limit goes through: the limit is the server's, not a lower guess.

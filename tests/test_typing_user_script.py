@@ -42,9 +42,14 @@ from talkwidgets import (
     MessageSnapshot,
     ParticipantSnapshot,
     PendingState,
+    SearchMessageSnapshot,
     SendFileBlock,
+    SingleReactionSnapshot,
     TextBlock,
+    TranslationResult,
+    TypingSnapshot,
     UnsubscribedState,
+    UserOnlineSnapshot,
     UserSnapshot,
     VideoBlock,
     VideoFileMetadata,
@@ -60,8 +65,10 @@ from talkwidgets.model import (
     CodeSpanNode,
     ContentBlock,
     CustomEmojiNode,
+    FewTypingSnapshot,
     FileMetadata,
     LinkNode,
+    ManyTypingSnapshot,
     MarkupNode,
     MentionNode,
     ReactionsSummarySnapshot,
@@ -121,6 +128,11 @@ conversation = ConversationSnapshot(
     participant_ids=("alice", "bob"),
 )
 participant = ParticipantSnapshot(user=bob, access="Read", notify="MentionsOnly", joined_at=1_700_000_000_000)
+reaction = SingleReactionSnapshot(user=bob, created_at=1_700_000_002_000)
+online = UserOnlineSnapshot(user=bob, is_connected=True)
+typing: list[TypingSnapshot] = [FewTypingSnapshot(users=(bob,)), ManyTypingSnapshot()]
+found = SearchMessageSnapshot(conversation=conversation, message=message)
+translated = TranslationResult(content=(text,), plaintext="hallo")
 
 # --- subscription states ---
 states: list[SubscriptionState] = [
@@ -148,7 +160,11 @@ assert_type(active.latest_snapshot, list[ConversationSnapshot])
 assert_type(metadata[1], FileMetadata)
 assert_type(blocks[3], ContentBlock)
 assert_type(participant.user.id, str)
-print(len(nodes), len(blocks), len(states), len(metadata), to_send.type)
+assert_type(online.is_connected, bool)
+assert_type(found.message.reactions, tuple[ReactionsSummarySnapshot, ...])
+assert_type(translated.content, tuple[ContentBlock, ...])
+assert_type(reaction.created_at, int)
+print(len(nodes), len(blocks), len(states), len(metadata), len(typing), to_send.type)
 '''
 
 # One wrongly typed argument each; mypy must name them.
@@ -183,7 +199,7 @@ def test_a_user_script_building_every_public_data_class_passes_mypy_strict(workd
     assert result.returncode == 0, f"mypy --strict failed:\n{result.stdout}{result.stderr}"
     ran = subprocess.run([sys.executable, script.name], cwd=workdir, capture_output=True, text=True, timeout=60)
     assert ran.returncode == 0, ran.stderr
-    assert ran.stdout.split() == ["7", "8", "4", "5", "file"]
+    assert ran.stdout.split() == ["7", "8", "4", "5", "2", "file"]
 
 
 def test_a_wrongly_typed_argument_fails_mypy(workdir: Path) -> None:

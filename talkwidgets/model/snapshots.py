@@ -46,6 +46,7 @@ __all__ = [
     "ManyTypingSnapshot",
     "TypingSnapshot",
     "SearchMessageSnapshot",
+    "TranslationResult",
     "referenced_from_message",
 ]
 
@@ -224,6 +225,17 @@ class SearchMessageSnapshot:
 
     conversation: ConversationSnapshot
     message: MessageSnapshot
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TranslationResult:
+    """What ``MessageRef.translate`` answers in TalkJS (an anonymous object in JS, so named here)."""
+
+    content: tuple[ContentBlock, ...] = ()
+    plaintext: str = ""
+
+    def __post_init__(self) -> None:
+        set_frozen_field(self, "content", tuple(self.content))
 
 
 def referenced_from_message(message: MessageSnapshot) -> ReferencedMessageSnapshot:

@@ -13,6 +13,7 @@ from ._registry import get_talk_session
 from ._search import ConversationSearch, MessageSearch
 from ._session import ErrorSubscription, TalkSession
 from ._typing import TypingSubscription
+from ._uploads import UploadStream
 from ._users import UserOnlineSubscription, UserSubscription
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "TypingSubscription",
     "UserOnlineSubscription",
     "UploadLimit",
+    "UploadStream",
     "UserRef",
     "UserSubscription",
     "get_talk_session",

@@ -5,12 +5,12 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from ..model.errors import InvalidArgumentError, NotFoundError, PermissionDeniedError
-from ..model.snapshots import MessageSnapshot, SingleReactionSnapshot, UserSnapshot
+from ..model.errors import InvalidArgumentError, NotFoundError, PermissionDeniedError, TalkError
+from ..model.snapshots import MessageSnapshot, SingleReactionSnapshot, TranslationResult, UserSnapshot
 from ..model.wire import single_reaction_from_wire
 from ..transport.rest import path
 from ._core import SessionCore
-from ._params import UNSET, check_callback, check_custom, one_block, text_content
+from ._params import UNSET, check_callback, check_custom, one_block, text_content, translation_language
 from ._reactions import OnReactions, ReactionsSubscription
 
 FIRST_REACTIONS = 10
@@ -115,6 +115,24 @@ class MessageRef:
         except PermissionDeniedError:
             return None
         return None if wire is None else await core.message_snapshot(wire)
+
+    async def translate(self, language: str) -> TranslationResult | None:
+        """The message translated into ``language`` (ISO 639-1; ``en-US`` counts as ``en``, ``zh-TW``
+        stays itself), or None if the message does not exist or you cannot see it.
+
+        TalkJS translates through an app's Google Translate integration. Neither the emulator nor
+        TalkJS's documented REST API offers translation, so for a message that exists this raises
+        ``TalkError`` at once with that reason, as TalkJS does for an app with no translation
+        configured; it never answers the untranslated text as if it were translated.
+        """
+        target = translation_language(language)
+        if await self.get() is None:
+            return None
+        where = "the TalkJS cloud's documented REST API" if self._core.is_cloud else "the talkwidgets emulator"
+        raise TalkError(
+            f"cannot translate message {self.id!r} to {target!r}: translation needs TalkJS's Google "
+            f"Translate integration, and {where} has no translation service"
+        )
 
     async def edit(self, text: str | None = None, *, content: Any = None, custom: Any = UNSET) -> None:
         """Change the message: new ``text`` (TalkJS markup, as ``send`` parses it) or new

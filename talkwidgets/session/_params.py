@@ -7,6 +7,7 @@ naming the bad value (JS throws synchronously there). A parameter left out means
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -120,6 +121,22 @@ def check_count(value: object, lo: int, hi: int, name: str = "count") -> int:
     return value
 
 
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2}(?:[-_][A-Za-z0-9]{1,8})*")
+
+
+def translation_language(language: object) -> str:
+    """The language code TalkJS translates to: ISO 639-1, its region dropped except for ``zh-TW``
+    (Taiwan's traditional script is a different target from ``zh``)."""
+    if not isinstance(language, str) or not _LANGUAGE_TAG.fullmatch(language):
+        raise InvalidArgumentError(
+            f"translate: language must be an ISO 639-1 code such as 'en', 'de-AT' or 'zh-TW', got {language!r}"
+        )
+    base, _, rest = language.replace("_", "-").partition("-")
+    if base.lower() == "zh" and rest.split("-")[0].upper() == "TW":
+        return "zh-TW"
+    return base.lower()
+
+
 __all__ = [
     "CONVERSATION_PARAMS",
     "PARTICIPANT_DEFAULTS",
@@ -132,5 +149,6 @@ __all__ = [
     "one_block",
     "participant_settings",
     "text_content",
+    "translation_language",
     "wire_params",
 ]
