@@ -142,23 +142,32 @@ class ConversationList(PatchedListSync, TalkWidget):
         self.loaded_all = bool(state.loaded_all)
         for cid in change.removed:
             self._json.pop(cid, None)
-        self._learn_users(snapshots[at] for at in change.positions.values())
+        renamed = self._learn_users(snapshots[at] for at in change.positions.values())
         added = set(change.added)
         puts = [(at, self._to_json(snapshots[at])) for at in change.positions.values()]
         self.patch_conversations(change_ops(change.removed, puts, [c for c in change.positions if c not in added]))
+        if renamed:  # other rows list these users among their participants
+            self._refresh_rows(renamed)
 
-    def _learn_users(self, snapshots: Iterable[ConversationSnapshot]) -> None:
+    def _learn_users(self, snapshots: Iterable[ConversationSnapshot]) -> set[str]:
+        """Remember the users these conversations show, start reading the unknown ones, and answer
+        which known users now read differently (a new name or photo)."""
         me = self.session.current_user.id
         missing: set[str] = set()
+        renamed: set[str] = set()
         for snap in snapshots:
             sender = snap.last_message.sender if snap.last_message else None
             if sender is not None:
+                known = self._users.get(sender.id)
+                if known is not None and known != sender:
+                    renamed.add(sender.id)
                 self._users[sender.id] = sender
             missing.update(uid for uid in snap.participant_ids if uid != me and uid not in self._users)
         missing -= self._pending_users
         if missing:
             self._pending_users |= missing
             self._spawn(self._fetch_users(sorted(missing)))
+        return renamed
 
     async def _fetch_users(self, user_ids: list[str]) -> None:
         results = await asyncio.gather(*(self.session.user(uid).get() for uid in user_ids), return_exceptions=True)
@@ -168,11 +177,14 @@ class ConversationList(PatchedListSync, TalkWidget):
                 self._users[uid] = user
             else:
                 self._users[uid] = UserSnapshot(id=uid, name=uid)
-        # Rows that show these users get their names (a scan, but only when new users were read).
-        fetched = set(user_ids)
+        self._refresh_rows(set(user_ids))
+
+    def _refresh_rows(self, user_ids: set[str]) -> None:
+        """Re-send the rows whose participants include ``user_ids`` (a scan of the window, but only
+        when users were read or renamed, not per event)."""
         puts = []
         for at, snap in enumerate(self._snapshots):
-            if not fetched.isdisjoint(snap.participant_ids):
+            if not user_ids.isdisjoint(snap.participant_ids):
                 shown = self._json.get(snap.id)
                 data = self._to_json(snap)
                 if shown is None or shown[2] is not data:
