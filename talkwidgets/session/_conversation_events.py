@@ -28,7 +28,9 @@ from ._core import SessionCore
 
 Wire = dict[str, Any]
 Marks = tuple[int, ...]
-"""Each participant's ``readUntil`` (0 when unknown), in the order of ``participant_ids``."""
+"""Each participant's ``readUntil`` (0 when unknown), in the order of ``participant_ids``; kept as
+``()`` when every mark is the snapshot's ``everyone_read_until`` (nobody read anything new, or
+everyone read everything: the common cases), which costs nothing."""
 Change = Literal["same", "refetch", "remove"] | tuple[ConversationSnapshot, Marks]
 
 SAME: Literal["same"] = "same"
@@ -59,13 +61,25 @@ def _mark(participant: Any) -> int:
 
 
 def read_marks(wire: Wire, snapshot: ConversationSnapshot) -> Marks:
-    """The read marks of a conversation's REST JSON. Marks equal to the snapshot's own read times
-    share their int objects (a window of 1,000 conversations then holds each time once)."""
+    """The read marks of a conversation's REST JSON, as kept beside ``snapshot``. Marks equal to
+    the snapshot's own read times share their int objects (a window of 1,000 conversations then
+    holds each time once)."""
     parts = wire.get("participants")
     if not isinstance(parts, Mapping):
         return ()
     shared = {snapshot.everyone_read_until: snapshot.everyone_read_until, snapshot.read_until: snapshot.read_until}
-    return tuple(shared.get(mark, mark) for mark in map(_mark, parts.values()))
+    return _compact(snapshot, tuple(shared.get(mark, mark) for mark in map(_mark, parts.values())))
+
+
+def _compact(conv: ConversationSnapshot, marks: Marks) -> Marks:
+    """``()`` when every mark is ``conv.everyone_read_until`` (see ``Marks``)."""
+    everyone = conv.everyone_read_until
+    return () if all(mark == everyone for mark in marks) else marks
+
+
+def _expand(conv: ConversationSnapshot, marks: Marks) -> Marks:
+    """The marks in full, one per participant (the opposite of ``_compact``)."""
+    return marks if marks else (conv.everyone_read_until,) * len(conv.participant_ids)
 
 
 async def conversation_change(
@@ -73,6 +87,14 @@ async def conversation_change(
 ) -> Change:
     """The effect of one event (``frame``) on ``conv`` as the current user sees it (``None``:
     the caller does not hold it)."""
+    change = await _change(core, conv, marks if conv is None else _expand(conv, marks), frame)
+    if isinstance(change, tuple):
+        snapshot, new_marks = change
+        return snapshot, _compact(snapshot, new_marks)
+    return change
+
+
+async def _change(core: SessionCore, conv: ConversationSnapshot | None, marks: Marks, frame: Frame) -> Change:
     me = core.user_id
     kind = frame.get("type")
     data = frame.get("data") or {}
