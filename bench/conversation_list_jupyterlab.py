@@ -18,9 +18,12 @@ Each message is POSTed *from the page* (``fetch`` to the kernel's embedded emula
 and app secret the notebook prints; the emulator allows CORS) as bob, to the conversation at the
 bottom of alice's list, so it moves to the top.  A ``MutationObserver`` stamps ``performance.now()``
 when the top row shows the message's text: POST start, POST answered and DOM update are all on the
-page's clock.  Bytes are the kernel -> browser websocket frames (Playwright ``framereceived``) of
-``comm_msg`` messages for the widget's model, attributed to a message by the unique token in its
-text.  Runs for about a minute; exits by itself; nothing leaves 127.0.0.1.
+page's clock. The next message starts once a frame with the update has been drawn (two
+``requestAnimationFrame``s), so one update's rendering is not counted in the next message's time;
+``--rounds`` repeats every configuration, interleaved, and the tables show medians of the rounds.
+Bytes are the kernel -> browser websocket frames (Playwright ``framereceived``) of ``comm_msg``
+messages for the widget's model, attributed to a message by the unique token in its text.  Runs for
+about a minute per round; exits by itself; nothing leaves 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -77,10 +80,13 @@ async with httpx.AsyncClient(base_url=f"{{server.base_url}}/v1/{app}", timeout=3
 class NaiveList(ConversationList):
     \"\"\"Baseline: the whole list in the ``conversations`` trait on every change (same front end).\"\"\"
 
-    def patch_conversations(self, ops):
-        if not ops:
+    def patch_conversations(self, ops):  # what ConversationList calls with a change set
+        return [] if not ops else self.update_conversations(apply_ops(self.conversations, ops))
+
+    def update_conversations(self, new):  # (what ConversationList called before change sets)
+        new_list = [dict(c) for c in new]
+        if new_list == self.conversations:
             return []
-        new_list = apply_ops(self.conversations, ops)
         with self.hold_sync():  # one ipywidgets "update" message carrying both traits
             self.conversations = new_list
             self._seq = self._seq + 1
@@ -127,7 +133,11 @@ SEND = """async ({base, app, secret, text, timeoutMs}) => {
   await Promise.race([shown, new Promise((r) => { timer = setTimeout(r, timeoutMs); })]);
   clearTimeout(timer);
   obs.disconnect();
-  return {cid, t0, t1, tDom, rows: list.childElementCount};
+  // Settle: the next message starts only once a frame with this update has been drawn, so the
+  // rendering of one update is never counted in the next message's time.
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const tFrame = performance.now();
+  return {cid, t0, t1, tDom, tFrame, rows: list.childElementCount};
 }"""
 
 
@@ -209,6 +219,7 @@ def run_config(
     after_answer = [s["tDom"] - s["t1"] for s in samples]
     after_start = [s["tDom"] - s["t0"] for s in samples]
     post = [s["t1"] - s["t0"] for s in samples]
+    drawn = [s["tFrame"] - s["tDom"] for s in samples]
     return {
         "variant": variant,
         "size": size,
@@ -218,6 +229,7 @@ def run_config(
         "start_p50": pct(after_start, 0.5),
         "start_p95": pct(after_start, 0.95),
         "post_p50": pct(post, 0.5),
+        "dom_to_frame_p50": pct(drawn, 0.5),
         "bytes_p50": pct(sizes, 0.5),
         "bytes_max": max(sizes),
         "content_bytes_p50": pct([per_msg_content[k] for k in measured], 0.5),
@@ -323,13 +335,14 @@ def main() -> int:
     }
     print(f"\n{env}\n")
     print(
-        "| loaded | variant | delay p50 (ms) | delay p95 (ms) | POST start→DOM p50 (ms) "
-        "| bytes/update (p50) | max | frames/update |"
+        "| loaded | variant | delay p50 (ms) | delay p95 (ms) | POST start→DOM p50 (ms) | POST p50 (ms) "
+        "| DOM→next frame p50 (ms) | bytes/update (p50) | max | frames/update |"
     )
-    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(
             f"| {r['size']} | {r['variant']} | {r['delay_p50']:.1f} | {r['delay_p95']:.1f} | {r['start_p50']:.1f} "
+            f"| {r['post_p50']:.1f} | {r['dom_to_frame_p50']:.1f} "
             f"| {r['bytes_p50']:,} | {r['bytes_max']:,} | {'/'.join(map(str, r['frames_per_update']))} |"
         )
     print("\n| loaded | variant | browser → kernel bytes for one click (after the updates) |")
