@@ -106,11 +106,18 @@ def require_name_for_new_user(user_id: str, patch: Mapping[str, Any]) -> None:
 # -- messages -----------------------------------------------------------------------------------
 
 _ALNUM = string.ascii_letters + string.digits
+_ID_SPACE = len(_ALNUM) ** 22
 
 
 def new_message_id() -> str:
-    """``msg_`` and 22 alphanumerics, the shape TalkJS uses."""
-    return "msg_" + "".join(secrets.choice(_ALNUM) for _ in range(22))
+    """``msg_`` and 22 alphanumerics, the shape TalkJS uses: one random number below 62**22 written
+    in base 62 (one call to the system's random source instead of 22)."""
+    number = secrets.randbelow(_ID_SPACE)
+    digits = []
+    for _ in range(22):
+        number, digit = divmod(number, 62)
+        digits.append(_ALNUM[digit])
+    return "msg_" + "".join(digits)
 
 
 def next_message_time(now: int, last_at: int | None) -> int:
