@@ -6,7 +6,7 @@ import sqlite3
 from typing import Any
 
 from ...errors import InvalidError
-from ..rules import NewestFirst
+from ..rules import NewestFirst, user_activity
 from ..storage import Storage, dumps
 
 LIST_ORDER = NewestFirst("joined_at", "user_id")
@@ -57,13 +57,33 @@ def contacts(db: Storage, app_id: str, user_id: str) -> set[str]:
     return {r[0] for r in rows}
 
 
+_LAST_MESSAGE_AT = "(SELECT c.last_message_at FROM conversations c WHERE c.app_id={} AND c.id={})"
+"""The last message time of a participant's conversation, as an SQL operand."""
+
+
 def insert(db: Storage, app_id: str, conversation_id: str, user_id: str, access: str, notify: Any, now: int) -> None:
-    """A new participant; ``readUntil`` starts at the join, so earlier history counts as read."""
+    """A new participant; ``readUntil`` starts at the join, so earlier history counts as read. Its
+    activity is the join (or the last message, if that is later)."""
+    activity = user_activity(_LAST_MESSAGE_AT.format("?", "?"), "?")
     db.execute(
-        "INSERT INTO participants (app_id, conversation_id, user_id, access, notify, joined_at, read_until)"
-        " VALUES (?,?,?,?,?,?,?)",
-        (app_id, conversation_id, user_id, access, dumps(notify), now, now),
+        "INSERT INTO participants (app_id, conversation_id, user_id, access, notify, joined_at, read_until, activity)"
+        f" VALUES (?,?,?,?,?,?,?,{activity})",
+        (app_id, conversation_id, user_id, access, dumps(notify), now, now, app_id, conversation_id, now),
     )
+
+
+def follow_last_message(db: Storage, app_id: str, conversation_id: str, last_message_at: int | None) -> None:
+    """The participants' activity once the conversation's last message changed (sent, deleted, imported)."""
+    db.execute(
+        f"UPDATE participants SET activity={user_activity('?', 'joined_at')} WHERE app_id=? AND conversation_id=?",
+        (last_message_at, app_id, conversation_id),
+    )
+
+
+def refresh_activity(db: Storage) -> None:
+    """Every participant's activity from the conversations' last messages (a file from before the column)."""
+    last = _LAST_MESSAGE_AT.format("participants.app_id", "participants.conversation_id")
+    db.execute(f"UPDATE participants SET activity={user_activity(last, 'joined_at')}")
 
 
 def update_settings(db: Storage, app_id: str, conversation_id: str, user_id: str, access: str, notify: Any) -> None:

@@ -1,0 +1,160 @@
+"""Conversation lists walk an index in list order: the activity columns follow every send, delete,
+import and join in the same transaction, the list queries' plans use the activity indexes (no
+scan of a user's conversations, no sort), and older database files get the columns and indexes.
+
+No timing here: ``bench/cost_curves.py`` measures how a page's cost grows with the list."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from conftest import auth, make_conversation, make_users, ok, send, start_server
+from test_emulator_migrations import KEY, write_v1_file
+
+from talkwidgets.emulator import EmbeddedServer, EmulatorConfig
+from talkwidgets.emulator.store.filters import parse_filter
+from talkwidgets.emulator.store.queries import conversations
+from talkwidgets.emulator.store.storage import Storage
+
+
+def walk(client: httpx.Client, path: str, limit: int) -> list[dict[str, Any]]:
+    """Every page of a list, ``limit`` at a time."""
+    found: list[dict[str, Any]] = []
+    while True:
+        params: dict[str, Any] = {"limit": limit}
+        if found:
+            params["startingAfter"] = found[-1]["id"]
+        page = ok(client.get(path, params=params)).json()["data"]
+        found += page
+        if len(page) < limit:
+            return found
+
+
+def expected_user_order(convs: list[dict[str, Any]]) -> list[str]:
+    """The order TalkJS documents, computed from the other fields the list itself shows."""
+    for conv in convs:
+        last = conv["lastMessage"]["createdAt"] if conv["lastMessage"] else 0
+        assert conv["lastActivityAt"] == max(last, conv["joinedAt"]), conv["id"]
+    ordered = sorted(convs, key=lambda c: (c["lastActivityAt"], c["id"]), reverse=True)
+    return [c["id"] for c in ordered]
+
+
+def expected_app_order(convs: list[dict[str, Any]]) -> list[str]:
+    def activity(c: dict[str, Any]) -> int:
+        return int(c["lastMessage"]["createdAt"] if c["lastMessage"] else c["createdAt"])
+
+    return [c["id"] for c in sorted(convs, key=lambda c: (activity(c), c["id"]), reverse=True)]
+
+
+def test_list_order_follows_sends_deletes_imports_and_joins(client: httpx.Client) -> None:
+    make_users(client, "alice", "bob")
+    for cid in ("c1", "c2", "c3", "c4"):
+        make_conversation(client, cid, "bob")
+        time.sleep(0.002)  # distinct creation times
+    for cid in ("c1", "c2", "c3"):
+        ok(client.put(f"/conversations/{cid}/participants/alice", json={}))
+    send(client, "c1", "first", sender="bob")
+    send(client, "c2", "second", sender="bob")
+    last = send(client, "c3", "third", "fourth", sender="bob")[-1]
+    ok(client.post("/import/conversations/c4/messages", json=[{"sender": "bob", "text": "old", "timestamp": 5}]))
+    ok(client.put("/conversations/c4/participants/alice", json={}))  # joined after c4's (imported) last message
+    ok(client.delete(f"/conversations/c3/messages/{last}"))  # c3 falls back to "third"
+    ok(client.post("/import/conversations/c2/messages", json=[{"sender": "bob", "text": "ancient", "timestamp": 7}]))
+    send(client, "c1", "latest", sender="bob")
+    for limit in (100, 1):
+        listed = walk(client, "/users/alice/conversations", limit)
+        assert [c["id"] for c in listed] == ["c1", "c4", "c3", "c2"]
+        assert [c["id"] for c in listed] == expected_user_order(listed)
+        everything = walk(client, "/conversations", limit)
+        assert [c["id"] for c in everything] == expected_app_order(everything)
+    c4 = ok(client.get("/users/alice/conversations/c4")).json()
+    assert c4["lastMessage"]["createdAt"] == 5 and c4["lastActivityAt"] == c4["joinedAt"]
+    ok(client.delete("/conversations/c1"))
+    assert [c["id"] for c in walk(client, "/users/alice/conversations", 2)] == ["c4", "c3", "c2"]
+
+
+USER_INDEX = re.compile(r"SEARCH p USING (COVERING )?INDEX participants_by_activity \(app_id=\? AND user_id=\?")
+
+
+def is_scan_or_sort(step: str) -> bool:
+    """A step that reads a whole table (a custom filter's ``json_each`` reads one conversation's map) or sorts."""
+    return (step.startswith("SCAN") and "json_each" not in step) or "TEMP B-TREE" in step
+
+
+def plan(db: Storage, sql: str, params: list[Any]) -> list[str]:
+    return [str(row[3]) for row in db.all("EXPLAIN QUERY PLAN " + sql, params)]
+
+
+def test_list_queries_walk_the_activity_index(tmp_path: Path) -> None:
+    path = tmp_path / "lists.db"
+    server = start_server(EmulatorConfig(db_path=str(path)))
+    try:
+        with httpx.Client(base_url=server.api, headers=auth(server.secret_key), timeout=10) as client:
+            make_users(client, "alice", "bob")
+            for n in range(5):
+                make_conversation(client, f"c{n}", "alice", "bob", subject=f"Room {n}")
+                send(client, f"c{n}", "hello", sender="bob")
+    finally:
+        server.embedded.stop()
+    db = Storage(str(path))
+    app = server.app_id
+    filters = [
+        None,
+        parse_filter('{"lastActivityAt": [">", 0]}', user_view=True),
+        parse_filter('{"subject": ["==", "Room 3"], "custom": {"k": "exists"}}', user_view=True),
+        parse_filter('["any", [{"isUnread": true}, {"access": ["==", "Read"]}]]', user_view=True),
+    ]
+    for condition in filters:
+        for cursor in (None, "c2"):
+            for unreads_only in (False, True):
+                sql, params = conversations.user_page_query(
+                    db, app, "alice", 30, cursor, unreads_only, None, None, condition
+                )
+                steps = plan(db, sql, params)
+                assert USER_INDEX.match(steps[0]), steps
+                assert not [s for s in steps if is_scan_or_sort(s)], steps
+                if cursor:
+                    assert "(activity,conversation_id)<(?,?)" in steps[0], steps
+    range_filter = parse_filter('{"lastActivityAt": [">", 0]}', user_view=True)
+    sql, params = conversations.user_page_query(db, app, "alice", 30, None, False, None, None, range_filter)
+    assert "activity>?" in plan(db, sql, params)[0]
+    sql, params = conversations.of_user_query(app, "alice", "c2")
+    assert plan(db, sql, params)[0].startswith("SEARCH p USING INDEX sqlite_autoindex_participants_1")
+    app_filter = parse_filter('{"subject": ["==", "Room 3"]}', user_view=False)
+    for condition in (None, app_filter):
+        for cursor in (None, "c2"):
+            steps = plan(db, *conversations.page_query(db, app, 30, cursor, None, None, condition))
+            assert steps[0].startswith("SEARCH c USING INDEX conversations_by_activity (app_id=?"), steps
+            assert not [s for s in steps if is_scan_or_sort(s)], steps
+            if cursor:
+                assert "(activity,id)<(?,?)" in steps[0], steps
+    db.close()
+
+
+def test_a_file_from_before_the_activity_columns_gets_them_and_their_indexes(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    write_v1_file(path)  # c1: alice and bob joined at 1, last message at 10
+    db = sqlite3.connect(path)
+    db.execute("CREATE INDEX participants_by_user ON participants (app_id, user_id)")  # as releases 1 and 2 had
+    db.execute("INSERT INTO conversations VALUES ('demo', 'c2', '{}', 20, NULL, NULL)")
+    db.execute("INSERT INTO participants VALUES ('demo', 'c2', 'alice', 'ReadWrite', 'true', 30, 30)")
+    db.commit()
+    db.close()
+    server = EmbeddedServer(EmulatorConfig(db_path=str(path)))
+    with server, httpx.Client(base_url=f"{server.base_url}/v1/demo", headers=auth(KEY), timeout=10) as client:
+        listed = ok(client.get("/users/alice/conversations")).json()["data"]
+        assert [(c["id"], c["lastActivityAt"]) for c in listed] == [("c2", 30), ("c1", 10)]
+        everything = ok(client.get("/conversations")).json()["data"]
+        assert [c["id"] for c in everything] == ["c2", "c1"]  # c2 created at 20, c1's last message at 10
+        send(client, "c1", "back again", sender="bob")
+        assert [c["id"] for c in ok(client.get("/users/alice/conversations")).json()["data"]] == ["c1", "c2"]
+    db = sqlite3.connect(path)
+    indexes = {row[1] for row in db.execute("PRAGMA index_list(participants)")}
+    assert "participants_by_activity" in indexes and "participants_by_user" not in indexes
+    assert "conversations_by_activity" in {row[1] for row in db.execute("PRAGMA index_list(conversations)")}
+    db.close()
