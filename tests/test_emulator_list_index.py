@@ -78,6 +78,42 @@ def test_list_order_follows_sends_deletes_imports_and_joins(client: httpx.Client
     assert [c["id"] for c in walk(client, "/users/alice/conversations", 2)] == ["c4", "c3", "c2"]
 
 
+def unread_by_counting(client: httpx.Client, cid: str, user_id: str) -> int:
+    """The participant's unread messages counted from the message list and its ``readUntil``."""
+    read_until = ok(client.get(f"/conversations/{cid}/participants/{user_id}")).json()["readUntil"]
+    listed = walk(client, f"/conversations/{cid}/messages", 100)
+    return sum(1 for m in listed if m["createdAt"] > read_until and m["senderId"] != user_id)
+
+
+def test_unread_counts_follow_sends_deletes_imports_reads_and_joins(client: httpx.Client) -> None:
+    make_users(client, "alice", "bob", "carol")
+    make_conversation(client, "c", "alice", "bob")
+    send(client, "c", "one", "two", sender="bob")
+    send(client, "c", "three", sender="alice")
+    ok(client.post("/conversations/c/messages", json=[{"type": "SystemMessage", "text": "system"}]))
+    unread = send(client, "c", "four", "five", sender="bob")
+    ok(client.delete(f"/conversations/c/messages/{unread[0]}"))
+    ok(client.put("/conversations/c/participants/carol", json={}))  # joins: earlier history counts as read
+    send(client, "c", "six", sender="carol")
+    history = [
+        {"sender": "bob", "text": "old", "timestamp": 5, "readBy": ["alice"]},
+        {"sender": "alice", "text": "older", "timestamp": 3, "readBy": []},
+    ]
+    # bob and carol missed "older" (and carol "old"): their readUntil moves back before it
+    ok(client.post("/import/conversations/c/messages", json=history))
+    expected = {"alice": 5, "bob": 4, "carol": 7}
+    for user_id in ("alice", "bob", "carol"):
+        counted = unread_by_counting(client, "c", user_id)
+        shown = ok(client.get(f"/users/{user_id}/conversations/c")).json()
+        assert shown["unreadMessageCount"] == counted == expected[user_id], user_id
+        assert shown["isUnread"] is (counted > 0)
+    ok(client.post("/conversations/c/readBy/alice"))
+    listed = ok(client.get("/users/alice/conversations")).json()["data"]
+    assert listed[0]["unreadMessageCount"] == unread_by_counting(client, "c", "alice") == 0
+    assert ok(client.get("/users/bob/conversations", params={"unreadsOnly": "true"})).json()["data"]
+    assert not ok(client.get("/users/alice/conversations", params={"unreadsOnly": "true"})).json()["data"]
+
+
 USER_INDEX = re.compile(r"SEARCH p USING (COVERING )?INDEX participants_by_activity \(app_id=\? AND user_id=\?")
 
 
@@ -136,11 +172,16 @@ def test_list_queries_walk_the_activity_index(tmp_path: Path) -> None:
     db.close()
 
 
-def test_a_file_from_before_the_activity_columns_gets_them_and_their_indexes(tmp_path: Path) -> None:
+def test_a_file_from_before_the_activity_columns_gets_them_their_indexes_and_unread_counts(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    write_v1_file(path)  # c1: alice and bob joined at 1, last message at 10
+    write_v1_file(path)  # c1: alice and bob joined at 1 and read until 10, a message at 10
     db = sqlite3.connect(path)
     db.execute("CREATE INDEX participants_by_user ON participants (app_id, user_id)")  # as releases 1 and 2 had
+    db.execute(  # a second message in c1, unread by alice
+        "INSERT INTO messages SELECT app_id, 'msg_2', conversation_id, 2, sender_id, 15,"
+        " json_set(data, '$.id', 'msg_2', '$.createdAt', 15) FROM messages WHERE id='msg_1'"
+    )
+    db.execute("UPDATE conversations SET last_message_id='msg_2', last_message_at=15 WHERE id='c1'")
     db.execute("INSERT INTO conversations VALUES ('demo', 'c2', '{}', 20, NULL, NULL)")
     db.execute("INSERT INTO participants VALUES ('demo', 'c2', 'alice', 'ReadWrite', 'true', 30, 30)")
     db.commit()
@@ -148,9 +189,10 @@ def test_a_file_from_before_the_activity_columns_gets_them_and_their_indexes(tmp
     server = EmbeddedServer(EmulatorConfig(db_path=str(path)))
     with server, httpx.Client(base_url=f"{server.base_url}/v1/demo", headers=auth(KEY), timeout=10) as client:
         listed = ok(client.get("/users/alice/conversations")).json()["data"]
-        assert [(c["id"], c["lastActivityAt"]) for c in listed] == [("c2", 30), ("c1", 10)]
+        assert [(c["id"], c["lastActivityAt"]) for c in listed] == [("c2", 30), ("c1", 15)]
+        assert [c["unreadMessageCount"] for c in listed] == [0, 1]
         everything = ok(client.get("/conversations")).json()["data"]
-        assert [c["id"] for c in everything] == ["c2", "c1"]  # c2 created at 20, c1's last message at 10
+        assert [c["id"] for c in everything] == ["c2", "c1"]  # c2 created at 20, c1's last message at 15
         send(client, "c1", "back again", sender="bob")
         assert [c["id"] for c in ok(client.get("/users/alice/conversations")).json()["data"]] == ["c1", "c2"]
     db = sqlite3.connect(path)

@@ -2,18 +2,19 @@
 
 ``PRAGMA user_version`` records the schema version a file has reached; tables that are new in a
 version are created by :mod:`.schema` (``CREATE TABLE IF NOT EXISTS``), while new columns, derived
-data (the search index of existing messages, the activity columns) and the indexes on new columns
+data (the search index of existing messages, the activity columns and unread counts) and the indexes on new columns
 (``schema.INDEXES``) are added here."""
 
 from __future__ import annotations
 
-from .queries import conversations, search
+from .queries import conversations, participants, search
 from .schema import INDEXES
 from .storage import Storage, loads
 
 SCHEMA_VERSION = 3
 """1: the first release; 2: participants' manual unread flag, reactions and the search index;
-3: the activity columns of conversations and participants, indexed in list order."""
+3: the activity columns of conversations and participants, indexed in list order, and the
+participants' unread message counts."""
 
 
 def migrate(db: Storage) -> None:
@@ -30,7 +31,9 @@ def migrate(db: Storage) -> None:
     if version < 3:
         _add_column(db, "conversations", "activity", "INTEGER NOT NULL DEFAULT 0")
         _add_column(db, "participants", "activity", "INTEGER NOT NULL DEFAULT 0")
+        _add_column(db, "participants", "unread_count", "INTEGER NOT NULL DEFAULT 0")
         conversations.refresh_activity(db)
+        participants.recount_unread(db)
         db.execute("DROP INDEX IF EXISTS participants_by_user")  # participants_by_activity starts with its columns
     for index in INDEXES:
         db.execute(index)

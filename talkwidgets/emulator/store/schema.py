@@ -6,7 +6,8 @@ join or order by. A new feature that needs a table adds it here.
 Lists are ordered by ``activity`` columns kept in the writing transaction (``conversations``: the
 last message's time, else the creation time; ``participants``: the later of the conversation's
 last message and the participant's join), indexed in list order (:data:`INDEXES`), so a page of a
-list costs the same with a hundred conversations or a hundred thousand.
+list costs the same with a hundred conversations or a hundred thousand. ``participants.unread_count``
+keeps each participant's number of unread messages the same way, so a list row never counts them.
 
 Search: ``message_words`` and ``conversation_words`` hold the words of each message and of each
 conversation's ``subject`` and ``custom.search`` (``search_words.indexed``); the FTS5 tables
@@ -31,6 +32,7 @@ CREATE TABLE IF NOT EXISTS participants (
   app_id TEXT NOT NULL, conversation_id TEXT NOT NULL, user_id TEXT NOT NULL,
   access TEXT NOT NULL, notify TEXT NOT NULL, joined_at INTEGER NOT NULL, read_until INTEGER NOT NULL,
   marked_unread INTEGER NOT NULL DEFAULT 0, activity INTEGER NOT NULL DEFAULT 0,
+  unread_count INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (app_id, conversation_id, user_id));
 CREATE TABLE IF NOT EXISTS messages (
   app_id TEXT NOT NULL, id TEXT NOT NULL, conversation_id TEXT NOT NULL, n INTEGER NOT NULL,

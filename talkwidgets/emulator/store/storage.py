@@ -68,9 +68,10 @@ class Storage:
         self._db.execute("PRAGMA foreign_keys=OFF")
         self._db.executescript(SCHEMA)
         self._seq: dict[str, int] = {}
-        self._apps: dict[str, sqlite3.Row | None] = {}
+        self._apps: dict[str, sqlite3.Row] = {}
         """Apps by id, read once: every request reads its app (key, webhook URL); only
-        ``queries.apps`` writes them, and drops the entry when it does."""
+        ``queries.apps`` writes them, and drops the entry when it does. Unknown ids are not kept
+        (any client can name one)."""
         self._changes: Changes | None = None
         self.on_commit: Callable[[Changes], None] | None = None
         """Called after each commit that emitted events or webhooks (publishes them)."""
@@ -124,9 +125,12 @@ class Storage:
     def app(self, app_id: str) -> sqlite3.Row | None:
         """The app's row, from memory after the first read."""
         with self.lock:
-            if app_id not in self._apps:
-                self._apps[app_id] = self.one("SELECT * FROM apps WHERE id=?", (app_id,))
-            return self._apps[app_id]
+            found = self._apps.get(app_id)
+            if found is None:
+                found = self.one("SELECT * FROM apps WHERE id=?", (app_id,))
+                if found is not None:
+                    self._apps[app_id] = found
+            return found
 
     def forget_app(self, app_id: str) -> None:
         """The app's row changed: read it again next time."""

@@ -65,6 +65,7 @@ def send(
             "custom": rules.merge_map(None, item.get("custom")),
         }
         messages.insert(db, app_id, message_id, conversation_id, number, sender, ts, data)
+        participants.count_message(db, app_id, conversation_id, sender, ts, 1)
         search.index_message(db, app_id, conversation_id, message_id, content, new=True)
         conversations.set_last_message(db, app_id, conversation_id, message_id, ts)
         message = render.message(data, sender, ts, read_until)
@@ -130,6 +131,7 @@ def delete(db: Storage, app_id: str, conversation_id: str, message_id: str) -> N
     read_until = render.read_untils(participants.of_conversation(db, app_id, conversation_id))
     deleted = render.message_row(found, read_until)
     messages.delete(db, app_id, message_id)
+    participants.count_message(db, app_id, conversation_id, found["sender_id"], found["created_at"], -1)
     last = messages.latest(db, app_id, conversation_id)
     conversations.set_last_message(
         db, app_id, conversation_id, last["id"] if last else None, last["created_at"] if last else None

@@ -23,7 +23,7 @@ USER_ORDER = NewestFirst(USER_ACTIVITY_SQL, "p.conversation_id")
 """Ties broken by the participant row's conversation id (the same value as ``c.id``): the index
 ``participants_by_activity`` then gives the whole order, so no page is sorted."""
 _OF_USER = (
-    f"SELECT c.*, {USER_ACTIVITY_SQL} AS user_activity"
+    f"SELECT c.*, {USER_ACTIVITY_SQL} AS user_activity, p.unread_count AS user_unread_count"
     " FROM participants p JOIN conversations c ON c.app_id=p.app_id AND c.id=p.conversation_id"
 )
 
@@ -74,7 +74,8 @@ def page_query(
 
 
 def of_user(db: Storage, app_id: str, user_id: str, conversation_id: str) -> sqlite3.Row | None:
-    """The conversation with the user's ``user_activity`` column, if the user takes part in it."""
+    """The conversation with the user's ``user_activity`` and ``user_unread_count`` columns, if the
+    user takes part in it."""
     return db.one(*of_user_query(app_id, user_id, conversation_id))
 
 
