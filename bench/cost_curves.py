@@ -6,18 +6,21 @@ printed beside its value at the smallest size.
   of alice's ``TalkSession`` conversation list (ten calls, from a window of 20 to 320), and a new
   message (``POST`` into one of her conversations);
 * **messages per conversation**, 10² … 10⁶: the first page of messages (``limit=30``), an older page
-  (``startingAfter`` a message in the middle) and a new message;
+  (``startingAfter`` a message in the middle), a new message, and the conversation list of a
+  participant who has not read half of them (its ``unreadMessageCount`` counts them);
 * **subscribers**, 1 … 1,000 live-feed connections following one conversation: a new message's
   ``POST`` (the emulator writes the frame to every caught-up connection before it answers) and the
   time until the last subscriber has it, per message and per subscriber.
 
-Big data sets are seeded fast and directly: the checkout under test creates its own database file
-(its ``Store``, so its own schema and migrations), then this script inserts users, conversations,
-participants, messages and their search words with plain SQL (the schema's triggers index the
-words), filling the activity columns where the schema has them. The server (``talkwidgets serve
---db FILE``, in a subprocess) is stopped while rows are added and started again on the file. Each
-figure is the median of ``--runs`` requests over one keep-alive connection (``_emulator.LeanHttp``),
-after warm-up requests.
+Big data sets are seeded fast and directly: for every size the checkout under test creates its own
+database file (its ``Store``, so its own schema and migrations), then this script inserts users,
+conversations, participants, messages and their search words with plain SQL (the schema's
+triggers index the words), filling the activity columns and unread counts where the schema has them. Then one
+server per size (``talkwidgets serve --db FILE``, each in its own subprocess) runs at the same
+time, and every measure goes round them: one request to each server per round, ``--runs`` rounds,
+the order rotating from round to round, over one keep-alive connection per server
+(``_emulator.LeanHttp``). On a shared machine the load moves far more than the sizes do; measured
+this way, every size sees the same load. Each figure is the median of its rounds.
 
 Run from the repository root (needs the ``bench`` extra for the plot)::
 
@@ -46,7 +49,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -118,10 +121,12 @@ class Seeder:
         self.db = sqlite3.connect(path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=OFF")  # a benchmark's scratch file: speed over safety
-        self.activity = {
-            table: "activity" in {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
+        columns = {
+            table: {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
             for table in ("conversations", "participants")
         }
+        self.activity = {table: "activity" in columns[table] for table in columns}
+        self.unread_counts = "unread_count" in columns["participants"]
 
     def users(self, *ids: str) -> None:
         for uid in ids:
@@ -175,6 +180,8 @@ class Seeder:
             }
             if self.activity["participants"]:
                 part["activity"] = max(sent or 0, created)
+            if self.unread_counts:
+                part["unread_count"] = 1 if uid == ME and sent else 0  # bob's message
             self._insert("participants", part)
 
     def _insert(self, table: str, row: dict[str, Any]) -> None:
@@ -207,6 +214,13 @@ class Seeder:
             db.execute("UPDATE conversations SET activity=? WHERE app_id=? AND id=?", (last, APP_ID, cid))
         if self.activity["participants"]:
             db.execute("UPDATE participants SET activity=? WHERE app_id=? AND conversation_id=?", (last, APP_ID, cid))
+        if self.unread_counts:
+            db.execute(
+                "UPDATE participants AS p SET unread_count=(SELECT COUNT(*) FROM messages m WHERE m.app_id=p.app_id"
+                " AND m.conversation_id=p.conversation_id AND m.created_at>p.read_until AND m.sender_id<>p.user_id)"
+                " WHERE p.app_id=? AND p.conversation_id=?",
+                (APP_ID, cid),
+            )
         db.execute("COMMIT")
 
     def _insert_messages(self, batch: list[tuple[Any, ...]]) -> None:
@@ -227,15 +241,47 @@ class Seeder:
 # -- measuring -------------------------------------------------------------------------------------
 
 
-async def median_ms(runs: int, warmup: int, once: Callable[[int], Awaitable[None]]) -> float:
-    for i in range(warmup):
-        await once(i)
-    times = []
-    for i in range(runs):
-        started = time.perf_counter()
-        await once(warmup + i)
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+@dataclass(eq=False)
+class Target:
+    """One running server holding one size of the data, and what a measure needs of it."""
+
+    checkout: Checkout
+    size: int
+    server: Emulator
+    http: LeanHttp | None = None
+    paths: dict[str, str] = field(default_factory=dict)
+    posts: list[bytes] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+Step = Callable[[Target, int], Awaitable[float | None]]
+"""One request of a measure against one target (its ``i``-th); answers its own time in ms, or None
+to have the call timed as a whole (or to skip it: see :func:`interleave`)."""
+
+
+async def interleave(targets: list[Target], runs: int, warmup: int, step: Step) -> dict[Target, list[float]]:
+    """``warmup`` + ``runs`` rounds; each round sends one request to every target, in an order that
+    rotates from round to round. Every size then sees the same machine load, which on a shared
+    machine moves far more than the sizes do."""
+    times: dict[Target, list[float]] = {t: [] for t in targets}
+    for i in range(warmup + runs):
+        turn = i % len(targets)
+        for target in targets[turn:] + targets[:turn]:
+            if target.state.get("done"):
+                continue
+            started = time.perf_counter()
+            own = await step(target, i)
+            took = own if own is not None else (time.perf_counter() - started) * 1000
+            if i >= warmup and not target.state.get("skip"):
+                times[target].append(took)
+            target.state.pop("skip", None)
+    return times
+
+
+def points_of(curve: str, measure: str, times: dict[Target, list[float]]) -> list[Point]:
+    return [
+        Point(curve, measure, t.checkout.label, t.size, statistics.median(v), len(v)) for t, v in times.items() if v
+    ]
 
 
 async def get_ok(http: LeanHttp, path: str) -> Any:
@@ -251,233 +297,215 @@ async def post_ok(http: LeanHttp, raw: bytes) -> None:
         raise RuntimeError(f"POST answered {status}: {body!r}")
 
 
-async def measure_conversations(server: Emulator, size: int, runs: int, label: str) -> list[Point]:
-    http = await LeanHttp.open(server.port)
-    api = f"/v1/{APP_ID}"
-    base = f"{api}/users/{ME}/conversations?limit=30"
-    first = (await get_ok(http, base))["data"]
-    assert len(first) == min(30, size), len(first)
-    after = first[-1]["id"]
-    middle = f"c{size // 2:06d}"
-    points = []
+def getter(name: str) -> Step:
+    async def step(t: Target, i: int) -> None:
+        assert t.http is not None
+        await get_ok(t.http, t.paths[name])
 
-    async def page(path: str) -> Callable[[int], Awaitable[None]]:
-        async def once(_: int) -> None:
-            await get_ok(http, path)
-
-        return once
-
-    for measure, path in (
-        ("list: first page", base),
-        ("list: next page", f"{base}&startingAfter={after}"),
-        ("list: a page from the middle", f"{base}&startingAfter={middle}"),
-    ):
-        points.append(Point("conversations", measure, label, size, await median_ms(runs, 3, await page(path)), runs))
-    rng = random.Random(size)
-    targets = [f"c{rng.randrange(size):06d}" for _ in range(runs + 3)]
-    bodies = [
-        http.request_bytes(
-            "POST",
-            f"{api}/conversations/{cid}/messages",
-            json.dumps([{"text": text_of(i), "sender": OTHER}]).encode(),
-        )
-        for i, cid in enumerate(targets)
-    ]
-
-    async def send(i: int) -> None:
-        await post_ok(http, bodies[i])
-
-    points.append(Point("conversations", "new message", label, size, await median_ms(runs, 3, send), runs))
-    await http.close()
-    points.append(await measure_load_more(server, size, label, calls=min(10, (size - 20) // 30)))
-    return points
+    return step
 
 
-async def measure_load_more(server: Emulator, size: int, label: str, calls: int) -> Point:
-    """``load_more(30)`` of alice's session, ``calls`` times from the initial window of 20 (each call
-    loads 30 more: the list is longer than the window gets)."""
-    from talkwidgets.session import get_talk_session
-
-    session = await get_talk_session(APP_ID, ME, secret_key=SECRET, host=server.base)
-    try:
-        sub = session.subscribe_conversations()
-        await asyncio.wait_for(sub.connected, 30)
-        times = []
-        for _ in range(calls):
-            started = time.perf_counter()
-            await asyncio.wait_for(sub.load_more(30), 60)
-            times.append((time.perf_counter() - started) * 1000)
-        return Point("conversations", "session: load_more(30)", label, size, statistics.median(times), calls)
-    finally:
-        await asyncio.wait_for(session.aclose(), 10)
+def post_bytes(http: LeanHttp, path: str, i: int, sender: str) -> bytes:
+    """A prepared ``POST`` of message number ``i``."""
+    return http.request_bytes("POST", path, json.dumps([{"text": text_of(i), "sender": sender}]).encode())
 
 
-async def measure_messages(server: Emulator, size: int, runs: int) -> list[Point]:
-    http = await LeanHttp.open(server.port)
-    api = f"/v1/{APP_ID}"
-    base = f"{api}/conversations/long/messages?limit=30"
-    first = (await get_ok(http, base))["data"]
-    assert len(first) == 30 and first[0]["id"] == f"msg_seed_{size:07d}", first[0]["id"]
-    older = f"{base}&startingAfter=msg_seed_{size // 2:07d}"
-    assert (await get_ok(http, older))["data"][0]["id"] == f"msg_seed_{size // 2 - 1:07d}"
-    points = []
-    for measure, path in (("messages: first page", base), ("messages: an older page", older)):
-
-        async def once(_: int, path: str = path) -> None:
-            await get_ok(http, path)
-
-        points.append(Point("messages", measure, "emulator", size, await median_ms(runs, 3, once), runs))
-    bodies = [
-        http.request_bytes(
-            "POST", f"{api}/conversations/long/messages", json.dumps([{"text": text_of(i), "sender": ME}]).encode()
-        )
-        for i in range(runs + 3)
-    ]
-
-    async def send(i: int) -> None:
-        await post_ok(http, bodies[i])
-
-    points.append(Point("messages", "new message", "emulator", size, await median_ms(runs, 3, send), runs))
-    await http.close()
-    return points
+async def poster(t: Target, i: int) -> None:
+    assert t.http is not None
+    await post_ok(t.http, t.posts[i])
 
 
-async def measure_subscribers(checkout: Checkout, count: int, messages: int, tmp: Path) -> list[Point]:
-    """``count`` live-feed connections on one conversation (at most 200 users, so up to five
-    connections per user, like several open tabs)."""
-    server = Emulator(checkout, db=str(tmp / f"fanout-{count}.db"))
-    sockets = []
-    try:
-        await server.ready()
-        http = await LeanHttp.open(server.port)
-        api = f"/v1/{APP_ID}"
-        users = [f"sub{k:03d}" for k in range(min(count, 200))]
-        everyone = [ME, *users]
-        for at in range(0, len(everyone), 100):  # the batch route takes 100 users at a time
-            status, _ = await http.call("PUT", f"{api}/users", {u: {"name": u} for u in everyone[at : at + 100]})
-            assert status == 200, status
-        status, _ = await http.call("PUT", f"{api}/conversations/room", {"participants": [ME, *users]})
-        assert status == 200, status
-        total = 10 + messages
-        received: list[list[float | None]] = [[None] * total for _ in range(count)]
-        remaining = [count] * total
-        done = [asyncio.Event() for _ in range(total)]
-        for k in range(count):
-            token = mint_user_token(APP_ID, users[k % len(users)], SECRET, ttl=3600)
-            ws = await connect(server.ws, additional_headers={"Authorization": f"Bearer {token}"}, max_size=None)
-            assert json.loads(await ws.recv())["op"] == "hello"
-            sockets.append(ws)
+async def start_servers(targets: list[Target]) -> None:
+    await asyncio.gather(*(t.server.ready(60) for t in targets))
+    for t in targets:
+        t.http = await LeanHttp.open(t.server.port)
 
-        async def pump(k: int, ws: Any) -> None:
-            async for frame in ws:
-                i = marker_index(frame)
-                if i is not None and i < total and received[k][i] is None:
-                    received[k][i] = time.perf_counter()
-                    remaining[i] -= 1
-                    if remaining[i] == 0:
-                        done[i].set()
 
-        pumps = [asyncio.create_task(pump(k, ws)) for k, ws in enumerate(sockets)]
-        path = f"{api}/conversations/room/messages"
-        posts, spans = [], []
-        for i in range(total):
-            raw = http.request_bytes("POST", path, json.dumps([{"text": text_of(i), "sender": ME}]).encode())
-            started = time.perf_counter()
-            await post_ok(http, raw)
-            answered = time.perf_counter()
-            await asyncio.wait_for(done[i].wait(), 60)  # one message at a time: every subscriber has it
-            if i >= 10:
-                posts.append((answered - started) * 1000)
-                last = max(t for t in (row[i] for row in received) if t is not None)
-                spans.append((last - started) * 1000)
-        for task in pumps:
-            task.cancel()
-        await http.close()
-        post, span = statistics.median(posts), statistics.median(spans)
-        return [
-            Point("subscribers", "POST (frames written before the answer)", "emulator", count, post, messages),
-            Point("subscribers", "send → last subscriber has it", "emulator", count, span, messages),
-            Point("subscribers", "send → last subscriber, per subscriber", "emulator", count, span / count, messages),
-        ]
-    finally:
-        for ws in sockets:
-            await ws.close()
-        server.stop()
+async def stop_servers(targets: list[Target]) -> None:
+    for t in targets:
+        if t.http is not None:
+            await t.http.close()
+        t.server.stop()
 
 
 # -- the curves ------------------------------------------------------------------------------------
 
 
 async def curve_conversations(sizes: list[int], checkouts: list[Checkout], runs: int, tmp: Path) -> list[Point]:
-    points: list[Point] = []
-    paths = {c.label: tmp / f"conversations-{c.label}.db" for c in checkouts}
-    seeded = dict.fromkeys(paths, 0)
+    targets = []
     for checkout in checkouts:
-        create_database(checkout, paths[checkout.label])
-        seeder = Seeder(paths[checkout.label])
-        seeder.users(ME, OTHER)
-        seeder.close()
-    for size in sizes:
-        for checkout in checkouts:
-            label = checkout.label
+        for size in sizes:
+            path = tmp / f"conversations-{checkout.label}-{size}.db"
             started = time.perf_counter()
-            seeder = Seeder(paths[label])
-            seeder.conversations(seeded[label], size)
+            create_database(checkout, path)
+            seeder = Seeder(path)
+            seeder.users(ME, OTHER)
+            seeder.conversations(0, size)
             seeder.close()
-            seeded[label] = size
-            seed_s = time.perf_counter() - started
-            server = Emulator(checkout, db=str(paths[label]))
-            try:
-                await server.ready()
-                found = await measure_conversations(server, size, runs, label)
-            finally:
-                server.stop()
-            points += found
-            # the POSTs added messages: the rows stay consistent, and the next size adds more conversations
-            summary = ", ".join(f"{p.measure} {p.p50_ms:.2f}" for p in found)
-            print(f"  conversations {size:>7} [{label}] seeded in {seed_s:.1f} s: {summary} ms", file=sys.stderr)
-    return points
+            print(
+                f"  [{checkout.label}] {size:,} conversations seeded in {time.perf_counter() - started:.1f} s",
+                file=sys.stderr,
+            )
+            targets.append(Target(checkout, size, Emulator(checkout, db=str(path))))
+    try:
+        await start_servers(targets)
+        api = f"/v1/{APP_ID}"
+        for t in targets:
+            assert t.http is not None
+            base = f"{api}/users/{ME}/conversations?limit=30"
+            first = (await get_ok(t.http, base))["data"]
+            assert len(first) == min(30, t.size), len(first)
+            t.paths = {
+                "first": base,
+                "next": f"{base}&startingAfter={first[-1]['id']}",
+                "middle": f"{base}&startingAfter=c{t.size // 2:06d}",
+            }
+            rng = random.Random(t.size)
+            t.posts = [
+                post_bytes(t.http, f"{api}/conversations/c{rng.randrange(t.size):06d}/messages", i, OTHER)
+                for i in range(runs + 3)
+            ]
+        points = []
+        for measure, step in (
+            ("list: first page", getter("first")),
+            ("list: next page", getter("next")),
+            ("list: a page from the middle", getter("middle")),
+        ):
+            points += points_of("conversations", measure, await interleave(targets, runs, 3, step))
+        points += points_of("conversations", "new message", await interleave(targets, runs, 3, poster))
+        points += await load_more_curve(targets)
+        return points
+    finally:
+        await stop_servers(targets)
+
+
+async def load_more_curve(targets: list[Target], calls: int = 10) -> list[Point]:
+    """``load_more(30)`` of alice's ``TalkSession`` list on each server, from the initial window of
+    20, at most ``calls`` times (a list of 100 has room for two)."""
+    from talkwidgets.session import get_talk_session
+
+    sessions = []
+    try:
+        for t in targets:
+            session = await get_talk_session(APP_ID, ME, secret_key=SECRET, host=t.server.base)
+            sessions.append(session)
+            t.state["sub"] = session.subscribe_conversations()
+            await asyncio.wait_for(t.state["sub"].connected, 30)
+            t.state["calls"] = min(calls, (t.size - 20) // 30)
+
+        async def step(t: Target, i: int) -> None:
+            if i >= t.state["calls"]:
+                t.state["skip"] = True
+                return
+            await asyncio.wait_for(t.state["sub"].load_more(30), 60)
+
+        return points_of("conversations", "session: load_more(30)", await interleave(targets, calls, 0, step))
+    finally:
+        for session in sessions:
+            await asyncio.wait_for(session.aclose(), 10)
 
 
 async def curve_messages(sizes: list[int], checkout: Checkout, runs: int, tmp: Path) -> list[Point]:
-    path = tmp / "messages.db"
-    create_database(checkout, path)
-    seeder = Seeder(path)
-    seeder.users(ME, OTHER)
-    seeder.conversation("long")
-    seeder.close()
-    points: list[Point] = []
-    seeded = 0
+    targets = []
     for size in sizes:
+        path = tmp / f"messages-{size}.db"
         started = time.perf_counter()
+        create_database(checkout, path)
         seeder = Seeder(path)
-        # the POSTs of the previous size numbered their messages after the seeded ones: renumber them away
-        seeder.db.execute("DELETE FROM message_words WHERE app_id=? AND message_id NOT LIKE 'msg_seed_%'", (APP_ID,))
-        seeder.db.execute("DELETE FROM messages WHERE app_id=? AND id NOT LIKE 'msg_seed_%'", (APP_ID,))
-        seeder.messages("long", seeded, size)
+        seeder.users(ME, OTHER)
+        seeder.conversation("long")
+        seeder.messages("long", 0, size)
         seeder.close()
-        seeded = size
-        seed_s = time.perf_counter() - started
-        server = Emulator(checkout, db=str(path))
-        try:
-            await server.ready()
-            found = await measure_messages(server, size, runs)
-        finally:
-            server.stop()
-        points += found
-        summary = ", ".join(f"{p.measure} {p.p50_ms:.2f}" for p in found)
-        print(f"  messages {size:>8} seeded in {seed_s:.1f} s: {summary} ms", file=sys.stderr)
-    return points
+        print(f"  {size:,} messages seeded in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        targets.append(Target(checkout, size, Emulator(checkout, db=str(path))))
+    try:
+        await start_servers(targets)
+        api = f"/v1/{APP_ID}"
+        for t in targets:
+            assert t.http is not None
+            base = f"{api}/conversations/long/messages?limit=30"
+            first = (await get_ok(t.http, base))["data"]
+            assert len(first) == 30 and first[0]["id"] == f"msg_seed_{t.size:07d}", first[0]["id"]
+            older = f"{base}&startingAfter=msg_seed_{t.size // 2:07d}"
+            assert (await get_ok(t.http, older))["data"][0]["id"] == f"msg_seed_{t.size // 2 - 1:07d}"
+            t.paths = {"first": base, "older": older, "list": f"{api}/users/{OTHER}/conversations?limit=30"}
+            t.posts = [post_bytes(t.http, f"{api}/conversations/long/messages", i, ME) for i in range(runs + 3)]
+        points = []
+        for measure, step in (
+            ("messages: first page", getter("first")),
+            ("messages: an older page", getter("older")),
+            ("bob's conversation list (half the messages unread)", getter("list")),
+        ):
+            points += points_of("messages", measure, await interleave(targets, runs, 3, step))
+        points += points_of("messages", "new message", await interleave(targets, runs, 3, poster))
+        return points
+    finally:
+        await stop_servers(targets)
 
 
 async def curve_subscribers(sizes: list[int], checkout: Checkout, messages: int, tmp: Path) -> list[Point]:
-    points: list[Point] = []
-    for count in sizes:
-        found = await measure_subscribers(checkout, count, messages, tmp)
-        points += found
-        summary = ", ".join(f"{p.measure} {p.p50_ms:.3f}" for p in found)
-        print(f"  subscribers {count:>5}: {summary} ms", file=sys.stderr)
-    return points
+    """``count`` live-feed connections on one conversation per server (at most 200 users, so up to
+    five connections per user, like several open tabs)."""
+    targets = [Target(checkout, count, Emulator(checkout, db=str(tmp / f"fanout-{count}.db"))) for count in sizes]
+    sockets = []
+    try:
+        await start_servers(targets)
+        api = f"/v1/{APP_ID}"
+        for t in targets:
+            assert t.http is not None
+            users = [f"sub{k:03d}" for k in range(min(t.size, 200))]
+            everyone = [ME, *users]
+            for at in range(0, len(everyone), 100):  # the batch route takes 100 users at a time
+                status, _ = await t.http.call("PUT", f"{api}/users", {u: {"name": u} for u in everyone[at : at + 100]})
+                assert status == 200, status
+            status, _ = await t.http.call("PUT", f"{api}/conversations/room", {"participants": everyone})
+            assert status == 200, status
+            t.posts = [post_bytes(t.http, f"{api}/conversations/room/messages", i, ME) for i in range(messages + 5)]
+            waiting: dict[int, list[Any]] = {}  # message number -> [subscribers left, event, last receive time]
+            t.state["waiting"] = waiting
+            for k in range(t.size):
+                token = mint_user_token(APP_ID, users[k % len(users)], SECRET, ttl=3600)
+                ws = await connect(t.server.ws, additional_headers={"Authorization": f"Bearer {token}"}, max_size=None)
+                assert json.loads(await ws.recv())["op"] == "hello"
+                sockets.append(asyncio.create_task(pump(ws, waiting)))
+        post_ms: dict[Target, list[float]] = {t: [] for t in targets}
+
+        async def step(t: Target, i: int) -> float:
+            assert t.http is not None
+            entry = t.state["waiting"][i] = [t.size, asyncio.Event(), 0.0]
+            started = time.perf_counter()
+            await post_ok(t.http, t.posts[i])
+            if i >= 5:
+                post_ms[t].append((time.perf_counter() - started) * 1000)
+            await asyncio.wait_for(entry[1].wait(), 60)  # one message at a time: every subscriber has it
+            return float((entry[2] - started) * 1000)
+
+        spans = await interleave(targets, messages, 5, step)
+        per_subscriber = {t: [v / t.size for v in values] for t, values in spans.items()}
+        return [
+            *points_of("subscribers", "POST (frames written before the answer)", post_ms),
+            *points_of("subscribers", "send → last subscriber has it", spans),
+            *points_of("subscribers", "send → last subscriber, per subscriber", per_subscriber),
+        ]
+    finally:
+        for task in sockets:
+            task.cancel()
+        await stop_servers(targets)
+
+
+async def pump(ws: Any, waiting: dict[int, list[Any]]) -> None:
+    """One subscriber: counts each numbered message down, and stamps the last arrival."""
+    try:
+        async for frame in ws:
+            i = marker_index(frame)
+            entry = waiting.get(i) if i is not None else None
+            if entry is not None:
+                entry[0] -= 1
+                if entry[0] == 0:
+                    entry[2] = time.perf_counter()
+                    entry[1].set()
+    finally:
+        await ws.close()
 
 
 # -- report ----------------------------------------------------------------------------------------
@@ -512,26 +540,44 @@ def table(points: list[Point]) -> str:
 
 
 def plot(points: list[Point], path: Path, note: str) -> None:
+    """One panel per curve, log-log: a colour per measure, dashed for the ``before`` checkout, and a
+    dotted grey line growing like the size (linear cost) for comparison."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     curves = [c for c in TITLES if any(p.curve == c for p in points)]
-    fig, axes = plt.subplots(1, len(curves), figsize=(6 * len(curves), 4.8), squeeze=False)
+    fig, axes = plt.subplots(1, len(curves), figsize=(6.2 * len(curves), 5.2), squeeze=False)
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for ax, curve in zip(axes[0], curves, strict=True):
         mine = [p for p in points if p.curve == curve]
-        for measure, server in dict.fromkeys((p.measure, p.server) for p in mine):
+        measures = list(dict.fromkeys(p.measure for p in mine))
+        for (measure, server), colour in (
+            (key, colours[measures.index(key[0]) % len(colours)])
+            for key in dict.fromkeys((p.measure, p.server) for p in mine)
+        ):
             line = sorted((p.size, p.p50_ms) for p in mine if p.measure == measure and p.server == server)
-            label = measure if server == "emulator" else f"{measure} ({server})"
-            ax.plot(*zip(*line, strict=True), marker="o", linestyle="--" if server != "emulator" else "-", label=label)
+            before = server != "emulator"
+            ax.plot(
+                *zip(*line, strict=True),
+                marker="o",
+                color=colour,
+                linestyle="--" if before else "-",
+                label=f"{measure} ({server})" if before else measure,
+            )
+        sizes = sorted({p.size for p in mine})
+        low = min(p.p50_ms for p in mine if p.size == sizes[0])
+        ax.plot(sizes, [low * s / sizes[0] for s in sizes], color="grey", linestyle=":", label="linear growth")
+        values = [p.p50_ms for p in mine]
+        ax.set_ylim(min(values) / 2, max(max(values) * 2, min(values) * 20))
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(TITLES[curve].lower())
         ax.set_ylabel("median time (ms)")
         ax.set_title(TITLES[curve])
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper left")
     fig.suptitle(f"talkwidgets emulator: cost as the work grows ×10 ({note})", fontsize=10)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
