@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import threading
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -115,17 +115,18 @@ class FeedHub:
             if not found:
                 del users[listener.user_id]
 
-    def _of(self, app_id: str, audience: Iterable[str] | None) -> Iterator[Listener]:
+    def _of(self, app_id: str, audience: Iterable[str] | None) -> list[Listener]:
         """Admin feeds of the app, then the views of ``audience`` (None: admin feeds only)."""
         users = self._listeners.get(app_id)
         if not users:
-            return
-        yield from list(users.get(None, ()))
+            return []
+        found = list(users.get(None, ()))
         if audience is not None:
             for user_id in audience:
-                found = users.get(user_id)
-                if found:
-                    yield from list(found)
+                views = users.get(user_id)
+                if views:
+                    found.extend(views)
+        return found
 
     def _everyone(self, app_id: str) -> list[Listener]:
         return [listener for found in self._listeners.get(app_id, {}).values() for listener in found]
@@ -141,8 +142,17 @@ class FeedHub:
 
     def _deliver(self, events: list[FeedEvent]) -> None:
         for event in events:
+            payload, seq = event.payload(), event.seq
             for listener in self._of(event.app_id, event.audience):
-                self.offer(listener, event)
+                # offer()'s fast path, inline: this loop runs once per connection per event
+                sink = listener.sink
+                if sink is not None and not listener.pending:
+                    if seq <= listener.last_sent:
+                        continue
+                    if sink.write_text(payload):
+                        listener.last_sent = seq
+                        continue
+                self._enqueue(listener, event)
 
     def offer(self, listener: Listener, item: FeedEvent | Ephemeral) -> None:
         """Send one frame to a connection (on the loop's thread): written at once when the connection
@@ -156,6 +166,9 @@ class FeedHub:
                     return
             elif listener.sink.write_text(item.payload):
                 return
+        self._enqueue(listener, item)
+
+    def _enqueue(self, listener: Listener, item: FeedEvent | Ephemeral) -> None:
         if listener.queue.qsize() >= MAX_QUEUE:
             self.remove(listener)
             listener.queue.put_nowait(None)  # tells the connection to close

@@ -5,8 +5,7 @@ the ASGI ``send`` of every connection.
 Frames are not compressed (``ws_per_message_deflate=False`` in ``server.uvicorn_config``): feed
 frames are small JSON documents written to many connections, and per-connection compression
 would cost CPU per listener and make a frame differ per connection. A connection that did
-negotiate compression (none does with that setting) is refused by the sink and served through
-ASGI as before.
+negotiate compression (none does with that setting) is offered no sink and is served through ASGI.
 """
 
 from __future__ import annotations
@@ -34,21 +33,21 @@ class FeedWebSocketProtocol(WebSocketsSansIOProtocol):
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
-        if not self.close_sent:  # the handshake is going ahead: the app gets the scope
+        # the handshake is going ahead (the app gets the scope) and frames are sent as they are
+        if not self.close_sent and not self.conn.extensions:
             extensions = cast("dict[str, object]", self.scope["extensions"])  # ASGI types them loosely
             extensions[FRAME_SINK] = self
 
     def write_text(self, payload: bytes) -> bool:
-        """Write one text frame now if the connection is open, uncompressed and not applying
-        back-pressure (its write buffer is below the high-water mark); else write nothing."""
+        """Write one text frame now if the connection is open and not applying back-pressure (its
+        write buffer is below the high-water mark); else write nothing."""
         if (
-            self.close_sent
+            not self.writable.is_set()
+            or self.close_sent
             or self.disconnected
             or not self.handshake_complete
             or self.initial_response is not None
             or self.conn.state is not State.OPEN
-            or self.conn.extensions
-            or not self.writable.is_set()
         ):
             return False
         self.transport.write(text_frame(payload))
