@@ -25,7 +25,9 @@ and all subscribers live in this (client) process and share one ``time.perf_coun
   ``--before-python``, measured by this same client in the same run.
 
 Every configuration runs ``--repeat`` times, interleaved (emulator, baseline, before, then the next
-subscriber count, then the next round); the tables show medians over the rounds.
+subscriber count, then the next round); the tables show medians over the rounds, and the ratios
+are medians of each round's ratio to the baseline run next to it in time (the machine's load
+moves between rounds more than between two neighbouring runs).
 
 Run from the repository root::
 
@@ -328,16 +330,19 @@ def table(results: dict[tuple[int, str], list[Result]], servers: list[str]) -> s
             )
     others = [s for s in servers if s != "baseline"]
     ratio_head = (
-        "\n| subscribers | server | msgs/s ÷ baseline | send→recv p50 ÷ baseline | send→recv p99 ÷ baseline "
-        "|\n|---:|---|---:|---:|---:|\n"
+        "\n| subscribers | server | msgs/s ÷ baseline | range over rounds | send→recv p50 ÷ baseline "
+        "| send→recv p99 ÷ baseline |\n|---:|---|---:|---|---:|---:|\n"
     )
     ratios = []
     for n in counts:
-        b = median_of(results[(n, "baseline")])
+        base_runs = results[(n, "baseline")]
         for server in others:
-            e = median_of(results[(n, server)])
+            runs = results[(n, server)]
+            # each round's run against the baseline run right next to it in time
+            paired = [e.msgs_per_s / b.msgs_per_s for e, b in zip(runs, base_runs, strict=True)]
+            e, b = median_of(runs), median_of(base_runs)
             ratios.append(
-                f"| {n} | {server} | {e.msgs_per_s / b.msgs_per_s:.2f} | "
+                f"| {n} | {server} | {statistics.median(paired):.2f} | {min(paired):.2f}–{max(paired):.2f} | "
                 f"{e.send_to_recv_p50_ms / b.send_to_recv_p50_ms:.1f} | "
                 f"{e.send_to_recv_p99_ms / b.send_to_recv_p99_ms:.1f} |"
             )
