@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import free_port, stop
+
+from tests.process_support import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_ID = "bench"
@@ -69,7 +70,7 @@ class Emulator:
         raise RuntimeError("the emulator did not start")
 
     def stop(self) -> None:
-        stop(self.proc)
+        stop_process(self.proc)
 
 
 class LeanHttp:

@@ -19,15 +19,15 @@ triggers index the words), filling the activity columns and unread counts where 
 server per size (``talkwidgets serve --db FILE``, each in its own subprocess) runs at the same
 time, and every measure goes round them: one request to each server per round, ``--runs`` rounds,
 the order rotating from round to round, over one keep-alive connection per server
-(``_emulator.LeanHttp``). On a shared machine the load moves far more than the sizes do; measured
+(``bench._emulator.LeanHttp``). On a shared machine the load moves far more than the sizes do; measured
 this way, every size sees the same load. Each figure is the median of its rounds.
 
 Run from the repository root (needs the ``bench`` extra for the plot)::
 
-    .venv/bin/python bench/cost_curves.py                        # all three curves, ~10 minutes
-    .venv/bin/python bench/cost_curves.py --curves conversations --before /tmp/main \\
+    .venv/bin/python -m bench.cost_curves                        # all three curves, ~10 minutes
+    .venv/bin/python -m bench.cost_curves --curves conversations --before /tmp/main \\
         --before-python /tmp/main/.venv/bin/python               # the list curve of another checkout too
-    .venv/bin/python bench/cost_curves.py --quick                # smaller sizes, a smoke run
+    .venv/bin/python -m bench.cost_curves --quick                # smaller sizes, a smoke run
 
 It prints markdown tables, writes ``docs/img/cost_curves.png`` (``--plot PATH``) and, with
 ``--json PATH``, the raw figures. Nothing here is a test: timings depend on the machine.
@@ -55,14 +55,12 @@ from typing import Any
 
 from websockets.asyncio.client import connect
 
+from bench._common import marker_index, text_of
+from bench._emulator import APP_ID, SECRET, Checkout, Emulator, LeanHttp
+from talkwidgets.emulator.store.search_words import indexed
+from talkwidgets.model.auth import mint_user_token
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from _common import marker_index, text_of  # noqa: E402
-from _emulator import APP_ID, SECRET, Checkout, Emulator, LeanHttp  # noqa: E402
-
-from talkwidgets.emulator.store.search_words import indexed  # noqa: E402
-from talkwidgets.model.auth import mint_user_token  # noqa: E402
 
 T0 = 1_700_000_000_000
 """Seeded times start here (ms); every seeded row is older than anything the server writes."""

@@ -4,7 +4,7 @@ The emulator runs in a subprocess under pyinstrument (statistical, every 0.5 ms 
 thread: uvicorn serves from it). This process creates a sender and one subscriber in one
 conversation (``--subscribers`` of them), opens their live feeds, sends warm-up messages, then asks the server to start
 profiling (SIGUSR1), sends the measured messages one at a time with a lean keep-alive HTTP client
-(``_emulator.LeanHttp``), waits until the subscriber has every event, and asks for the profile
+(``bench._emulator.LeanHttp``), waits until the subscriber has every event, and asks for the profile
 (SIGUSR2). Printed: where the server's time goes per message (the inclusive time of the frames
 that make up a POST, as a share of the profile's wall time), and the functions with the most own
 time. The profiler slows the server down (every call and return is seen), so the shares matter
@@ -12,9 +12,9 @@ more than the µs.
 
 Run from the repository root::
 
-    .venv/bin/python bench/emulator_profile.py                  # 2,000 messages, in-memory database
-    .venv/bin/python bench/emulator_profile.py --db file        # a WAL database file, as `serve --db`
-    .venv/bin/python bench/emulator_profile.py --before /tmp/main --before-python /tmp/main/.venv/bin/python
+    .venv/bin/python -m bench.emulator_profile                  # 2,000 messages, in-memory database
+    .venv/bin/python -m bench.emulator_profile --db file        # a WAL database file, as `serve --db`
+    .venv/bin/python -m bench.emulator_profile --before /tmp/main --before-python /tmp/main/.venv/bin/python
 
 ``--before`` profiles the emulator of another checkout (its own code, this same client). Needs the
 ``bench`` extra (pyinstrument). Nothing here is a test; figures depend on the machine.
@@ -36,20 +36,20 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # -- the profiled server (its own process) ---------------------------------------------------------
 
 
-def serve_profiled(root: str, port: int, db: str, out: str) -> None:
+def serve_profiled(root: str, port: int, db: str, out: str, app_id: str, secret: str) -> None:
+    """Run by file path (not ``-m``), so that ``root``'s own ``talkwidgets`` is the one imported:
+    this checkout's, or ``--before``'s."""
     sys.path.insert(0, root)
-    from _emulator import APP_ID, SECRET
     from pyinstrument import Profiler
 
     from talkwidgets.emulator import Emulator, EmulatorConfig, serve
 
     emulator = Emulator(EmulatorConfig(db_path=db))
-    emulator.store.ensure_app(APP_ID, SECRET)
+    emulator.store.ensure_app(app_id, secret)
     profiler = Profiler(interval=0.0005, async_mode="disabled")
 
     def start(*_: Any) -> None:
@@ -92,11 +92,12 @@ def summarise(root: Any, duration: float) -> dict[str, Any]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    from _common import free_port, stop, text_of
-    from _emulator import APP_ID, SECRET, LeanHttp
     from websockets.asyncio.client import connect
 
+    from bench._common import text_of
+    from bench._emulator import APP_ID, SECRET, LeanHttp
     from talkwidgets.model.auth import mint_user_token
+    from tests.process_support import free_port, stop_process
 
     port = free_port()
     tmp = tempfile.mkdtemp(prefix="emulator-profile-")
@@ -105,7 +106,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     root = args.before or str(ROOT)
     python = args.before_python or sys.executable
     proc = subprocess.Popen(
-        [python, __file__, "--serve", str(port), "--root", root, "--db-path", db, "--out", out],
+        [python, __file__, "--serve", str(port), "--root", root, "--db-path", db, "--out", out]
+        + ["--app-id", APP_ID, "--secret", SECRET],
         cwd=root,
         stderr=subprocess.PIPE,
     )
@@ -175,7 +177,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         profile["messages"] = args.messages
         return profile
     finally:
-        stop(proc)
+        stop_process(proc)
 
 
 LOOP = ("run (asyncio/runners.py)", "epoll.poll")
@@ -245,9 +247,11 @@ def cli() -> int:
     parser.add_argument("--root", default=str(ROOT), help=argparse.SUPPRESS)
     parser.add_argument("--db-path", default=":memory:", help=argparse.SUPPRESS)
     parser.add_argument("--out", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--app-id", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--secret", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve is not None:
-        serve_profiled(args.root, args.serve, args.db_path, args.out)
+        serve_profiled(args.root, args.serve, args.db_path, args.out, args.app_id, args.secret)
         return 0
     profile = asyncio.run(run(args))
     print(report(profile, args.top))

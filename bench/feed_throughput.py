@@ -17,7 +17,7 @@ and all subscribers live in this (client) process and share one ``time.perf_coun
 * **emulator**: ``talkwidgets serve`` (in-memory SQLite, or ``--db file``) on a free port.
   Subscribers open the live feed with user tokens of the conversation's participants; the sender
   POSTs one message at a time with the secret key, over one keep-alive connection: with a lean
-  HTTP/1.1 client by default (``_emulator.LeanHttp``: the request written in one piece, the answer
+  HTTP/1.1 client by default (``bench._emulator.LeanHttp``: the request written in one piece, the answer
   read by its length), or with httpx (``--sender httpx``), which costs about as much per request in
   the client as the emulator spends answering it.
 * **baseline**: a bare ``websockets`` server (``--baseline-server``, this same file). The sender
@@ -34,8 +34,8 @@ moves between rounds more than between two neighbouring runs).
 
 Run from the repository root::
 
-    .venv/bin/python bench/feed_throughput.py            # 300 messages per configuration, 3 rounds
-    .venv/bin/python bench/feed_throughput.py --quick    # 50 messages, 1 round, for a smoke run
+    .venv/bin/python -m bench.feed_throughput            # 300 messages per configuration, 3 rounds
+    .venv/bin/python -m bench.feed_throughput --quick    # 50 messages, 1 round, for a smoke run
 
 It prints markdown tables (and ``--json PATH`` writes the raw figures). Nothing here is a test:
 timings depend on the machine and its load.
@@ -61,13 +61,12 @@ import httpx
 import websockets
 from websockets.asyncio.client import connect
 
+from bench._common import MARKER, marker_index, percentile, text_of
+from bench._emulator import APP_ID, SECRET, Checkout, Emulator, LeanHttp
+from talkwidgets.model.auth import mint_user_token
+from tests.process_support import free_port, stop_process
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from _common import MARKER, free_port, marker_index, percentile, stop, text_of  # noqa: E402
-from _emulator import APP_ID, SECRET, Checkout, Emulator, LeanHttp  # noqa: E402
-
-from talkwidgets.model.auth import mint_user_token  # noqa: E402
 
 CONVERSATION = "room"
 SENDER = "sender"
@@ -261,7 +260,8 @@ async def run_emulator(subscribers: int, messages: int, checkout: Checkout, send
 async def run_baseline(subscribers: int, messages: int, template: str) -> Result:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--baseline-server", str(port)],
+        [sys.executable, "-m", "bench.feed_throughput", "--baseline-server", str(port)],
+        cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -296,7 +296,7 @@ async def run_baseline(subscribers: int, messages: int, template: str) -> Result
             task.cancel()
         return summarise("baseline", rec, sent, answered)
     finally:
-        stop(proc)
+        stop_process(proc)
 
 
 # -- report ----------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Render the ConversationList bundle in headless Chromium and save docs screenshots.
 
-    .venv/bin/python docs/make_screenshots.py        # writes docs/img/conversation_list_{light,dark}.png
+    .venv/bin/python -m docs.make_screenshots        # writes docs/img/conversation_list_{light,dark}.png
 
 Uses the browser-test harness (tests/browser_support.py) on the built bundle in
 talkwidgets/static/ (build it first: `pip install -e .` or `cd js && npm run build`).
@@ -11,14 +11,12 @@ CSS when available (falling back to a small built-in set), applied to the contai
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+from tests.browser_support import conversation_list_state, launch_browser, mount, open_harness
 
-from browser_support import conversation_list_state, launch_browser, mount, open_harness  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 OUT = ROOT / "docs" / "img"
 NOW_MS = 1_795_860_000_000  # a fixed "now" (Sat 28 Nov 2026, 10:00 UTC), so the times are stable

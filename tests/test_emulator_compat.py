@@ -11,11 +11,11 @@ import json
 
 import httpx
 import pytest
-from conftest import APP_ID, assert_error, auth, make_conversation, make_users, message_ids, ok, send
-from test_emulator_feed import TIMEOUT, is_text, open_feed
-from test_emulator_webhooks import Receiver
 
 from talkwidgets.emulator import EmulatorConfig
+from tests.feed_client import TIMEOUT, is_text, open_feed
+from tests.server_support import APP_ID, assert_error, auth, make_conversation, make_users, message_ids, ok, send
+from tests.webhook_support import Receiver
 
 # -- the id field in PUT bodies (anonymiseUser.ts, the PHP example) ---------------------------------
 

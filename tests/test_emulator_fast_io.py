@@ -12,9 +12,6 @@ import socket
 import httpx
 import pytest
 import uvloop
-from conftest import make_conversation, make_users, ok
-from feed_client import TIMEOUT, open_feed
-from test_emulator_hostile import feed_handshake, raw_exchange, status_and_body
 from websockets.asyncio.client import connect
 
 from talkwidgets.emulator import EmulatorConfig
@@ -23,6 +20,9 @@ from talkwidgets.emulator.hub import FeedHub, Listener
 from talkwidgets.emulator.protocol import GuardedH11Protocol, guarded_protocol
 from talkwidgets.emulator.protocol_httptools import GuardedHttpToolsProtocol
 from talkwidgets.emulator.store import FeedEvent
+from tests.feed_client import TIMEOUT, open_feed
+from tests.raw_http_support import feed_handshake, raw_exchange, status_and_body
+from tests.server_support import make_conversation, make_users, ok
 
 FAST_AND_PLAIN = [EmulatorConfig(header_timeout=0.5), EmulatorConfig(header_timeout=0.5, fast_io=False)]
 

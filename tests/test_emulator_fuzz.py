@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
-from test_emulator_process import TIMEOUT, Proc
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from talkwidgets.emulator.openapi import document
+from tests.serve_process import TIMEOUT, Proc
 
 APP = "fuzz"
 KEY = "sk_test_fuzz_" + "f" * 40

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from conftest import auth, make_conversation, make_users, ok, send, start_server
-from test_emulator_migrations import KEY, write_v1_file
 
 from talkwidgets.emulator import EmbeddedServer, EmulatorConfig
 from talkwidgets.emulator.store.filters import parse_filter
 from talkwidgets.emulator.store.queries import conversations
 from talkwidgets.emulator.store.storage import Storage
+from tests.migration_support import KEY, write_v1_file
+from tests.server_support import auth, make_conversation, make_users, ok, send, start_server
 
 
 def walk(client: httpx.Client, path: str, limit: int) -> list[dict[str, Any]]:

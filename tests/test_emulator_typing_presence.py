@@ -9,11 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import assert_error, make_conversation, make_users, ok, send
-from feed_client import TIMEOUT, is_text, open_feed
 from websockets.exceptions import ConnectionClosed
 
 from talkwidgets.emulator import EmulatorConfig
+from tests.feed_client import TIMEOUT, is_text, open_feed
+from tests.server_support import assert_error, make_conversation, make_users, ok, send
 
 SHORT = 0.4  # seconds of typing in these tests, so the server's timer fires soon
 

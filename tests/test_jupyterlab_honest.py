@@ -16,8 +16,10 @@ import re
 from typing import Any
 
 import pytest
-from browser_support import ROOT, browser, require_bundle  # noqa: F401 - session fixture
-from jupyter_support import (
+from playwright.sync_api import expect
+
+from tests.browser_support import ROOT, browser, require_bundle  # noqa: F401 - session fixture
+from tests.jupyter_support import (
     ServerProcess,
     jupyterlab,  # noqa: F401
     kernel_exec,
@@ -26,7 +28,6 @@ from jupyter_support import (
     run_all,
     write_notebook,
 )
-from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.jupyterlab, pytest.mark.slow]
 

@@ -11,11 +11,11 @@ import sys
 from typing import Any
 
 import pytest
-from session_support import Admin, new_app_id, wait_until
-from widget_support import from_browser
 
 from talkwidgets import ConversationList, FileDrop, get_talk_session
 from talkwidgets.widgets._callback_output import MAX_TEXT
+from tests.session_support import Admin, new_app_id, wait_until
+from tests.widget_support import from_browser
 
 
 @pytest.fixture

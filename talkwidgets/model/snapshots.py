@@ -12,14 +12,12 @@ or because Python callers need them:
 - ``UserSnapshot`` has only the Data API fields; REST-only fields (email,
   phone, push tokens, availability text, header photo, created_at) are
   dropped on purpose, as in JS.
-- ``MessageSnapshot.referenced_message`` is only filled when the caller
-  supplies it (REST gives only ``referencedMessageId``), so
-  ``referenced_message_id`` is kept alongside it. ``conversation_id`` is a
-  Python extension taken from REST.
+- ``MessageSnapshot.referenced_message_id`` is kept alongside
+  ``referenced_message`` (REST gives the id; the emulator's user-view routes
+  also give the message). ``conversation_id`` is a Python extension taken
+  from REST.
 - ``MessageSnapshot.reactions`` is empty unless the wire message carries a
-  ``reactions`` list (REST does not document one).
-- ``TypingSnapshot``, ``UserOnlineSnapshot`` and search results are not
-  modelled here yet.
+  ``reactions`` list (the emulator's routes do; TalkJS's REST API has none).
 """
 
 from __future__ import annotations
@@ -42,6 +40,12 @@ __all__ = [
     "MessageSnapshot",
     "ConversationSnapshot",
     "ParticipantSnapshot",
+    "SingleReactionSnapshot",
+    "UserOnlineSnapshot",
+    "FewTypingSnapshot",
+    "ManyTypingSnapshot",
+    "TypingSnapshot",
+    "SearchMessageSnapshot",
     "referenced_from_message",
 ]
 
@@ -168,6 +172,58 @@ class ParticipantSnapshot:
     access: Access = "ReadWrite"
     notify: Notify = True
     joined_at: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SingleReactionSnapshot:
+    """One user's reaction with one emoji on a message."""
+
+    user: UserSnapshot
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserOnlineSnapshot:
+    """A user and whether they are connected now (see ``UserRef.subscribe_online``)."""
+
+    user: UserSnapshot
+    is_connected: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FewTypingSnapshot:
+    """At most five people typing, the one typing longest first; never the current user."""
+
+    many: Literal[False] = False
+    users: tuple[UserSnapshot, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.many is not False:
+            raise InvalidArgumentError("FewTypingSnapshot.many must be False")
+        if not isinstance(self.users, tuple):
+            set_frozen_field(self, "users", tuple(self.users))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ManyTypingSnapshot:
+    """More than five people typing: no list of who."""
+
+    many: Literal[True] = True
+
+    def __post_init__(self) -> None:
+        if self.many is not True:
+            raise InvalidArgumentError("ManyTypingSnapshot.many must be True")
+
+
+TypingSnapshot = FewTypingSnapshot | ManyTypingSnapshot
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SearchMessageSnapshot:
+    """A message found by ``search_messages``, with its conversation as the current user sees it."""
+
+    conversation: ConversationSnapshot
+    message: MessageSnapshot
 
 
 def referenced_from_message(message: MessageSnapshot) -> ReferencedMessageSnapshot:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
 from .errors import InvalidArgumentError
+from .snapshots import ConversationSnapshot, SearchMessageSnapshot
 
 __all__ = [
     "PendingState",
@@ -19,6 +20,9 @@ __all__ = [
     "ErrorState",
     "SubscriptionState",
     "TerminalState",
+    "MessageSearchState",
+    "ConversationSearchState",
+    "SearchStatus",
 ]
 
 T = TypeVar("T")
@@ -74,3 +78,27 @@ class ErrorState:
 
 TerminalState = UnsubscribedState | ErrorState
 SubscriptionState = PendingState | ActiveState[Any] | UnsubscribedState | ErrorState
+
+
+SearchStatus = Literal["searching", "canLoadMore", "loadedAll"]
+"""The second argument of a search's ``on_results`` callback (TalkJS's string values)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageSearchState:
+    """What ``MessageSearch.set_query``/``load_more`` answer: every result so far, newest first.
+
+    ``loaded_all`` means the oldest match has been reached.
+    """
+
+    results: tuple[SearchMessageSnapshot, ...] = ()
+    loaded_all: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConversationSearchState:
+    """What ``ConversationSearch.set_query``/``load_more`` answer: every result so far, most
+    recently active first."""
+
+    results: tuple[ConversationSnapshot, ...] = ()
+    loaded_all: bool = False

@@ -56,6 +56,7 @@ from .snapshots import (
     ParticipantSnapshot,
     ReactionsSummarySnapshot,
     ReferencedMessageSnapshot,
+    SingleReactionSnapshot,
     UserSnapshot,
 )
 
@@ -68,6 +69,8 @@ __all__ = [
     "message_from_wire",
     "conversation_from_wire",
     "participant_from_wire",
+    "referenced_message_from_wire",
+    "single_reaction_from_wire",
     "to_json",
 ]
 
@@ -353,6 +356,28 @@ def message_from_wire(
         reactions=_reactions(d.get("reactions")),
         conversation_id=_str(d.get("conversationId")),
     )
+
+
+def referenced_message_from_wire(d: Mapping[str, Any], sender: UserSnapshot) -> ReferencedMessageSnapshot:
+    """A reply's ``referencedMessage`` JSON (one level deep) → ``ReferencedMessageSnapshot``."""
+    message = message_from_wire(d, sender)
+    return ReferencedMessageSnapshot(
+        id=message.id,
+        sender=sender,
+        custom=message.custom,
+        created_at=message.created_at,
+        edited_at=message.edited_at,
+        referenced_message_id=message.referenced_message_id,
+        origin=message.origin,
+        plaintext=message.plaintext,
+        content=message.content,
+        reactions=message.reactions,
+    )
+
+
+def single_reaction_from_wire(user: UserSnapshot, d: Mapping[str, Any]) -> SingleReactionSnapshot:
+    """One entry of a reactions list ``{userId, createdAt}`` → snapshot (the user resolved by the caller)."""
+    return SingleReactionSnapshot(user=user, created_at=_int(d.get("createdAt")) or 0)
 
 
 # --------------------------------------------------------------------------- conversations

@@ -5,6 +5,12 @@ by any conversation with activity after subscribing. Activity is
 ``max(last_message.created_at, joined_at)``, newest first (ties by id, as the server orders them).
 States, ordering of work and ``load_more`` come from the windowed-subscription base; this module
 says how to read the list and how each live event changes it.
+
+With a ``filter`` the server reads only matching conversations (the emulator evaluates it in SQL;
+against the TalkJS cloud, whose REST API has no filter, the session reads the plain list and
+filters it itself). Live events are checked against the filter here: a conversation that stops
+matching leaves the window, and one that starts matching joins it at its place, when that place
+is inside the loaded range.
 """
 
 from __future__ import annotations
@@ -16,7 +22,9 @@ from ..model.errors import NotFoundError
 from ..model.snapshots import ConversationSnapshot
 from ..transport.live import Frame
 from ..transport.rest import path
-from ._core import Wire
+from ._conversation_events import REFETCH, REMOVE, SAME, conversation_change
+from ._core import SessionCore, Wire
+from ._filters import filter_matches, filter_query, last_activity_at
 from ._window import WindowedSubscription, read_window
 
 PAGE_LIMIT = 30
@@ -26,12 +34,21 @@ Snapshots = tuple[ConversationSnapshot, ...]
 OnSnapshot = Callable[[Snapshots, bool], Any]
 
 
+def may_start_matching(frame: Frame, me: str) -> bool:
+    """Whether an event can make a conversation outside the window start matching a filter: a
+    change of its subject or custom data, of the current user's unread state or access, or of
+    whether it has messages."""
+    kind = frame.get("type")
+    if kind in ("conversation.updated", "message.deleted"):
+        return True
+    return kind in ("conversation.read", "participant.updated") and (frame.get("data") or {}).get("userId") == me
+
+
 def activity(conv: Wire) -> int:
-    last = conv.get("lastMessage") or {}
-    return max(int(last.get("createdAt") or 0), int(conv.get("joinedAt") or 0))
+    return last_activity_at(conv)
 
 
-class ConversationListSubscription(WindowedSubscription[ConversationSnapshot]):
+class ConversationListSubscription(WindowedSubscription[ConversationSnapshot, Snapshots]):
     """Mirror of JS ``ConversationListSubscription``: ``state``, ``connected``, ``terminated``,
     ``load_more`` (1..30 more, 20 by default) and ``unsubscribe``."""
 
@@ -40,19 +57,44 @@ class ConversationListSubscription(WindowedSubscription[ConversationSnapshot]):
     DEFAULT_LOAD_MORE = 20
     MAX_LOAD_MORE = PAGE_LIMIT
 
+    def __init__(self, core: SessionCore, on_snapshot: OnSnapshot | None, *, wire_filter: Any = None) -> None:
+        self._filter = wire_filter
+        """The filter in its wire form (checked by the caller), or None."""
+        super().__init__(core, on_snapshot)
+
     # -- reading ----------------------------------------------------------------------------------
 
     async def _fetch(self, count: int, after: str | None) -> tuple[list[Wire], bool]:
         url = path("users", self._core.user_id, "conversations")
         try:
-            return await read_window(self._core, url, count, after, page_limit=PAGE_LIMIT)
+            if self._filter is None:
+                return await read_window(self._core, url, count, after, page_limit=PAGE_LIMIT)
+            if not self._core.is_cloud:
+                params = {"filter": filter_query(self._filter)}
+                return await read_window(self._core, url, count, after, page_limit=PAGE_LIMIT, params=params)
+            return await self._read_filtered_locally(url, count, after)
         except NotFoundError:
             return [], True  # the current user does not exist (yet): an empty list
 
+    async def _read_filtered_locally(self, url: str, count: int, after: str | None) -> tuple[list[Wire], bool]:
+        """For a server without filters: read plain pages until ``count`` + 1 conversations match."""
+        got: list[Wire] = []
+        cursor = after
+        while len(got) <= count:
+            params: dict[str, Any] = {"limit": PAGE_LIMIT}
+            if cursor:
+                params["startingAfter"] = cursor
+            page: list[Wire] = (await self._core.call("GET", url, params=params))["data"]
+            got.extend(conv for conv in page if filter_matches(self._filter, conv))
+            if len(page) < PAGE_LIMIT:
+                return got[:count], len(got) <= count
+            cursor = page[-1]["id"]
+        return got[:count], False
+
     async def _fetch_one(self, key: str) -> Wire | None:
-        wire: Wire | None = await self._core.call_or_none(
-            "GET", path("users", self._core.user_id, "conversations", key)
-        )
+        wire: Wire | None = await self._core.user_conversation_wire(key)
+        if wire is not None and self._filter is not None and not filter_matches(self._filter, wire):
+            return None
         return wire
 
     async def _build(self, item: Wire) -> ConversationSnapshot:
@@ -65,70 +107,45 @@ class ConversationListSubscription(WindowedSubscription[ConversationSnapshot]):
 
     async def _apply(self, frame: Frame) -> bool:
         """Apply one event; answers whether the window changed. Every branch is idempotent."""
-        kind = frame.get("type")
-        cid = frame.get("conversationId")
-        data = frame.get("data") or {}
-        me = self._core.user_id
-        if kind == "user.updated":
-            uid = data.get("user", {}).get("id")
+        if frame.get("type") == "user.updated":
+            uid = frame["data"]["user"]["id"]
             touched = [c for c, conv in self._items.items() if (conv.get("lastMessage") or {}).get("senderId") == uid]
-            await self._rebuild(touched)
+            if touched:
+                await self._rebuild(touched)
             return bool(touched)
+        cid = frame.get("conversationId")
         if cid is None:
             return False
         conv = self._items.get(cid)
-        if kind == "message.sent":
-            msg = data["message"]
-            if conv is None:
-                return await self._refetch(cid)  # activity after subscribing joins the window
-            last = conv.get("lastMessage")
-            if last is not None and msg["createdAt"] <= last["createdAt"]:
-                return False  # already reflected
-            new = dict(conv, lastMessage=msg)
-            if msg.get("senderId") != me and msg["createdAt"] > int(conv.get("readUntil") or 0):
-                new["unreadMessageCount"] = int(conv.get("unreadMessageCount") or 0) + 1
-                new["isUnread"] = True
-            return await self._replace(new)
-        if kind == "participant.joined" and data.get("userId") == me:
-            return await self._refetch(cid)
-        if kind in ("conversation.deleted",) or (kind == "participant.left" and data.get("userId") == me):
-            return self._remove(cid)
-        if conv is None:
+        change = conversation_change(conv, frame, self._core.user_id)
+        if change == SAME:
+            if conv is None and self._filter is not None and may_start_matching(frame, self._core.user_id):
+                return await self._admit(cid)
             return False
-        if kind == "message.updated":
-            msg = data["message"]
-            if (conv.get("lastMessage") or {}).get("id") != msg["id"]:
-                return False
-            return await self._replace(dict(conv, lastMessage=msg))
-        if kind == "message.deleted":
-            return await self._refetch(cid)
-        if kind == "conversation.updated":
-            fresh = data["conversation"]
-            new = dict(conv)
-            for key in ("subject", "photoUrl", "welcomeMessages", "custom", "topicId", "participants"):
-                if key in fresh:
-                    new[key] = fresh[key]
-            return await self._replace(new)
-        if kind == "conversation.read":
-            uid, until = data["userId"], int(data["readUntil"])
-            parts = dict(conv.get("participants") or {})
-            if uid in parts:
-                parts[uid] = dict(parts[uid], readUntil=until)
-            new = dict(conv, participants=parts)
-            if parts:
-                new["everyoneReadUntil"] = min(int(p.get("readUntil") or 0) for p in parts.values())
-            if uid == me:
-                new.update(readUntil=until, unreadMessageCount=0, isUnread=False)
-            return await self._replace(new)
-        if kind in ("participant.joined", "participant.updated"):
-            uid = data["userId"]
-            parts = dict(conv.get("participants") or {})
-            parts[uid] = dict(parts.get(uid) or {}, **data["participant"])
-            new = dict(conv, participants=parts)
-            if uid == me:
-                new.update(access=data["participant"]["access"], notify=data["participant"]["notify"])
-            return await self._replace(new)
-        if kind == "participant.left":
-            parts = {u: p for u, p in (conv.get("participants") or {}).items() if u != data["userId"]}
-            return await self._replace(dict(conv, participants=parts))
-        return False
+        if change == REFETCH:
+            return await self._admit(cid)
+        if change == REMOVE:
+            return self._remove(cid)
+        assert isinstance(change, dict)
+        if self._filter is not None and not filter_matches(self._filter, change):
+            return self._remove(cid)
+        return await self._replace(change)
+
+    async def _admit(self, cid: str) -> bool:
+        """Re-read one conversation: it joins (when its place is inside the loaded range), changes,
+        or leaves the window."""
+        item = await self._fetch_one(cid)
+        if item is None:
+            return self._remove(cid)
+        outside = (
+            cid not in self._items
+            and not self._loaded_all
+            and bool(self._order)
+            and self._sort_key(item) < self._order_key(self._order[0])
+        )
+        if outside:
+            return False  # older than everything loaded: load_more will bring it
+        return await self._replace(item)
+
+    def _snapshot(self) -> Snapshots:
+        return self._window()

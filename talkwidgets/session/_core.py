@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..model.errors import AuthenticationError, NotFoundError, TalkError, TalkSessionError
-from ..model.snapshots import ConversationSnapshot, MessageSnapshot, UserSnapshot
-from ..model.wire import conversation_from_wire, message_from_wire, user_from_wire
+from ..model.errors import AuthenticationError, NotFoundError, PermissionDeniedError, TalkError, TalkSessionError
+from ..model.snapshots import ConversationSnapshot, MessageSnapshot, ReferencedMessageSnapshot, UserSnapshot
+from ..model.wire import conversation_from_wire, message_from_wire, referenced_message_from_wire, user_from_wire
 from ..transport.auth import TokenSource
 from ..transport.feed import FeedClient
 from ..transport.live import Frame, LiveSource, Status, is_resync
@@ -28,6 +28,11 @@ log = logging.getLogger("talkwidgets.session")
 
 Wire = dict[str, Any]
 """A decoded REST JSON object (camelCase keys, Unix-ms timestamps)."""
+
+MAX_WATCHED = 1000
+"""The feed's limit on users whose presence one connection watches."""
+
+USER_VIEW_FIELDS = ("joinedAt", "readUntil", "access", "notify", "isUnread", "unreadMessageCount")
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,12 +70,27 @@ class SessionCore:
         self._status_handlers: list[Callable[[str], Any]] = []
         self._error: TalkError | None = None
         self._live: LiveSource | None = None
+        self._watched: dict[str, int] = {}
+        """Users whose presence subscriptions watch, with how many watch each."""
 
     # -- identity and state ---------------------------------------------------------------------
 
     @property
     def backend_kind(self) -> Literal["embedded", "server", "cloud"]:
         return self.backend.kind
+
+    @property
+    def is_cloud(self) -> bool:
+        """True against the TalkJS cloud: only its documented REST API is there."""
+        return self.backend.kind == "cloud"
+
+    def require_extension(self, what: str) -> None:
+        """Raise ``TalkError`` at once when ``what`` needs a route only the emulator serves."""
+        if self.is_cloud:
+            raise TalkError(
+                f"{what} is not available against the TalkJS cloud: its documented REST API has no "
+                "route for it (the talkwidgets emulator and `talkwidgets serve` have one)"
+            )
 
     @property
     def tokens(self) -> TokenSource:
@@ -147,10 +167,17 @@ class SessionCore:
         self._users.pop(user_id, None)
 
     async def message_snapshot(self, wire: Wire) -> MessageSnapshot:
-        """A message with its sender resolved through the user cache."""
+        """A message with its sender (and its reply's, when the JSON has ``referencedMessage``)
+        resolved through the user cache."""
         sender_id = wire.get("senderId")
         sender = await self.user_snapshot(sender_id) if sender_id else None
-        return message_from_wire(wire, sender)
+        referenced: ReferencedMessageSnapshot | None = None
+        ref = wire.get("referencedMessage")
+        if isinstance(ref, dict) and ref.get("senderId"):
+            ref_sender = await self.user_snapshot(ref["senderId"])
+            if ref_sender is not None:
+                referenced = referenced_message_from_wire(ref, ref_sender)
+        return message_from_wire(wire, sender, referenced_message=referenced)
 
     async def conversation_from_wire(self, wire: Wire) -> ConversationSnapshot:
         """A conversation as the current user sees it, with its last message resolved."""
@@ -158,18 +185,27 @@ class SessionCore:
         message = await self.message_snapshot(last) if last else None
         return conversation_from_wire(wire, last_message=message, user_id=self.user_id)
 
+    async def user_conversation_wire(self, conversation_id: str) -> Wire | None:
+        """A conversation's JSON as the current user sees it; ``None`` if it does not exist or the
+        user is not in it. Against the cloud, the user's own fields are copied up from its entry in
+        ``participants`` (TalkJS's single-conversation route is not per user)."""
+        me = self.user_id
+        try:
+            if not self.is_cloud:
+                wire: Wire | None = await self.call_or_none("GET", path("users", me, "conversations", conversation_id))
+                return wire
+            wire = await self.call_or_none("GET", path("conversations", conversation_id))
+        except PermissionDeniedError:
+            return None
+        mine = (wire or {}).get("participants", {}).get(me)
+        if wire is None or not isinstance(mine, dict):
+            return None
+        return dict(wire, **{k: mine[k] for k in USER_VIEW_FIELDS if k in mine and wire.get(k) is None})
+
     async def conversation_snapshot(self, conversation_id: str) -> ConversationSnapshot | None:
         """A conversation read over REST; ``None`` if it does not exist or the user is not in it."""
-        me = self.user_id
-        if self.backend.kind == "cloud":
-            wire = await self.call_or_none("GET", path("conversations", conversation_id))
-            if wire is None or me not in (wire.get("participants") or {}):
-                return None
-        else:
-            wire = await self.call_or_none("GET", path("users", me, "conversations", conversation_id))
-            if wire is None:
-                return None
-        return await self.conversation_from_wire(wire)
+        wire = await self.user_conversation_wire(conversation_id)
+        return None if wire is None else await self.conversation_from_wire(wire)
 
     # -- errors ---------------------------------------------------------------------------------
 
@@ -212,6 +248,7 @@ class SessionCore:
         self._listeners[listener] = None
         if self._live is None:
             self._live = self._make_live_source()
+            self._push_watch()
         await self._live.start()
 
     def detach(self, listener: Listener) -> None:
@@ -224,6 +261,36 @@ class SessionCore:
         """Make the live source pick up a new token."""
         if self._live is not None:
             await self._live.reconnect()
+
+    def watch_presence(self, user_id: str) -> Callable[[], None]:
+        """Ask the live source for ``presence`` frames about ``user_id``; returns the undo.
+
+        Watches are counted, so several subscriptions may watch one user. Raises ``TalkError`` past
+        the feed's limit of distinct users per connection.
+        """
+        if user_id not in self._watched and len(self._watched) >= MAX_WATCHED:
+            raise TalkError(f"one session watches the presence of at most {MAX_WATCHED} users")
+        self._watched[user_id] = self._watched.get(user_id, 0) + 1
+        self._push_watch()
+        done = False
+
+        def unwatch() -> None:
+            nonlocal done
+            if done:
+                return
+            done = True
+            left = self._watched.get(user_id, 0) - 1
+            if left > 0:
+                self._watched[user_id] = left
+            else:
+                self._watched.pop(user_id, None)
+            self._push_watch()
+
+        return unwatch
+
+    def _push_watch(self) -> None:
+        if self._live is not None:
+            self._live.watch(sorted(self._watched))
 
     def _make_live_source(self) -> LiveSource:
         """The backend decides: the cloud is polled, the emulator has a feed."""

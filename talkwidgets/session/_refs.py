@@ -1,73 +1,50 @@
-"""References to users, conversations, participants and messages (cached per id by ``RefCache``).
+"""References to users, conversations and participants (cached per id by ``RefCache``).
 
 A ref is a cheap handle: creating one does no I/O. Its methods are coroutines that talk REST
-through the session's core. Parameters left out mean "unchanged"; ``None`` means "reset" (the JS
-``undefined``/``null`` split).
+through the session's core, and its ``subscribe*`` methods return subscriptions at once. Parameters
+left out mean "unchanged"; ``None`` means "reset" (the JS ``undefined``/``null`` split).
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from ..model.content import TextBlock
-from ..model.errors import InvalidArgumentError, PermissionDeniedError
-from ..model.snapshots import ConversationSnapshot, MessageSnapshot, ParticipantSnapshot, UserSnapshot
-from ..model.wire import content_to_wire, participant_from_wire
+from ..model.errors import InvalidArgumentError
+from ..model.snapshots import ConversationSnapshot, ParticipantSnapshot, UserSnapshot
+from ..model.wire import participant_from_wire
 from ..transport.rest import path
+from ._conversation import ConversationSubscription, OnConversation
 from ._core import SessionCore
+from ._message_ref import MessageRef
+from ._messages import MessageSubscription, OnMessages
+from ._params import (
+    CONVERSATION_PARAMS,
+    UNSET,
+    USER_PARAMS,
+    check_callback,
+    check_custom,
+    check_id,
+    one_block,
+    participant_settings,
+    text_content,
+    wire_params,
+)
+from ._participants import (
+    OnParticipant,
+    OnParticipants,
+    ParticipantSubscription,
+    SingleParticipantSubscription,
+)
+from ._typing import OnTyping, TypingSubscription
+from ._users import OnUser, OnUserOnline, UserOnlineSubscription, UserSubscription
 
-_UNSET: Any = object()
-
-USER_PARAMS = {
-    "name": "name",
-    "custom": "custom",
-    "locale": "locale",
-    "photo_url": "photoUrl",
-    "role": "role",
-    "welcome_message": "welcomeMessage",
-    "email": "email",
-    "phone": "phone",
-}
-CONVERSATION_PARAMS = {
-    "subject": "subject",
-    "photo_url": "photoUrl",
-    "welcome_messages": "welcomeMessages",
-    "custom": "custom",
-}
+AccessParam = Literal["ReadWrite", "Read"] | None
+NotifyParam = bool | Literal["MentionsOnly"] | None
 
 
 def _ready(value: Any) -> Any:
     yield from ()
     return value
-
-
-def check_id(kind: str, value: object) -> str:
-    """Ids must be non-empty strings: raise at once, as the JS SDK throws synchronously."""
-    if not isinstance(value, str) or not value:
-        raise InvalidArgumentError(f"{kind} id must be a non-empty string, got {value!r}")
-    return value
-
-
-def _wire_params(params: dict[str, Any], mapping: dict[str, str], what: str) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    for key, value in params.items():
-        if key not in mapping:
-            raise InvalidArgumentError(f"{what}: unknown parameter {key!r}; known: {', '.join(mapping)}")
-        if (
-            key == "custom"
-            and value is not None
-            and (
-                not isinstance(value, dict)
-                or not all(isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in value.items())
-            )
-        ):
-            raise InvalidArgumentError("custom must map strings to strings (None deletes a key)")
-        if key in ("email", "phone", "welcome_messages") and value is not None:
-            if isinstance(value, str):
-                value = [value]
-            value = list(value)
-        body[mapping[key]] = value
-    return body
 
 
 class UserRef:
@@ -92,53 +69,28 @@ class UserRef:
     async def set(self, **params: Any) -> None:
         """Create or update; a new user needs ``name``. Keys: name, custom, locale, photo_url, role,
         welcome_message, email, phone."""
-        body = _wire_params(params, USER_PARAMS, "UserRef.set")
+        body = wire_params(params, USER_PARAMS, "UserRef.set")
         await self._core.call("PUT", path("users", self.id), json=body)
         self._core.forget_user(self.id)
 
     async def create_if_not_exists(self, **params: Any) -> None:
         """Create the user with ``params`` unless it exists already (then nothing changes)."""
-        body = _wire_params(params, USER_PARAMS, "UserRef.create_if_not_exists")
-        if await self._core.user_snapshot(self.id, refresh=True) is not None:
-            return
+        body = wire_params(params, USER_PARAMS, "UserRef.create_if_not_exists")
         if not body.get("name"):
             raise InvalidArgumentError(f"creating user {self.id!r} needs a name")
+        if await self._core.user_snapshot(self.id, refresh=True) is not None:
+            return
         await self._core.call("PUT", path("users", self.id), json=body)
 
+    def subscribe(self, on_snapshot: OnUser | None = None) -> UserSubscription:
+        """The user, live; ``None`` while they do not exist."""
+        check_callback(on_snapshot)
+        return UserSubscription(self._core, self.id, on_snapshot)
 
-class MessageRef:
-    """A message in a conversation."""
-
-    __slots__ = ("_core", "id", "conversation_id")
-
-    def __init__(self, core: SessionCore, conversation_id: str, id: str) -> None:
-        self._core = core
-        self.conversation_id = conversation_id
-        self.id = id
-
-    def __repr__(self) -> str:
-        return f"MessageRef({self.conversation_id!r}, {self.id!r})"
-
-    async def get(self) -> MessageSnapshot | None:
-        """The message, or None if it doesn't exist or you can't see it (not a participant)."""
-        try:
-            wire = await self._core.call_or_none(
-                "GET", path("conversations", self.conversation_id, "messages", self.id)
-            )
-        except PermissionDeniedError:
-            return None
-        return None if wire is None else await self._core.message_snapshot(wire)
-
-    async def edit(self, text: str) -> None:
-        if not isinstance(text, str) or not text:
-            raise InvalidArgumentError("text must be a non-empty string")
-        await self._core.call(
-            "PATCH", path("conversations", self.conversation_id, "messages", self.id), json={"text": text}
-        )
-
-    async def delete(self) -> None:
-        """Delete the message; a message that is already gone is not an error."""
-        await self._core.call_or_none("DELETE", path("conversations", self.conversation_id, "messages", self.id))
+    def subscribe_online(self, on_snapshot: OnUserOnline | None = None) -> UserOnlineSubscription:
+        """The user and whether they hold a live connection now; ``None`` while they do not exist."""
+        check_callback(on_snapshot)
+        return UserOnlineSubscription(self._core, self.id, on_snapshot)
 
 
 class ParticipantRef:
@@ -154,21 +106,16 @@ class ParticipantRef:
     def __repr__(self) -> str:
         return f"ParticipantRef({self.conversation.id!r}, {self.user.id!r})"
 
+    @property
+    def user_id(self) -> str:
+        return self.user.id
+
+    @property
+    def conversation_id(self) -> str:
+        return self.conversation.id
+
     def _path(self) -> str:
         return path("conversations", self.conversation.id, "participants", self.user.id)
-
-    @staticmethod
-    def _body(access: Any, notify: Any) -> dict[str, Any]:
-        body: dict[str, Any] = {}
-        if access is not _UNSET:
-            if access not in ("ReadWrite", "Read"):
-                raise InvalidArgumentError("access must be 'ReadWrite' or 'Read'")
-            body["access"] = access
-        if notify is not _UNSET:
-            if not (isinstance(notify, bool) or notify == "MentionsOnly"):
-                raise InvalidArgumentError("notify must be True, False or 'MentionsOnly'")
-            body["notify"] = notify
-        return body
 
     async def get(self) -> ParticipantSnapshot | None:
         conv = await self._core.call_or_none("GET", path("conversations", self.conversation.id))
@@ -180,27 +127,35 @@ class ParticipantRef:
             return None
         return participant_from_wire(user, entry)
 
-    async def set(
-        self, *, access: Literal["ReadWrite", "Read"] = _UNSET, notify: bool | Literal["MentionsOnly"] = _UNSET
-    ) -> None:
-        """Change the given settings, adding the user to the conversation if needed."""
-        body = self._body(access, notify)
+    async def set(self, *, access: AccessParam = UNSET, notify: NotifyParam = UNSET) -> None:
+        """Change the given settings, adding the user to the conversation if needed. ``None``
+        resets a setting to its default (``"ReadWrite"``, ``True``)."""
+        body = participant_settings(access, notify)
         if await self.get() is None:
             await self._core.call("PUT", self._path(), json=body)
         elif body:
             await self._core.call("PATCH", self._path(), json=body)
 
-    async def create_if_not_exists(
-        self, *, access: Literal["ReadWrite", "Read"] = _UNSET, notify: bool | Literal["MentionsOnly"] = _UNSET
-    ) -> None:
+    async def edit(self, *, access: AccessParam = UNSET, notify: NotifyParam = UNSET) -> None:
+        """Change the given settings of an existing participant; raises ``NotFoundError`` when the
+        user is not in the conversation. ``None`` resets a setting to its default."""
+        body = participant_settings(access, notify)
+        await self._core.call("PATCH", self._path(), json=body)
+
+    async def create_if_not_exists(self, *, access: AccessParam = UNSET, notify: NotifyParam = UNSET) -> None:
         """Add the user with these settings unless already a participant."""
-        body = self._body(access, notify)
+        body = participant_settings(access, notify)
         if await self.get() is None:
             await self._core.call("PUT", self._path(), json=body)
 
     async def delete(self) -> None:
         """Remove the user from the conversation (not an error if they were not in it)."""
         await self._core.call_or_none("DELETE", self._path())
+
+    def subscribe(self, on_snapshot: OnParticipant | None = None) -> SingleParticipantSubscription:
+        """This participant, live; ``None`` while the user (or you) is not in the conversation."""
+        check_callback(on_snapshot)
+        return SingleParticipantSubscription(self._core, self.conversation.id, self.user.id, on_snapshot)
 
 
 class ConversationRef:
@@ -240,43 +195,50 @@ class ConversationRef:
         """The conversation as you see it, or None if it doesn't exist or you're not in it."""
         return await self._core.conversation_snapshot(self.id)
 
+    def _split(self, params: dict[str, Any], what: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The conversation's body, and the current user's participant settings."""
+        mine = participant_settings(params.pop("access", UNSET), params.pop("notify", UNSET))
+        return wire_params(params, CONVERSATION_PARAMS, what), mine
+
     async def set(self, **params: Any) -> None:
-        """Update attributes (subject, photo_url, welcome_messages, custom) and join if needed."""
-        body = _wire_params(params, CONVERSATION_PARAMS, "ConversationRef.set")
-        body["participants"] = [self._core.user_id]
-        await self._core.call("PUT", path("conversations", self.id), json=body)
+        """Update attributes (subject, photo_url, welcome_messages, custom) and your own ``access``
+        and ``notify``; creates the conversation and adds you if needed. ``None`` resets."""
+        body, mine = self._split(params, "ConversationRef.set")
+        me = self._core.user_id
+        if body or not mine or await self.get() is None:
+            body["participants"] = [me]
+            await self._core.call("PUT", path("conversations", self.id), json=body)
+        if mine:
+            await self._core.call("PATCH", path("conversations", self.id, "participants", me), json=mine)
 
     async def create_if_not_exists(self, **params: Any) -> None:
-        """Create with ``params`` and the current user as participant, unless you're already in it."""
-        body = _wire_params(params, CONVERSATION_PARAMS, "ConversationRef.create_if_not_exists")
+        """Create with ``params`` and you as a participant (with your ``access``/``notify``),
+        unless you're already in it."""
+        body, mine = self._split(params, "ConversationRef.create_if_not_exists")
         if await self.get() is not None:
             return
-        body["participants"] = [self._core.user_id]
+        me = self._core.user_id
+        body["participants"] = [me]
         await self._core.call("PUT", path("conversations", self.id), json=body)
+        if mine:
+            await self._core.call("PUT", path("conversations", self.id, "participants", me), json=mine)
 
     async def send(
         self,
         text: str | None = None,
         *,
-        content: list[Any] | None = None,
+        content: Any = None,
         custom: dict[str, str] | None = None,
         referenced_message: str | MessageRef | None = None,
     ) -> MessageRef:
-        """Send as the current user: plain ``text`` or a list of content blocks (text, file, location)."""
+        """Send as the current user: ``text`` (parsed as TalkJS markup, what users may send) or
+        ``content``, a list of exactly one block (text, file or location)."""
         if (text is None) == (content is None):
             raise InvalidArgumentError("send needs exactly one of text or content")
-        if text is not None:
-            if not isinstance(text, str) or not text:
-                raise InvalidArgumentError("text must be a non-empty string")
-            blocks = content_to_wire([TextBlock(children=(text,))])
-        else:
-            if not isinstance(content, (list, tuple)) or not content:
-                raise InvalidArgumentError("content must be a non-empty list of content blocks")
-            blocks = content_to_wire(content)
+        blocks = text_content(text) if text is not None else one_block(content)
         message: dict[str, Any] = {"content": blocks, "type": "UserMessage", "sender": self._core.user_id}
         if custom is not None:
-            _wire_params({"custom": custom}, {"custom": "custom"}, "send")
-            message["custom"] = custom
+            message["custom"] = check_custom(custom, "send: custom", patch=False)
         if referenced_message is not None:
             message["referencedMessageId"] = (
                 referenced_message.id
@@ -290,6 +252,38 @@ class ConversationRef:
     async def mark_as_read(self) -> None:
         """Mark everything in the conversation read for the current user."""
         await self._core.call("POST", path("conversations", self.id, "readBy", self._core.user_id))
+
+    async def mark_as_unread(self) -> None:
+        """Mark the conversation unread for the current user (``is_unread`` is then true even
+        with no unread message) until it is read again."""
+        self._core.require_extension("mark_as_unread")
+        await self._core.call("POST", path("conversations", self.id, "unreadBy", self._core.user_id))
+
+    async def mark_as_typing(self) -> None:
+        """Show the current user as typing here for 10 s (a message sent ends it sooner). Call it at
+        most every few seconds while the user types."""
+        self._core.require_extension("typing indicators")
+        await self._core.call("POST", path("conversations", self.id, "typing", self._core.user_id))
+
+    def subscribe(self, on_snapshot: OnConversation | None = None) -> ConversationSubscription:
+        """The conversation, live; ``None`` while it does not exist or you are not in it."""
+        check_callback(on_snapshot)
+        return ConversationSubscription(self._core, self.id, on_snapshot)
+
+    def subscribe_messages(self, on_snapshot: OnMessages | None = None) -> MessageSubscription:
+        """The messages, newest first: 30 at first, ``load_more`` for older ones, every new one."""
+        check_callback(on_snapshot)
+        return MessageSubscription(self._core, self.id, on_snapshot)
+
+    def subscribe_participants(self, on_snapshot: OnParticipants | None = None) -> ParticipantSubscription:
+        """The participants, most recently joined first: 10 at first, ``load_more`` for more."""
+        check_callback(on_snapshot)
+        return ParticipantSubscription(self._core, self.id, on_snapshot)
+
+    def subscribe_typing(self, on_snapshot: OnTyping | None = None) -> TypingSubscription:
+        """Who else is typing here (``FewTypingSnapshot``/``ManyTypingSnapshot``), live."""
+        check_callback(on_snapshot)
+        return TypingSubscription(self._core, self.id, on_snapshot)
 
 
 class RefCache:

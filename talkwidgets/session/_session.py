@@ -31,9 +31,12 @@ from ..transport.rest import path
 from ._backend import Backend
 from ._conversation_list import ConversationListSubscription, OnSnapshot
 from ._core import SessionCore
+from ._filters import ConversationFilter, filter_to_wire
 from ._limits import UploadLimit, read_upload_limit
+from ._params import check_callback
 from ._refs import ConversationRef, RefCache, UserRef
-from ._uploads import UploadData, content_type, open_upload, probe_file, upload_fields
+from ._search import ConversationSearch, MessageSearch
+from ._uploads import UploadData, UploadStream, content_type, open_upload, probe_file, streamed_form, upload_fields
 
 
 @dataclass(frozen=True)
@@ -128,11 +131,25 @@ class TalkSession:
 
     # -- subscriptions and errors --------------------------------------------------------------
 
-    def subscribe_conversations(self, on_snapshot: OnSnapshot | None = None) -> ConversationListSubscription:
-        """A live list of your conversations, most recently active first (window of 20 to start)."""
-        if on_snapshot is not None and not callable(on_snapshot):
-            raise InvalidArgumentError("on_snapshot must be callable")
-        return ConversationListSubscription(self._core, on_snapshot)
+    def subscribe_conversations(
+        self, on_snapshot: OnSnapshot | None = None, *, filter: ConversationFilter | None = None
+    ) -> ConversationListSubscription:
+        """A live list of your conversations, most recently active first (window of 20 to start),
+        optionally only those matching ``filter`` (a ``ConversationFilter``, checked here)."""
+        check_callback(on_snapshot)
+        wire_filter = filter_to_wire(filter) if filter is not None else None
+        return ConversationListSubscription(self._core, on_snapshot, wire_filter=wire_filter)
+
+    def search_messages(self, on_results: Callable[..., Any] | None = None) -> MessageSearch:
+        """A message search: ``await search.set_query(text)``, then ``load_more``. ``on_results(results,
+        status)`` hears every change; status is ``"searching"``, ``"canLoadMore"`` or ``"loadedAll"``."""
+        check_callback(on_results, "on_results")
+        return MessageSearch(self._core, on_results)
+
+    def search_conversations(self, on_results: Callable[..., Any] | None = None) -> ConversationSearch:
+        """A conversation search (by subject or ``custom["search"]``); used like ``search_messages``."""
+        check_callback(on_results, "on_results")
+        return ConversationSearch(self._core, on_results)
 
     def on_error(self, handler: Callable[[Exception], Any]) -> ErrorSubscription:
         """Call ``handler`` once if the session hits an unrecoverable error (bad app or token...)."""
@@ -185,7 +202,9 @@ class TalkSession:
     async def upload(self, data: UploadData, metadata: FileMetadata) -> FileToken:
         """Python extension: upload with whichever ``upload_*`` method ``metadata``'s class belongs to.
 
-        Raises ``TypeError`` when ``metadata`` is not one of the five metadata classes.
+        ``data`` may also be an ``UploadStream`` (bytes sent while they arrive), as for every
+        ``upload_*`` method. Raises ``TypeError`` when ``metadata`` is not one of the five metadata
+        classes.
         """
         upload_kind_of(metadata)  # raises TypeError for anything but a metadata instance
         return await self._post_file(data, metadata)
@@ -235,10 +254,15 @@ class TalkSession:
         return await self._post_file(data, metadata)
 
     async def _post_file(self, data: UploadData, metadata: FileMetadata) -> FileToken:
-        with open_upload(data) as stream:
-            files = {"file": (metadata.filename, stream, content_type(metadata.filename))}
-            fields = upload_fields(metadata, self._core.backend_kind)
-            answer = await self._core.call("POST", path("files"), files=files, data=fields)
+        fields = upload_fields(metadata, self._core.backend_kind)
+        mime = content_type(metadata.filename)
+        if isinstance(data, UploadStream):
+            headers, body = streamed_form(data, metadata.filename, mime, fields)
+            answer = await self._core.call("POST", path("files"), content=body, headers=headers)
+        else:
+            with open_upload(data) as stream:
+                files = {"file": (metadata.filename, stream, mime)}
+                answer = await self._core.call("POST", path("files"), files=files, data=fields)
         return FileToken(answer["fileToken"])
 
     # -- lifecycle ------------------------------------------------------------------------------

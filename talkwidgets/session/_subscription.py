@@ -24,12 +24,17 @@ reconnect may replay one. Idempotence is what makes the initial load and reconne
 - ``async _apply(frame) -> bool``: apply one live event frame (``frame["type"]``,
   ``frame["conversationId"]``, ``frame["data"]``, see docs/realtime-protocol.md); answer whether
   anything visible changed. Ignore what does not concern you (answer False). Must be idempotent.
+- optionally ``async _signal(frame) -> bool``: the same for the feed's other frames: the
+  ephemeral ``typing`` and ``presence`` frames (no ``seq``, never replayed) and ``reconnected``
+  (the feed came back after a drop: re-read what cannot be replayed). Ignored by default.
 - ``async _resync() -> bool``: re-read everything over REST (after a feed resync, and on every poll
   against the cloud); answer whether anything changed. Keep unchanged snapshot objects.
 - ``_snapshot() -> T``: the current ``latest_snapshot`` value (immutable: a snapshot or a tuple).
 - optionally ``_active_state(snapshot)`` and ``_callback_args(state)``: what the state holds and
   what ``on_snapshot`` receives; by default ``ActiveState(latest_snapshot=...)`` and
   ``on_snapshot(snapshot)``. The windowed layer (``_window.py``) adds ``loaded_all`` to both.
+- optionally ``_cleanup()``: release what the subscription holds outside itself (a presence
+  watch, a timer) when it ends; called once, synchronously.
 - ``TASK_NAME``: the work task's name (shows in asyncio debugging).
 
 **Emitting (done here).** After ``_load``, and after every hook or job that answers True, the base
@@ -116,6 +121,9 @@ class Subscription(Generic[T]):
     async def _apply(self, frame: Frame) -> bool:
         return False
 
+    async def _signal(self, frame: Frame) -> bool:
+        return False
+
     async def _resync(self) -> bool:
         raise NotImplementedError
 
@@ -124,6 +132,9 @@ class Subscription(Generic[T]):
 
     def _active_state(self, snapshot: T) -> ActiveState[T]:
         return ActiveState(latest_snapshot=snapshot)
+
+    def _cleanup(self) -> None:
+        pass
 
     def _callback_args(self, state: ActiveState[T]) -> tuple[Any, ...]:
         return (state.latest_snapshot,)
@@ -156,7 +167,10 @@ class Subscription(Generic[T]):
                 elif is_resync(item):
                     if await self._resync():
                         self._emit()
-                elif await self._apply(item):
+                elif item.get("op") == "event":
+                    if await self._apply(item):
+                        self._emit()
+                elif await self._signal(item):
                     self._emit()
         except asyncio.CancelledError:
             raise
@@ -224,6 +238,10 @@ class Subscription(Generic[T]):
         if task is not None and task is not asyncio.current_task():
             task.cancel()
         self._core.detach(self._listener)
+        try:
+            self._cleanup()
+        except Exception:  # cleanup must not keep the subscription from ending
+            log.exception("subscription cleanup raised")
 
     def _abandon_jobs(self, state: UnsubscribedState | ErrorState) -> None:
         """Jobs that will never run tell their callers why (instead of leaving them waiting)."""

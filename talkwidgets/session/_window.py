@@ -18,6 +18,10 @@ The contract, for a subclass (besides the base's ``_apply`` and ``TASK_NAME``):
 - ``_sort_key(item)``: display order is *descending* by this key (newest first), and it must be
   the server's own order, ties included, so that paging by ``after`` never skips or repeats.
 - ``_key(item)``: the item's key (default ``item["id"]``).
+- ``_snapshot()``: what ``latest_snapshot`` is; ``_window()`` gives the loaded items' snapshots
+  in display order. ``W`` is that type: ``tuple[S, ...]``, or ``tuple[S, ...] | None`` for the
+  windows of :class:`MemberWindow`, which are ``None`` while their parent (a conversation, a
+  message) is not visible to the current user.
 
 In ``_apply``, change the window only through ``_replace(item)`` (put a changed item; it moves to
 its place), ``_remove(key)`` and ``_refetch(key)`` (re-read one item: it joins, changes, or
@@ -30,43 +34,56 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-from collections.abc import Callable, Iterable
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, Generic, TypeVar
 
-from ..model.errors import InvalidArgumentError, SubscriptionTerminatedError
+from ..model.errors import InvalidArgumentError, SubscriptionTerminatedError, TalkRequestError
 from ..model.states import ActiveState
 from ._core import SessionCore, Wire
 from ._subscription import Subscription
 
 S = TypeVar("S")
 """The snapshot type of one item."""
+W = TypeVar("W")
+"""The type of ``latest_snapshot``: ``tuple[S, ...]``, or that or ``None``."""
 
 
 async def read_window(
-    core: SessionCore, url: str, count: int, after: str | None, *, page_limit: int
+    core: SessionCore,
+    url: str,
+    count: int,
+    after: str | None,
+    *,
+    page_limit: int,
+    key: str | Callable[[Wire], str] = "id",
+    params: Mapping[str, Any] | None = None,
+    exact: bool = True,
 ) -> tuple[list[Wire], bool]:
     """Up to ``count`` items of a REST list after ``after`` and whether that was all of them.
 
-    Pages with ``limit`` (at most ``page_limit``) and ``startingAfter``, and reads one item more
-    than asked: only that extra item tells "exactly ``count`` left" from "more than ``count``".
+    Pages with ``limit`` (at most ``page_limit``) and ``startingAfter`` (the ``key`` field of the
+    last item read, or what ``key(item)`` answers), and reads one item more than asked: only that
+    extra item tells "exactly ``count`` left" from "more than ``count``". ``params`` go into every
+    request. With ``exact=False`` it reads no extra item (one request less when ``count`` is a
+    whole page): "all of them" is then only known once a page comes back short.
     """
     got: list[Wire] = []
     cursor = after
-    want = count + 1
+    want = count + 1 if exact else count
     while len(got) < want:
         limit = min(page_limit, want - len(got))
-        params: dict[str, Any] = {"limit": limit}
+        query: dict[str, Any] = dict(params or {}, limit=limit)
         if cursor:
-            params["startingAfter"] = cursor
-        page: list[Wire] = (await core.call("GET", url, params=params))["data"]
+            query["startingAfter"] = cursor
+        page: list[Wire] = (await core.call("GET", url, params=query))["data"]
         got.extend(page)
         if len(page) < limit:
-            return got[:count], len(got) <= count
-        cursor = page[-1]["id"]
+            return got[:count], len(got) <= count if exact else True
+        cursor = key(page[-1]) if callable(key) else page[-1][key]
     return got[:count], False
 
 
-class WindowedSubscription(Subscription[tuple[S, ...]]):
+class WindowedSubscription(Subscription[W], Generic[S, W]):
     """A window of items, newest first, with ``load_more``; see the module docstring."""
 
     INITIAL_WINDOW: ClassVar[int] = 20
@@ -118,19 +135,22 @@ class WindowedSubscription(Subscription[tuple[S, ...]]):
     async def _load(self) -> None:
         await self._grow_to(self.INITIAL_WINDOW)
 
-    def _snapshot(self) -> tuple[S, ...]:
+    def _window(self) -> tuple[S, ...]:
         return tuple(self._snaps[key] for key in reversed(self._order))
 
-    def _active_state(self, snapshot: tuple[S, ...]) -> ActiveState[tuple[S, ...]]:
+    def _active_state(self, snapshot: W) -> ActiveState[W]:
         return ActiveState(latest_snapshot=snapshot, loaded_all=self._loaded_all)
 
-    def _callback_args(self, state: ActiveState[tuple[S, ...]]) -> tuple[Any, ...]:
+    def _callback_args(self, state: ActiveState[W]) -> tuple[Any, ...]:
         return (state.latest_snapshot, state.loaded_all)
 
     async def _resync(self) -> bool:
         """Re-read the whole window; answers whether anything changed (unchanged items keep their
         snapshot objects)."""
-        size = max(len(self._order), self.INITIAL_WINDOW)
+        return await self._reread(max(len(self._order), self.INITIAL_WINDOW))
+
+    async def _reread(self, size: int) -> bool:
+        """Read the first ``size`` items afresh and make them the window (see ``_resync``)."""
         page, exhausted = await self._fetch(size, None)
         fresh = {self._key(item): item for item in page}
         changed = [key for key, item in fresh.items() if self._items.get(key) != item]
@@ -152,7 +172,15 @@ class WindowedSubscription(Subscription[tuple[S, ...]]):
         need = target - len(self._order)
         if need <= 0 or self._loaded_all:
             return False
-        page, exhausted = await self._fetch(need, self._order[0] if self._order else None)
+        after = self._order[0] if self._order else None
+        try:
+            page, exhausted = await self._fetch(need, after)
+        except TalkRequestError as exc:
+            if after is None or exc.status != 400:
+                raise
+            # The server no longer knows the cursor (the oldest loaded item was deleted, or left,
+            # and its event has not reached us yet): read the window from the start instead.
+            return await self._reread(target)
         for item in page:
             self._items.setdefault(self._key(item), item)
         self._loaded_all = exhausted
@@ -202,3 +230,68 @@ class WindowedSubscription(Subscription[tuple[S, ...]]):
             bisect.insort(self._order, key, key=self._order_key)
         else:
             self._order = sorted(self._items, key=self._order_key)
+
+
+class Gone(Exception):
+    """Raised by a :class:`MemberWindow`'s ``_fetch`` when the window's parent is not visible."""
+
+
+class MemberWindow(WindowedSubscription[S, tuple[S, ...] | None]):
+    """A window inside something the current user may not see (a conversation, a message).
+
+    ``latest_snapshot`` is ``None`` (with ``loaded_all`` true: there is nothing to load) while
+    ``_fetch`` raises :class:`Gone`, and again after ``_vanish()`` (the user left, the parent was
+    deleted). ``_reload()`` starts over with the initial window (the user joined).
+    """
+
+    def __init__(self, core: SessionCore, on_snapshot: Callable[..., Any] | None) -> None:
+        self._absent = False
+        super().__init__(core, on_snapshot)
+
+    def _snapshot(self) -> tuple[S, ...] | None:
+        return None if self._absent else self._window()
+
+    async def _grow_to(self, target: int) -> bool:
+        if self._absent:
+            return False
+        try:
+            return await super()._grow_to(target)
+        except Gone:
+            return self._vanish()
+
+    async def _resync(self) -> bool:
+        if self._absent:
+            return await self._reload()
+        try:
+            return await super()._resync()
+        except Gone:
+            return self._vanish()
+
+    async def _refetch(self, key: str) -> bool:
+        try:
+            return await super()._refetch(key)
+        except Gone:
+            return self._vanish()
+
+    def _vanish(self) -> bool:
+        """The parent is gone or hidden: ``None`` from now on; answers whether that is news."""
+        if self._absent:
+            return False
+        self._absent = True
+        self._items.clear()
+        self._snaps.clear()
+        self._order.clear()
+        self._loaded_all = True
+        return True
+
+    async def _reload(self) -> bool:
+        """Read the initial window afresh; answers whether anything visible changed."""
+        was_absent = self._absent
+        before = self._window()
+        self._absent = False
+        self._items.clear()
+        self._snaps.clear()
+        self._order.clear()
+        self._loaded_all = False
+        await self._grow_to(self.INITIAL_WINDOW)
+        return was_absent != self._absent or before != self._window()

@@ -11,6 +11,7 @@ import json
 import logging
 import random
 import time
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -19,7 +20,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from ..model.errors import TalkSessionError
 from .auth import TokenSource
-from .live import FatalHandler, Frame, FrameHandler, Status, StatusHandler
+from .live import FatalHandler, Frame, FrameHandler, Status, StatusHandler, reconnected_frame
 
 log = logging.getLogger("talkwidgets.feed")
 
@@ -27,8 +28,10 @@ log = logging.getLogger("talkwidgets.feed")
 class FeedClient:
     """One WebSocket to ``/v1/{app}/feed`` for one user, kept open while someone listens (a ``LiveSource``).
 
-    ``on_frame`` receives ``event`` and ``resync`` frames in order; ``on_status`` hears
-    ``"connected"``/``"reconnecting"``; ``on_fatal`` hears errors that retrying cannot fix.
+    ``on_frame`` receives ``event`` and ``resync`` frames in order, the ephemeral ``typing`` and
+    ``presence`` frames as they come, and a ``reconnected`` frame after each reconnection;
+    ``on_status`` hears ``"connected"``/``"reconnecting"``; ``on_fatal`` hears errors that
+    retrying cannot fix. ``watch(user_ids)`` sends the ``watch`` op now and after every reconnect.
     """
 
     def __init__(
@@ -57,6 +60,10 @@ class FeedClient:
         self._task: asyncio.Task[None] | None = None
         self._ready: asyncio.Future[int] | None = None
         self._ws: Any = None
+        self._watch: list[str] = []
+        self._sends: set[asyncio.Task[None]] = set()
+        self._connected_before = False
+        """Whether this run of the feed has had a connection (so the next one is a reconnect)."""
 
     @property
     def status(self) -> Status:
@@ -71,6 +78,7 @@ class FeedClient:
     async def start(self) -> None:
         """Connect (if not yet) and wait for the first ``hello`` (then ``last_seq`` is set)."""
         if self._task is None or self._task.done():
+            self._connected_before = False
             self._ready = asyncio.get_running_loop().create_future()
             self._task = asyncio.get_running_loop().create_task(self._run(), name="talkwidgets-feed")
         assert self._ready is not None
@@ -89,6 +97,23 @@ class FeedClient:
         if self._ws is not None:
             with contextlib.suppress(Exception):
                 await self._ws.close()
+
+    def watch(self, user_ids: Sequence[str]) -> None:
+        """Replace the users whose presence this connection follows (sent now if connected, and
+        again after every reconnect, since the server forgets it with the connection)."""
+        ids = sorted(set(user_ids))
+        if ids == self._watch:
+            return
+        self._watch = ids
+        ws = self._ws
+        if ws is not None and self._status == "connected":
+            task = asyncio.get_running_loop().create_task(self._send_watch(ws))
+            self._sends.add(task)  # held until done: the loop keeps only a weak reference
+            task.add_done_callback(self._sends.discard)
+
+    async def _send_watch(self, ws: Any) -> None:
+        with contextlib.suppress(ConnectionClosed):  # a reconnect sends it again
+            await ws.send(json.dumps({"op": "watch", "presence": self._watch}))
 
     def _query(self) -> str:
         q: dict[str, Any] = {}
@@ -166,6 +191,11 @@ class FeedClient:
         if self.last_seq is None:
             self.last_seq = int(hello["seq"])
         self._set_status("connected")
+        if self._watch:  # the server forgot the watch set with the last connection
+            await self._send_watch(ws)
+        if self._connected_before:
+            await self._dispatch(reconnected_frame())  # replayed events follow; ephemeral state did not survive
+        self._connected_before = True
         if self._ready is not None and not self._ready.done():
             self._ready.set_result(self.last_seq)
         renew = asyncio.get_running_loop().create_task(self._renew_before_expiry(ws))
@@ -193,6 +223,8 @@ class FeedClient:
                 self.last_seq = int(frame["seq"])
             elif op == "resync":
                 self.last_seq = int(frame["seq"])
+                await self._dispatch(frame)
+            elif op in ("typing", "presence"):
                 await self._dispatch(frame)
 
     async def _dispatch(self, frame: Frame) -> None:

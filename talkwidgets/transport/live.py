@@ -9,12 +9,15 @@ session treats them alike.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Literal, Protocol
 
 Frame = dict[str, Any]
 """A decoded feed frame: ``{"op": "event", "seq", "type", "conversationId", "data"}`` for an event,
-``{"op": "resync", ...}`` when every subscription must re-read its data over REST."""
+``{"op": "resync", ...}`` when every subscription must re-read its data over REST, the feed's
+ephemeral ``{"op": "typing", ...}`` and ``{"op": "presence", ...}`` frames (no ``seq``, never
+replayed), and ``{"op": "reconnected"}`` after the feed came back from a drop (what was ephemeral
+must be re-read)."""
 
 Status = Literal["connected", "reconnecting", "offline"]
 
@@ -26,6 +29,12 @@ FatalHandler = Callable[[BaseException], None]
 def resync_frame() -> Frame:
     """The frame that tells every subscription to re-read its whole window."""
     return {"op": "resync"}
+
+
+def reconnected_frame() -> Frame:
+    """The frame that tells subscriptions the feed is back after a drop (events were replayed,
+    ephemeral state was not)."""
+    return {"op": "reconnected"}
 
 
 def is_resync(frame: Frame) -> bool:
@@ -45,6 +54,8 @@ class LiveSource(Protocol):
     - ``status`` is ``"connected"``, ``"reconnecting"`` or ``"offline"``; every change is told to
       ``on_status``.
     - ``reconnect()`` picks up a new token (the feed reconnects and resumes by sequence number).
+    - ``watch(user_ids)`` replaces the set of users whose presence frames are wanted; it is kept
+      across reconnects. A source without presence (the poller) ignores it.
     - ``stop()`` ends delivery and leaves the source ``"offline"``; it may be started again.
     """
 
@@ -57,6 +68,8 @@ class LiveSource(Protocol):
 
     async def reconnect(self) -> None: ...
 
+    def watch(self, user_ids: Sequence[str]) -> None: ...
+
 
 __all__ = [
     "FatalHandler",
@@ -66,5 +79,6 @@ __all__ = [
     "Status",
     "StatusHandler",
     "is_resync",
+    "reconnected_frame",
     "resync_frame",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+from collections.abc import Sequence
 
 from .live import FrameHandler, Status, StatusHandler, resync_frame
 
@@ -49,6 +50,9 @@ class Poller:
 
     async def reconnect(self) -> None:
         """Nothing to do: every poll reads the current token afresh."""
+
+    def watch(self, user_ids: Sequence[str]) -> None:
+        """Nothing to do: presence is re-read over REST on every poll."""
 
     async def _run(self) -> None:
         while True:
