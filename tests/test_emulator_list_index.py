@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,17 +17,18 @@ import httpx
 
 from talkwidgets.emulator import EmbeddedServer, EmulatorConfig
 from talkwidgets.emulator.store.filters import parse_filter
+from talkwidgets.emulator.store.migrations import SCHEMA_VERSION
 from talkwidgets.emulator.store.queries import conversations
 from talkwidgets.emulator.store.storage import Storage
 from tests.migration_support import KEY, write_v1_file
 from tests.server_support import auth, make_conversation, make_users, ok, send, start_server
 
 
-def walk(client: httpx.Client, path: str, limit: int) -> list[dict[str, Any]]:
-    """Every page of a list, ``limit`` at a time."""
+def walk(client: httpx.Client, path: str, limit: int, **query: str) -> list[dict[str, Any]]:
+    """Every page of a list, ``limit`` at a time (``query``: more parameters)."""
     found: list[dict[str, Any]] = []
     while True:
-        params: dict[str, Any] = {"limit": limit}
+        params: dict[str, Any] = {"limit": limit, **query}
         if found:
             params["startingAfter"] = found[-1]["id"]
         page = ok(client.get(path, params=params)).json()["data"]
@@ -199,4 +201,114 @@ def test_a_file_from_before_the_activity_columns_gets_them_their_indexes_and_unr
     indexes = {row[1] for row in db.execute("PRAGMA index_list(participants)")}
     assert "participants_by_activity" in indexes and "participants_by_user" not in indexes
     assert "conversations_by_activity" in {row[1] for row in db.execute("PRAGMA index_list(conversations)")}
+    db.close()
+
+
+def participants_of(client: httpx.Client, cid: str) -> list[str]:
+    return [p["userId"] if "userId" in p else p["id"] for p in walk(client, f"/conversations/{cid}/participants", 50)]
+
+
+def assert_unread_counts_match_counting(
+    client: httpx.Client, cids: list[str], users: list[str], flagged: set[str]
+) -> dict[str, int]:
+    """Every participant's ``unreadMessageCount`` (the kept column, in its list and on its own)
+    equals the number counted from the messages and its ``readUntil``; ``isUnread`` follows it
+    and the manual flag (``flagged``: the ``conversation/user`` pairs marked unread). Returns the
+    counts, by ``conversation/user``."""
+    counts: dict[str, int] = {}
+    for user_id in users:
+        listed = {c["id"]: c for c in walk(client, f"/users/{user_id}/conversations", 100)}
+        unreads = {c["id"] for c in walk(client, f"/users/{user_id}/conversations", 100, unreadsOnly="true")}
+        for cid in cids:
+            participant = client.get(f"/conversations/{cid}/participants/{user_id}")
+            if participant.status_code == 404:
+                assert cid not in listed, (cid, user_id)
+                continue
+            ok(participant)
+            counted = unread_by_counting(client, cid, user_id)
+            single = ok(client.get(f"/users/{user_id}/conversations/{cid}")).json()
+            assert listed[cid]["unreadMessageCount"] == single["unreadMessageCount"] == counted, (cid, user_id)
+            assert single["isUnread"] is (counted > 0 or f"{cid}/{user_id}" in flagged), (cid, user_id)
+            assert (cid in unreads) is single["isUnread"], (cid, user_id)
+            counts[f"{cid}/{user_id}"] = counted
+    return counts
+
+
+def test_unread_counts_equal_a_direct_count_after_every_kind_of_change(client: httpx.Client) -> None:
+    users = ["alice", "bob", "carol"]
+    make_users(client, *users)
+    make_conversation(client, "c", "alice", "bob", "carol")
+    make_conversation(client, "d", "alice", "bob")
+    flagged: set[str] = set()
+    check = partial(assert_unread_counts_match_counting, client, ["c", "d"], users, flagged)
+    sent = send(client, "c", "one", "two", "three", sender="bob")
+    send(client, "d", "elsewhere", sender="alice")
+    assert check() == {"c/alice": 3, "c/bob": 0, "c/carol": 3, "d/alice": 0, "d/bob": 1}
+    ok(client.post("/conversations/c/readBy/alice"))  # mark read
+    send(client, "c", "four", sender="carol")
+    assert check()["c/alice"] == 1
+    ok(client.post("/conversations/c/unreadBy/bob"))  # mark unread: flagged, the count unchanged
+    flagged.add("c/bob")
+    assert check()["c/bob"] == 1
+    ok(client.post("/conversations/c/unreadBy/alice"))
+    flagged.add("c/alice")
+    assert check()["c/alice"] == 1
+    ok(client.post("/conversations/c/readBy/alice"))  # read again clears the flag and the count
+    flagged.discard("c/alice")
+    assert check()["c/alice"] == 0
+    ok(client.delete(f"/conversations/c/messages/{sent[0]}"))  # an unread message deleted
+    assert check()["c/carol"] == 2
+    ok(client.delete("/conversations/c/participants/carol"))  # leaves: no count, no list row
+    send(client, "c", "while carol was away", sender="bob")
+    assert "c/carol" not in check()
+    ok(client.put("/conversations/c/participants/carol", json={}))  # joins again: history before counts as read
+    assert check()["c/carol"] == 0
+    send(client, "c", "welcome back", sender="alice")
+    ok(client.post("/conversations/c/messages", json=[{"type": "SystemMessage", "text": "a system message"}]))
+    counts = check()
+    assert (counts["c/carol"], counts["c/bob"]) == (2, 3)
+    # imported history: read by alice only, older than everything; bob's and carol's readUntil move back
+    history = [{"sender": "alice", "text": "from the archive", "timestamp": 5, "readBy": ["alice"]}]
+    ok(client.post("/import/conversations/c/messages", json=history))
+    counts = check()  # everything not their own is unread for bob and carol now, even what carol missed
+    assert (counts["c/alice"], counts["c/bob"], counts["c/carol"]) == (2, 4, 6)
+    ok(client.delete(f"/conversations/c/messages/{sent[1]}"))  # deleted after the import moved readUntil
+    ok(client.put("/conversations/d/participants/carol", json={}))
+    send(client, "d", "hi carol", sender="bob")
+    counts = check()
+    assert (counts["c/carol"], counts["d/carol"], counts["d/alice"]) == (5, 1, 1)
+
+
+def test_a_file_of_the_previous_version_gets_the_activity_columns_and_unread_counts(tmp_path: Path) -> None:
+    path = tmp_path / "v2.db"
+    write_v1_file(path)  # then brought to version 2 the way release 2 left it
+    db = sqlite3.connect(path)
+    db.execute("ALTER TABLE participants ADD COLUMN marked_unread INTEGER NOT NULL DEFAULT 0")
+    db.execute("CREATE INDEX participants_by_user ON participants (app_id, user_id)")
+    for n, at in ((2, 20), (3, 30)):  # two more messages from bob; alice read until 10
+        db.execute(
+            f"INSERT INTO messages SELECT app_id, 'msg_{n}', conversation_id, {n}, sender_id, {at},"
+            f" json_set(data, '$.id', 'msg_{n}', '$.createdAt', {at}) FROM messages WHERE id='msg_1'"
+        )
+    db.execute("UPDATE conversations SET last_message_id='msg_3', last_message_at=30 WHERE id='c1'")
+    db.execute("UPDATE participants SET read_until=20 WHERE user_id='bob'")
+    db.execute("INSERT INTO conversations VALUES ('demo', 'c2', '{}', 25, NULL, NULL)")
+    db.execute("INSERT INTO participants VALUES ('demo', 'c2', 'alice', 'ReadWrite', 'true', 25, 25, 1)")
+    db.execute("PRAGMA user_version=2")
+    db.commit()
+    db.close()
+    server = EmbeddedServer(EmulatorConfig(db_path=str(path)))
+    with server, httpx.Client(base_url=f"{server.base_url}/v1/demo", headers=auth(KEY), timeout=10) as client:
+        listed = ok(client.get("/users/alice/conversations")).json()["data"]
+        assert [(c["id"], c["lastActivityAt"], c["unreadMessageCount"], c["isUnread"]) for c in listed] == [
+            ("c1", 30, 2, True),
+            ("c2", 25, 0, True),  # marked unread in the old file
+        ]
+        assert ok(client.get("/users/bob/conversations/c1")).json()["unreadMessageCount"] == 0  # bob's own messages
+        assert [c["id"] for c in ok(client.get("/conversations")).json()["data"]] == ["c1", "c2"]
+        assert_unread_counts_match_counting(client, ["c1", "c2"], ["alice", "bob"], {"c2/alice"})
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    indexes = {row[1] for row in db.execute("PRAGMA index_list(participants)")}
+    assert "participants_by_activity" in indexes and "participants_by_user" not in indexes
     db.close()
