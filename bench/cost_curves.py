@@ -466,6 +466,10 @@ async def curve_subscribers(sizes: list[int], checkout: Checkout, messages: int,
                 ws = await connect(t.server.ws, additional_headers={"Authorization": f"Bearer {token}"}, max_size=None)
                 assert json.loads(await ws.recv())["op"] == "hello"
                 sockets.append(asyncio.create_task(pump(ws, waiting)))
+        for t in targets:  # a fresh sender connection: uvicorn closes one idle for 5 s, as during the setup above
+            assert t.http is not None
+            await t.http.close()
+            t.http = await LeanHttp.open(t.server.port)
         post_ms: dict[Target, list[float]] = {t: [] for t in targets}
 
         async def step(t: Target, i: int) -> float:
@@ -585,7 +589,8 @@ def plot(points: list[Point], path: Path, note: str) -> None:
 async def main(args: argparse.Namespace) -> int:
     checkouts = [Checkout()]
     if args.before:
-        checkouts.append(Checkout(Path(args.before), args.before_python or sys.executable, "before"))
+        python = os.path.abspath(args.before_python or sys.executable)  # the servers run from another folder
+        checkouts.append(Checkout(Path(args.before).absolute(), python, "before"))
     curves = args.curves.split(",")
     tmp = Path(tempfile.mkdtemp(prefix="cost-curves-"))
     points: list[Point] = []

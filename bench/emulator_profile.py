@@ -103,8 +103,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     tmp = tempfile.mkdtemp(prefix="emulator-profile-")
     out = os.path.join(tmp, "profile.json")
     db = ":memory:" if args.db == "memory" else os.path.join(tmp, "bench.db")
-    root = args.before or str(ROOT)
-    python = args.before_python or sys.executable
+    root = os.path.abspath(args.before) if args.before else str(ROOT)
+    python = os.path.abspath(args.before_python or sys.executable)
     proc = subprocess.Popen(
         [python, __file__, "--serve", str(port), "--root", root, "--db-path", db, "--out", out]
         + ["--app-id", APP_ID, "--secret", SECRET],

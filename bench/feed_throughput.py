@@ -366,7 +366,8 @@ async def main(args: argparse.Namespace) -> int:
     counts = [int(x) for x in args.subscribers.split(",")]
     checkouts = [Checkout()]
     if args.before:
-        checkouts.append(Checkout(Path(args.before), args.before_python or sys.executable, "before"))
+        python = os.path.abspath(args.before_python or sys.executable)  # the servers run from another folder
+        checkouts.append(Checkout(Path(args.before).absolute(), python, "before"))
     servers = ["emulator", "baseline"] + (["before"] if args.before else [])
     results: dict[tuple[int, str], list[Result]] = {(n, s): [] for n in counts for s in servers}
     frame = ""
