@@ -3,7 +3,10 @@
 For 1, 10 and 100 live-feed subscribers this measures
 
 * **msgs/s**: messages sent by one sequential sender and delivered to every subscriber, divided by
-  the time from the first send to the last delivery;
+  the time from the first send to the last delivery; and **msgs/s at the median pace**, one over the
+  median time from one send to the next (the sender sends when the previous POST is answered, after
+  the server has written that message's frames): the same rate without the stalls a shared machine
+  adds now and then;
 * **delay**: for each (message, subscriber) pair, the subscriber's receive time minus the time the
   sender got the answer to its ``POST /messages`` (p50 and p99; negative when the event overtakes
   the HTTP answer). The delay from the moment the sender *started* the request is reported too.
@@ -11,20 +14,30 @@ For 1, 10 and 100 live-feed subscribers this measures
 Both servers run in their own subprocess, so they never share a GIL with the clients. The sender
 and all subscribers live in this (client) process and share one ``time.perf_counter`` clock.
 
-* **emulator**: ``talkwidgets serve`` (in-memory SQLite) on a free port. Subscribers open the live
-  feed with user tokens of the conversation's participants; the sender POSTs one message at a time
-  with httpx and the secret key.
+* **emulator**: ``talkwidgets serve`` (in-memory SQLite, or ``--db file``) on a free port.
+  Subscribers open the live feed with user tokens of the conversation's participants; the sender
+  POSTs one message at a time with the secret key, over one keep-alive connection: with a lean
+  HTTP/1.1 client by default (``bench._emulator.LeanHttp``: the request written in one piece, the answer
+  read by its length), or with httpx (``--sender httpx``), which costs about as much per request in
+  the client as the emulator spends answering it.
 * **baseline**: a bare ``websockets`` server (``--baseline-server``, this same file). The sender
   sends each payload over a WebSocket; the server broadcasts exactly those bytes to every subscriber
   and then answers the sender. The payloads are real emulator ``message.sent`` frames of the same
-  size as the emulator run's, so both sides move the same bytes.
+  size as the emulator run's, so both sides move the same bytes; neither server compresses frames.
+* **before** (``--before DIR``): the emulator of another checkout (say, ``main``), run by
+  ``--before-python``, measured by this same client in the same run.
+
+Every configuration runs ``--repeat`` times, interleaved (emulator, baseline, before, then the next
+subscriber count, then the next round); the tables show medians over the rounds, and the ratios
+are medians of each round's ratio to the baseline run next to it in time (the machine's load
+moves between rounds more than between two neighbouring runs).
 
 Run from the repository root::
 
-    .venv/bin/python -m bench.feed_throughput            # 300 messages per configuration
-    .venv/bin/python -m bench.feed_throughput --quick    # 50 messages, for a smoke run
+    .venv/bin/python -m bench.feed_throughput            # 300 messages per configuration, 3 rounds
+    .venv/bin/python -m bench.feed_throughput --quick    # 50 messages, 1 round, for a smoke run
 
-It prints a markdown table (and ``--json PATH`` writes the raw figures). Nothing here is a test:
+It prints markdown tables (and ``--json PATH`` writes the raw figures). Nothing here is a test:
 timings depend on the machine and its load.
 """
 
@@ -36,8 +49,10 @@ import contextlib
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -47,13 +62,12 @@ import websockets
 from websockets.asyncio.client import connect
 
 from bench._common import MARKER, marker_index, percentile, text_of
+from bench._emulator import APP_ID, SECRET, Checkout, Emulator, LeanHttp
 from talkwidgets.model.auth import mint_user_token
 from tests.process_support import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 
-APP_ID = "bench"
-SECRET = "sk_test_bench_secret_key_0123456789abcdef"
 CONVERSATION = "room"
 SENDER = "sender"
 WARMUP = 20
@@ -80,7 +94,8 @@ async def _baseline_server(port: int) -> None:
                 broadcast(subscribers, payload)
                 await ws.send("ok")
 
-    async with serve(handler, "127.0.0.1", port, max_size=None, ping_interval=None) as server:
+    # no compression, like the emulator's feed: the same bytes on the wire for every subscriber
+    async with serve(handler, "127.0.0.1", port, max_size=None, ping_interval=None, compression=None) as server:
         print("ready", flush=True)
         await server.serve_forever()
 
@@ -100,6 +115,8 @@ class Result:
     send_to_recv_p99_ms: float
     post_p50_ms: float
     lost: int
+    pace_msgs_per_s: float = float("nan")
+    """1 ÷ the median time from one send to the next: the rate without the machine's stalls."""
 
 
 class Recorder:
@@ -138,6 +155,7 @@ def summarise(server: str, rec: Recorder, sent: list[float], answered: list[floa
     n = len(measured)
     span = last - sent[WARMUP] if last else float("nan")
     posts = [(answered[i] - sent[i]) * 1000 for i in measured]
+    gaps = [sent[i + 1] - sent[i] for i in range(WARMUP, len(sent) - 1)]
     return Result(
         server,
         len(rec.recv),
@@ -149,6 +167,7 @@ def summarise(server: str, rec: Recorder, sent: list[float], answered: list[floa
         percentile(e2e, 99),
         percentile(posts, 50),
         lost,
+        1 / statistics.median(gaps) if gaps else float("nan"),
     )
 
 
@@ -160,45 +179,17 @@ async def wait_all(rec: Recorder, timeout: float) -> None:
 # -- emulator run ----------------------------------------------------------------------------------
 
 
-async def run_emulator(subscribers: int, messages: int) -> tuple[Result, str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "talkwidgets",
-            "serve",
-            "--port",
-            str(port),
-            "--app-id",
-            APP_ID,
-            "--secret-key",
-            SECRET,
-            "--log-level",
-            "error",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    api = f"{base}/v1/{APP_ID}"
+async def run_emulator(subscribers: int, messages: int, checkout: Checkout, sender: str, db: str) -> tuple[Result, str]:
+    tmp = tempfile.mkdtemp(prefix="feed-bench-") if db == "file" else None
+    server = Emulator(checkout, db=os.path.join(tmp, "bench.db") if tmp else ":memory:")
     try:
+        await server.ready()
         async with httpx.AsyncClient(headers={"Authorization": f"Bearer {SECRET}"}, timeout=30) as http:
-            for _ in range(200):
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await http.get(f"{base}/_emulator/health")).status_code == 200:
-                        break
-                if proc.poll() is not None:
-                    raise RuntimeError(f"emulator exited: {proc.stderr.read().decode() if proc.stderr else ''}")
-                await asyncio.sleep(0.05)
-            else:
-                raise RuntimeError("emulator did not start")
             users = [SENDER] + [f"sub{k:03d}" for k in range(subscribers)]
             for at in range(0, len(users), 100):  # the batch endpoint takes at most 100 users
-                r = await http.put(f"{api}/users", json={u: {"name": u} for u in users[at : at + 100]})
+                r = await http.put(f"{server.api}/users", json={u: {"name": u} for u in users[at : at + 100]})
                 r.raise_for_status()
-            r = await http.put(f"{api}/conversations/{CONVERSATION}", json={"participants": users})
+            r = await http.put(f"{server.api}/conversations/{CONVERSATION}", json={"participants": users})
             r.raise_for_status()
 
             total = WARMUP + messages
@@ -207,7 +198,7 @@ async def run_emulator(subscribers: int, messages: int) -> tuple[Result, str]:
             for k in range(subscribers):
                 token = mint_user_token(APP_ID, users[k + 1], SECRET, ttl=3600)
                 ws = await connect(
-                    f"ws://127.0.0.1:{port}/v1/{APP_ID}/feed",
+                    server.ws,
                     additional_headers={"Authorization": f"Bearer {token}"},
                     max_size=None,
                     ping_interval=None,
@@ -218,14 +209,29 @@ async def run_emulator(subscribers: int, messages: int) -> tuple[Result, str]:
             pumps = [asyncio.create_task(rec.pump(k, ws)) for k, ws in enumerate(sockets)]
 
             sent, answered = [0.0] * total, [0.0] * total
-            url = f"{api}/conversations/{CONVERSATION}/messages"
-            for i in range(total):
-                body = [{"text": text_of(i), "sender": SENDER}]
-                sent[i] = time.perf_counter()
-                r = await http.post(url, json=body)
-                answered[i] = time.perf_counter()
-                if r.status_code != 200:
-                    raise RuntimeError(f"POST answered {r.status_code}: {r.text}")
+            url = f"{server.api}/conversations/{CONVERSATION}/messages"
+            if sender == "lean":
+                lean = await LeanHttp.open(server.port)
+                path = url.removeprefix(server.base)
+                requests = [
+                    lean.request_bytes("POST", path, json.dumps([{"text": text_of(i), "sender": SENDER}]).encode())
+                    for i in range(total)
+                ]
+                for i in range(total):
+                    sent[i] = time.perf_counter()
+                    status, answer = await lean.send(requests[i])
+                    answered[i] = time.perf_counter()
+                    if status != 200:
+                        raise RuntimeError(f"POST answered {status}: {answer!r}")
+                await lean.close()
+            else:
+                for i in range(total):
+                    body = [{"text": text_of(i), "sender": SENDER}]
+                    sent[i] = time.perf_counter()
+                    r = await http.post(url, json=body)
+                    answered[i] = time.perf_counter()
+                    if r.status_code != 200:
+                        raise RuntimeError(f"POST answered {r.status_code}: {r.text}")
             await wait_all(rec, 60)
             # one real frame, reused as the baseline's payload so both move the same bytes
             r = await http.get(url, params={"limit": 1})
@@ -243,9 +249,9 @@ async def run_emulator(subscribers: int, messages: int) -> tuple[Result, str]:
                 await ws.close()
             for task in pumps:
                 task.cancel()
-        return summarise("emulator", rec, sent, answered), frame
+        return summarise(checkout.label, rec, sent, answered), frame
     finally:
-        stop_process(proc)
+        server.stop()
 
 
 # -- baseline run ----------------------------------------------------------------------------------
@@ -295,53 +301,99 @@ async def run_baseline(subscribers: int, messages: int, template: str) -> Result
 
 # -- report ----------------------------------------------------------------------------------------
 
+FIGURES = (
+    "msgs_per_s",
+    "pace_msgs_per_s",
+    "delay_p50_ms",
+    "delay_p99_ms",
+    "send_to_recv_p50_ms",
+    "send_to_recv_p99_ms",
+    "post_p50_ms",
+)
 
-def table(pairs: list[tuple[Result, Result]]) -> str:
+
+def median_of(runs: list[Result]) -> Result:
+    """Medians of each figure over repeated runs of one configuration (lost: the sum)."""
+    first = runs[0]
+    figures = {name: statistics.median(getattr(r, name) for r in runs) for name in FIGURES}
+    return Result(first.server, first.subscribers, first.messages, lost=sum(r.lost for r in runs), **figures)
+
+
+def table(results: dict[tuple[int, str], list[Result]], servers: list[str]) -> str:
     head = (
-        "| subscribers | server | msgs/s | delay p50 (ms) | delay p99 (ms) | send→recv p50 (ms) "
-        "| send→recv p99 (ms) | POST p50 (ms) | lost |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|\n"
+        "| subscribers | server | msgs/s | msgs/s range | msgs/s at the median pace | delay p50 (ms) "
+        "| delay p99 (ms) | send→recv p50 (ms) | send→recv p99 (ms) | POST p50 (ms) | lost |\n"
+        "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n"
     )
+    counts = sorted({n for n, _ in results})
     rows = []
-    for emu, base in pairs:
-        for r in (emu, base):
+    for n in counts:
+        for server in servers:
+            runs = results[(n, server)]
+            r = median_of(runs)
+            rates = [x.msgs_per_s for x in runs]
             rows.append(
-                f"| {r.subscribers} | {r.server} | {r.msgs_per_s:.0f} | {r.delay_p50_ms:.2f} | "
+                f"| {n} | {server} | {r.msgs_per_s:.0f} | {min(rates):.0f}–{max(rates):.0f} | "
+                f"{r.pace_msgs_per_s:.0f} | {r.delay_p50_ms:.2f} | "
                 f"{r.delay_p99_ms:.2f} | {r.send_to_recv_p50_ms:.2f} | {r.send_to_recv_p99_ms:.2f} | "
                 f"{r.post_p50_ms:.2f} | {r.lost} |"
             )
+    others = [s for s in servers if s != "baseline"]
     ratio_head = (
-        "\n| subscribers | msgs/s emulator/baseline | send→recv p50 emulator/baseline "
-        "| send→recv p99 emulator/baseline |\n|---:|---:|---:|---:|\n"
+        "\n| subscribers | server | msgs/s ÷ baseline | range over rounds | median pace ÷ baseline "
+        "| range over rounds | send→recv p50 ÷ baseline | send→recv p99 ÷ baseline |\n"
+        "|---:|---|---:|---|---:|---|---:|---:|\n"
     )
-    ratios = [
-        f"| {e.subscribers} | {e.msgs_per_s / b.msgs_per_s:.2f} | "
-        f"{e.send_to_recv_p50_ms / b.send_to_recv_p50_ms:.1f} | {e.send_to_recv_p99_ms / b.send_to_recv_p99_ms:.1f} |"
-        for e, b in pairs
-    ]
+    ratios = []
+    for n in counts:
+        base_runs = results[(n, "baseline")]
+        for server in others:
+            runs = results[(n, server)]
+            # each round's run against the baseline run right next to it in time
+            paired = [e.msgs_per_s / b.msgs_per_s for e, b in zip(runs, base_runs, strict=True)]
+            paced = [e.pace_msgs_per_s / b.pace_msgs_per_s for e, b in zip(runs, base_runs, strict=True)]
+            e, b = median_of(runs), median_of(base_runs)
+            ratios.append(
+                f"| {n} | {server} | {statistics.median(paired):.2f} | {min(paired):.2f}–{max(paired):.2f} | "
+                f"{statistics.median(paced):.2f} | {min(paced):.2f}–{max(paced):.2f} | "
+                f"{e.send_to_recv_p50_ms / b.send_to_recv_p50_ms:.1f} | "
+                f"{e.send_to_recv_p99_ms / b.send_to_recv_p99_ms:.1f} |"
+            )
     return head + "\n".join(rows) + "\n" + ratio_head + "\n".join(ratios)
 
 
 async def main(args: argparse.Namespace) -> int:
     counts = [int(x) for x in args.subscribers.split(",")]
-    pairs: list[tuple[Result, Result]] = []
-    for n in counts:
-        emu, frame = await run_emulator(n, args.messages)
-        base = await run_baseline(n, args.messages, frame)
-        pairs.append((emu, base))
-        print(
-            f"  {n:>3} subscribers: emulator {emu.msgs_per_s:.0f} msgs/s, baseline {base.msgs_per_s:.0f} msgs/s",
-            file=sys.stderr,
-            flush=True,
-        )
+    checkouts = [Checkout()]
+    if args.before:
+        python = os.path.abspath(args.before_python or sys.executable)  # the servers run from another folder
+        checkouts.append(Checkout(Path(args.before).absolute(), python, "before"))
+    servers = ["emulator", "baseline"] + (["before"] if args.before else [])
+    results: dict[tuple[int, str], list[Result]] = {(n, s): [] for n in counts for s in servers}
+    frame = ""
+    for round_ in range(args.repeat):
+        for n in counts:
+            emu, frame = await run_emulator(n, args.messages, checkouts[0], args.sender, args.db)
+            results[(n, "emulator")].append(emu)
+            base = await run_baseline(n, args.messages, frame)
+            results[(n, "baseline")].append(base)
+            line = f"  round {round_ + 1}, {n:>3} subscribers: emulator {emu.msgs_per_s:.0f}"
+            line += f", baseline {base.msgs_per_s:.0f}"
+            if args.before:
+                before, _ = await run_emulator(n, args.messages, checkouts[1], args.sender, args.db)
+                results[(n, "before")].append(before)
+                line += f", before {before.msgs_per_s:.0f}"
+            print(line + " msgs/s", file=sys.stderr, flush=True)
     print(
-        f"\n{args.messages} messages per configuration (+{WARMUP} warm-up), "
-        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, websockets {websockets.__version__}, frame {len(frame)} bytes\n"
+        f"\n{args.messages} messages per configuration (+{WARMUP} warm-up), medians of {args.repeat} rounds, "
+        f"sender {args.sender}, database {args.db}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, Python {platform.python_version()}, "
+        f"websockets {websockets.__version__}, frame {len(frame)} bytes\n"
     )
-    print(table(pairs))
+    print(table(results, servers))
     if args.json:
-        Path(args.json).write_text(json.dumps([asdict(r) for pair in pairs for r in pair], indent=2))
-    lost = sum(r.lost for pair in pairs for r in pair)
+        Path(args.json).write_text(json.dumps([asdict(r) for runs in results.values() for r in runs], indent=2))
+    lost = sum(r.lost for runs in results.values() for r in runs)
     return 1 if lost else 0
 
 
@@ -349,7 +401,12 @@ def cli() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=300, help="measured messages per configuration")
     parser.add_argument("--subscribers", default="1,10,100", help="comma-separated subscriber counts")
-    parser.add_argument("--quick", action="store_true", help="50 messages per configuration")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; the tables show medians")
+    parser.add_argument("--sender", choices=("lean", "httpx"), default="lean", help="the emulator's HTTP client")
+    parser.add_argument("--db", choices=("memory", "file"), default="memory", help="the emulator's database")
+    parser.add_argument("--before", default=None, help="also measure the emulator of this checkout")
+    parser.add_argument("--before-python", default=None, help="the Python that runs --before's emulator")
+    parser.add_argument("--quick", action="store_true", help="50 messages per configuration, 1 round")
     parser.add_argument("--json", default=None, help="also write the raw figures to this file")
     parser.add_argument("--baseline-server", type=int, default=None, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -358,7 +415,7 @@ def cli() -> int:
             asyncio.run(_baseline_server(args.baseline_server))
         return 0
     if args.quick:
-        args.messages = 50
+        args.messages, args.repeat = 50, 1
     return asyncio.run(main(args))
 
 

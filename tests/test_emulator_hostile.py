@@ -29,6 +29,7 @@ from talkwidgets.emulator import EmulatorConfig
 from talkwidgets.emulator._http import error_body
 from talkwidgets.emulator.errors import InvalidError
 from tests.process_support import free_port
+from tests.raw_http_support import feed_handshake, raw_exchange, status_and_body
 from tests.serve_process import TIMEOUT, Proc
 from tests.server_support import APP_ID, SECRET_KEY, assert_error, auth, make_conversation, make_users, ok, start_server
 
@@ -60,24 +61,6 @@ def server_log() -> Iterator[LogRecords]:
     for logger in loggers:
         logger.removeHandler(handler)
     assert handler.tracebacks() == []
-
-
-def raw_exchange(port: int, request: bytes, *, timeout: float = TIMEOUT) -> bytes:
-    """Send raw bytes, read until the server closes (or ``timeout``): what a broken client sees."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        sock.sendall(request)
-        data = b""
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                return data
-            data += chunk
-
-
-def status_and_body(answer: bytes) -> tuple[int, dict]:
-    head, _, body = answer.partition(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1])
-    return status, json.loads(body) if body else {}
 
 
 def put_raw(client: httpx.Client, path: str, body: bytes) -> httpx.Response:
@@ -268,14 +251,6 @@ def test_a_connection_that_never_finishes_its_request_head_is_timed_out(server) 
         while data := sock.recv(65536):
             second += data
         assert second.startswith(b"HTTP/1.1 408")
-
-
-def feed_handshake(port: int, query: str = "", extra_header: str = "") -> bytes:
-    return (
-        f"GET /v1/{APP_ID}/feed?token={SECRET_KEY}{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-        f"Sec-WebSocket-Version: 13\r\n{extra_header}\r\n"
-    ).encode()
 
 
 def test_feed_handshakes_with_an_oversized_request_line_or_header_are_answered(server) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -35,6 +36,14 @@ STATUS_BY_ERROR: dict[type[EmulatorError], int] = {
 Handler = Callable[[Request, Emulator, Principal], Awaitable[Any]]
 
 
+class JSONAnswer(JSONResponse):
+    """A JSON answer encoded with orjson: compact UTF-8 JSON like Starlette's, several times faster
+    (conversation and message lists are most of what a client reads)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
 def status_of(error: EmulatorError) -> int:
     for kind, status in STATUS_BY_ERROR.items():
         if isinstance(error, kind):
@@ -49,7 +58,7 @@ def error_body(error: EmulatorError) -> dict[str, object]:
 
 
 def error_response(error: EmulatorError) -> JSONResponse:
-    return JSONResponse(error_body(error), status_code=status_of(error))
+    return JSONAnswer(error_body(error), status_code=status_of(error))
 
 
 def too_large(limit: int, what: str) -> TooLargeError:
@@ -99,7 +108,7 @@ def endpoint(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
         result = await fn(request, emulator, principal)
         if isinstance(result, Response):
             return result
-        return JSONResponse({} if result is None else result)
+        return JSONAnswer({} if result is None else result)
 
     handler.__name__ = fn.__name__
     handler.__doc__ = fn.__doc__

@@ -11,11 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from . import validate as v
-from ._http import endpoint, read_json
+from ._http import JSONAnswer, endpoint, read_json
 from .bodies import check_message
 from .errors import InvalidError
 from .instance import Emulator
@@ -62,7 +61,7 @@ async def import_messages(request: Request, em: Emulator, who: Principal) -> Any
     ids = em.store.import_messages(
         who.app_id, cid, [c[0] for c in checked], [c[1] for c in checked], [c[2] for c in checked]
     )
-    return JSONResponse([{"id": mid} for mid in ids])
+    return JSONAnswer([{"id": mid} for mid in ids])
 
 
 routes = [Route("/import/conversations/{conversation_id}/messages", import_messages, methods=["POST"])]

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from . import validate as v
-from ._http import endpoint, read_json
+from ._http import JSONAnswer, endpoint, read_json
 from .api_conversations import require_participant
 from .bodies import check_content, check_message, markup_block
 from .errors import ForbiddenError, InvalidError, not_found
@@ -29,7 +28,7 @@ async def send_messages(request: Request, em: Emulator, who: Principal) -> Any:
     items = [check_message(item, who, em.config.max_text_length) for item in body]
     require_participant(em, who, cid, write=True)
     ids = em.store.send_messages(who.app_id, cid, items, origin="web" if who.user_id else "rest")
-    return JSONResponse([{"id": mid} for mid in ids])  # TalkJS answers one {"id"} per message, in order
+    return JSONAnswer([{"id": mid} for mid in ids])  # TalkJS answers one {"id"} per message, in order
 
 
 @endpoint

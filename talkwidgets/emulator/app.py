@@ -79,11 +79,13 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 def _app_routes() -> list[Route | WebSocketRoute]:
     return [
+        # first: sending and reading messages are most requests, and routes are tried in order
+        # (no other route's path fits "/conversations/{id}/messages[/{id}]")
+        *api_messages.routes,
         *api_search.routes,  # before api_users: ".../conversations/search" is not a conversation id
         *api_users.routes,
         *api_conversations.routes,
         *api_participants.routes,
-        *api_messages.routes,
         *api_user_messages.routes,
         *api_reactions.routes,
         *api_presence.routes,

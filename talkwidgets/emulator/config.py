@@ -33,3 +33,6 @@ class EmulatorConfig:
     uploaded files. Default: the address the server binds. Never taken from a request's ``Host``."""
     header_timeout: float = 10.0
     """Seconds a client has to send a complete request head before the connection is closed."""
+    fast_io: bool = True
+    """Serve with httptools (HTTP parser) and uvloop (event loop) where they are installed; False:
+    the pure-Python h11 parser and asyncio's loop, as on a machine without them."""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from typing import Any
 
+import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import validate as v
@@ -15,7 +15,7 @@ from .auth import authenticate
 from .errors import EmulatorError, ForbiddenError
 from .feed_frames import BadFrame, client_frame, close_reason
 from .feed_ops import FeedOpError, handle_op
-from .hub import Ephemeral, Listener, Resync
+from .hub import FRAME_SINK, Ephemeral, FrameSink, Listener, Resync
 from .instance import Emulator
 from .presence import Presence
 from .store import FeedEvent
@@ -48,6 +48,7 @@ async def feed_endpoint(websocket: WebSocket) -> None:
         return
 
     listener = Listener(app_id, user_id)
+    sink: FrameSink | None = websocket.scope.get("extensions", {}).get(FRAME_SINK)
     em.hub.add(listener)
     try:
         await websocket.accept()
@@ -61,33 +62,28 @@ async def feed_endpoint(websocket: WebSocket) -> None:
             resync = not complete
             if not resync:
                 last_sent = since
-        await websocket.send_text(
-            json.dumps(
-                {
-                    "op": "hello",
-                    "v": PROTOCOL_VERSION,
-                    "seq": latest,
-                    "userId": user_id,
-                    "resumed": since is not None and not resync,
-                }
-            )
-        )
+        hello = {"op": "hello", "v": PROTOCOL_VERSION, "seq": latest, "userId": user_id}
+        await _send(websocket, sink, orjson.dumps({**hello, "resumed": since is not None and not resync}))
         if resync:
             reason = (
                 f"events after {since} are no longer retained"
                 if since is not None and since <= latest
                 else f"this server has no events after {latest}"
             )
-            await websocket.send_text(json.dumps({"op": "resync", "seq": latest, "reason": reason}))
+            await _send(websocket, sink, orjson.dumps({"op": "resync", "seq": latest, "reason": reason}))
         else:
             for event in backlog:
                 if event.seq > latest:
                     break
                 if event.visible_to(user_id):
-                    await websocket.send_text(event.text())
+                    await _send(websocket, sink, event.payload())
                     last_sent = event.seq
             last_sent = max(last_sent, latest)
-        await _pump(websocket, listener, em.presence, last_sent, who.expires_at)
+        # caught up: from here on the hub may write frames straight to the socket (what was
+        # published during the replay waits in the queue and goes first)
+        listener.last_sent = last_sent
+        listener.sink = sink
+        await _pump(websocket, listener, em.presence, sink, who.expires_at)
     except WebSocketDisconnect:
         pass
     finally:
@@ -95,27 +91,33 @@ async def feed_endpoint(websocket: WebSocket) -> None:
         em.presence.disconnected(listener)
 
 
+async def _send(websocket: WebSocket, sink: FrameSink | None, payload: bytes) -> None:
+    """One text frame: written at once through the sink when it can take it, else through the
+    ASGI server (which waits while the socket is full)."""
+    if sink is None or not sink.write_text(payload):
+        await websocket.send({"type": "websocket.send", "text": payload.decode()})
+
+
 async def _pump(
-    websocket: WebSocket, listener: Listener, presence: Presence, last_sent: int, expires_at: int | None
+    websocket: WebSocket, listener: Listener, presence: Presence, sink: FrameSink | None, expires_at: int | None
 ) -> None:
     async def writer() -> None:
-        nonlocal last_sent
         while True:
-            event = await listener.queue.get()
-            if event is None:
-                await websocket.close(code=1001, reason="server going away or client too far behind")
-                return
-            if isinstance(event, Resync):
-                last_sent = max(last_sent, event.seq)
-                await websocket.send_text(json.dumps({"op": "resync", "seq": event.seq, "reason": event.reason}))
-                continue
-            if isinstance(event, Ephemeral):
-                await websocket.send_text(event.text)
-                continue
-            if event.seq <= last_sent:
-                continue
-            last_sent = event.seq
-            await websocket.send_text(event.text())
+            item = await listener.queue.get()
+            try:
+                if item is None:
+                    await websocket.close(code=1001, reason="server going away or client too far behind")
+                    return
+                if isinstance(item, Resync):
+                    listener.last_sent = max(listener.last_sent, item.seq)
+                    await _send(websocket, sink, orjson.dumps({"op": "resync", "seq": item.seq, "reason": item.reason}))
+                elif isinstance(item, Ephemeral):
+                    await _send(websocket, sink, item.payload)
+                elif item.seq > listener.last_sent:
+                    listener.last_sent = item.seq
+                    await _send(websocket, sink, item.payload())
+            finally:
+                listener.done()
 
     async def reader() -> None:
         while True:
@@ -125,7 +127,7 @@ async def _pump(
                 await websocket.close(code=bad.code, reason=close_reason(bad.reason))
                 return
             if reply is not None:
-                await websocket.send_text(reply)
+                await _send(websocket, sink, reply.encode())
 
     async def expiry() -> None:
         if expires_at is None:

@@ -7,8 +7,6 @@ server's connections, and it is used on the event loop's thread only."""
 
 from __future__ import annotations
 
-import json
-
 from .hub import Ephemeral, FeedHub, Listener
 
 MAX_WATCHED = 1_000
@@ -18,7 +16,7 @@ _Key = tuple[str, str]  # (app id, user id)
 
 
 def presence_frame(user_id: str, online: bool) -> Ephemeral:
-    return Ephemeral(json.dumps({"op": "presence", "userId": user_id, "isOnline": online}))
+    return Ephemeral.of({"op": "presence", "userId": user_id, "isOnline": online})
 
 
 class Presence:

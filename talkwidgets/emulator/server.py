@@ -16,18 +16,42 @@ from .config import EmulatorConfig
 from .instance import Emulator
 from .logs import install_log_filters
 from .protocol import guarded_protocol
+from .ws_protocol import FeedWebSocketProtocol
 
 MAX_FEED_FRAME = 1024 * 1024
 """Largest client frame on the live feed (clients send small control frames); larger ones close with 1009."""
 
 
+def has_uvloop() -> bool:
+    """Whether uvloop (a faster event loop; a wheel where it exists) can be used."""
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def new_event_loop(fast: bool) -> asyncio.AbstractEventLoop:
+    """uvloop's loop when ``fast`` and installed, else asyncio's."""
+    if fast and has_uvloop():
+        import uvloop
+
+        return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
+
+
 def uvicorn_config(app: Starlette, emulator: Emulator, **options: Any) -> uvicorn.Config:
-    """uvicorn settings shared by the embedded and the foreground server."""
+    """uvicorn settings shared by the embedded and the foreground server: the guarded HTTP
+    protocol (httptools or h11), the feed's WebSocket protocol with its frame sink, no frame
+    compression (see :mod:`.ws_protocol`) and uvloop where installed (``fast_io``)."""
+    fast = emulator.config.fast_io
     return uvicorn.Config(
         app,
-        http=guarded_protocol(emulator.config.header_timeout),
-        ws="websockets-sansio",
+        http=guarded_protocol(emulator.config.header_timeout, fast=fast),
+        ws=FeedWebSocketProtocol,
         ws_max_size=MAX_FEED_FRAME,
+        ws_per_message_deflate=False,
+        loop="uvloop" if fast and has_uvloop() else "asyncio",
         timeout_graceful_shutdown=2,
         **options,
     )
@@ -85,7 +109,7 @@ class EmbeddedServer:
         failure: list[BaseException] = []
 
         def run() -> None:
-            loop = asyncio.new_event_loop()
+            loop = new_event_loop(self.emulator.config.fast_io)
             asyncio.set_event_loop(loop)
 
             async def main() -> None:

@@ -8,12 +8,11 @@ sends ``typing: false``. Used on the event loop's thread only."""
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from .clock import now_ms
-from .hub import FeedHub
+from .hub import Ephemeral, FeedHub
 from .store import FeedEvent
 
 _Key = tuple[str, str, str]  # (app id, conversation id, user id)
@@ -112,4 +111,4 @@ class Typing:
     def _send(self, key: _Key, typing: bool, extra: Mapping[str, object]) -> None:
         app_id, conversation_id, user_id = key
         frame = {"op": "typing", "conversationId": conversation_id, "userId": user_id, "typing": typing, **extra}
-        self._hub.send_ephemeral(app_id, self._audience(app_id, conversation_id), json.dumps(frame))
+        self._hub.send_ephemeral(app_id, self._audience(app_id, conversation_id), Ephemeral.of(frame))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 JSON = dict[str, Any]
 
@@ -20,13 +21,13 @@ class FeedEvent:
     audience: list[str] | None
     ts: int
     data: JSON
-    encoded: str | None = field(default=None, repr=False, compare=False)
-    """The frame as JSON text, filled by :meth:`text` on first use."""
+    encoded: bytes | None = field(default=None, repr=False, compare=False)
+    """The frame as UTF-8 JSON, filled by :meth:`payload` on first use."""
 
-    def text(self) -> str:
-        """The frame as JSON text, encoded once however many connections send it."""
+    def payload(self) -> bytes:
+        """The frame as UTF-8 JSON, encoded once however many connections send it."""
         if self.encoded is None:
-            self.encoded = json.dumps(self.frame())
+            self.encoded = orjson.dumps(self.frame())
         return self.encoded
 
     def frame(self) -> JSON:

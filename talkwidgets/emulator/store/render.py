@@ -5,17 +5,17 @@ so a client sees one shape for each thing wherever it comes from."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Collection, Mapping
 from typing import Any
 
 from . import rules
 from .events import JSON
+from .storage import loads
 
 
 def user(row: sqlite3.Row) -> JSON:
-    data = json.loads(row["data"])
+    data = loads(row["data"])
     return {
         "id": row["id"],
         "name": data.get("name", ""),
@@ -37,7 +37,7 @@ def participant(row: sqlite3.Row) -> JSON:
     """A participation's settings and read state, as in ``participant.*`` events."""
     return {
         "access": row["access"],
-        "notify": json.loads(row["notify"]),
+        "notify": loads(row["notify"]),
         "joinedAt": row["joined_at"],
         "readUntil": row["read_until"],
     }
@@ -63,7 +63,7 @@ def message(data: JSON, sender_id: str | None, created_at: int, read_until: Mapp
 
 
 def message_row(row: sqlite3.Row, read_until: Mapping[str, int]) -> JSON:
-    return message(json.loads(row["data"]), row["sender_id"], row["created_at"], read_until)
+    return message(loads(row["data"]), row["sender_id"], row["created_at"], read_until)
 
 
 def viewed_message(message: JSON, reacted: Collection[tuple[str, str]], referenced: JSON | None) -> JSON:
@@ -91,7 +91,7 @@ def conversation(
     unread_by: Collection[str],
 ) -> JSON:
     """A conversation with its participants (each with ``isUnread``) and last message."""
-    data = json.loads(row["data"])
+    data = loads(row["data"])
     return {
         "id": row["id"],
         "subject": data.get("subject"),

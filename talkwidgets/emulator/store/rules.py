@@ -106,11 +106,18 @@ def require_name_for_new_user(user_id: str, patch: Mapping[str, Any]) -> None:
 # -- messages -----------------------------------------------------------------------------------
 
 _ALNUM = string.ascii_letters + string.digits
+_ID_SPACE = len(_ALNUM) ** 22
 
 
 def new_message_id() -> str:
-    """``msg_`` and 22 alphanumerics, the shape TalkJS uses."""
-    return "msg_" + "".join(secrets.choice(_ALNUM) for _ in range(22))
+    """``msg_`` and 22 alphanumerics, the shape TalkJS uses: one random number below 62**22 written
+    in base 62 (one call to the system's random source instead of 22)."""
+    number = secrets.randbelow(_ID_SPACE)
+    digits = []
+    for _ in range(22):
+        number, digit = divmod(number, 62)
+        digits.append(_ALNUM[digit])
+    return "msg_" + "".join(digits)
 
 
 def next_message_time(now: int, last_at: int | None) -> int:
@@ -157,12 +164,25 @@ def user_not_found(user_id: str, role: str = "user") -> InvalidError:
 
 # -- ordering and paging ------------------------------------------------------------------------
 
-CONVERSATION_ACTIVITY_SQL = "COALESCE(c.last_message_at, c.created_at)"
-"""App-wide activity of conversation row ``c``: its last message's time, else its creation time."""
-USER_ACTIVITY_SQL = "MAX(COALESCE(c.last_message_at, 0), p.joined_at)"
-"""A participant's activity in conversation ``c`` (``lastActivityAt``): the later of the last
-message's time and the participant's (``p``) join time, so a conversation joined after its last
-message sorts by the join."""
+CONVERSATION_ACTIVITY_SQL = "c.activity"
+"""App-wide activity of conversation row ``c`` (:func:`conversation_activity`), kept in a column so
+that lists walk an index."""
+USER_ACTIVITY_SQL = "p.activity"
+"""A participant's (``p``) activity in its conversation, ``lastActivityAt`` (:func:`user_activity`),
+kept in a column so that lists walk an index."""
+
+
+def conversation_activity(last_message_at: str, created_at: str) -> str:
+    """SQL of a conversation's activity from two SQL operands: its last message's time, else its
+    creation time."""
+    return f"COALESCE({last_message_at}, {created_at})"
+
+
+def user_activity(last_message_at: str, joined_at: str) -> str:
+    """SQL of a participant's activity from two SQL operands: the later of the conversation's last
+    message time and the participant's join time, so a conversation joined after its last message
+    sorts by the join."""
+    return f"MAX(COALESCE({last_message_at}, 0), {joined_at})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,12 @@
 Rows keep the caller-visible fields as JSON in ``data``; columns exist for what queries filter,
 join or order by. A new feature that needs a table adds it here.
 
+Lists are ordered by ``activity`` columns kept in the writing transaction (``conversations``: the
+last message's time, else the creation time; ``participants``: the later of the conversation's
+last message and the participant's join), indexed in list order (:data:`INDEXES`), so a page of a
+list costs the same with a hundred conversations or a hundred thousand. ``participants.unread_count``
+keeps each participant's number of unread messages the same way, so a list row never counts them.
+
 Search: ``message_words`` and ``conversation_words`` hold the words of each message and of each
 conversation's ``subject`` and ``custom.search`` (``search_words.indexed``); the FTS5 tables
 ``message_search`` and ``conversation_search`` index them as external content, kept in step by
@@ -20,14 +26,14 @@ CREATE TABLE IF NOT EXISTS users (
   PRIMARY KEY (app_id, id));
 CREATE TABLE IF NOT EXISTS conversations (
   app_id TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, created_at INTEGER NOT NULL,
-  last_message_id TEXT, last_message_at INTEGER,
+  last_message_id TEXT, last_message_at INTEGER, activity INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (app_id, id));
 CREATE TABLE IF NOT EXISTS participants (
   app_id TEXT NOT NULL, conversation_id TEXT NOT NULL, user_id TEXT NOT NULL,
   access TEXT NOT NULL, notify TEXT NOT NULL, joined_at INTEGER NOT NULL, read_until INTEGER NOT NULL,
-  marked_unread INTEGER NOT NULL DEFAULT 0,
+  marked_unread INTEGER NOT NULL DEFAULT 0, activity INTEGER NOT NULL DEFAULT 0,
+  unread_count INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (app_id, conversation_id, user_id));
-CREATE INDEX IF NOT EXISTS participants_by_user ON participants (app_id, user_id);
 CREATE TABLE IF NOT EXISTS messages (
   app_id TEXT NOT NULL, id TEXT NOT NULL, conversation_id TEXT NOT NULL, n INTEGER NOT NULL,
   sender_id TEXT, created_at INTEGER NOT NULL, data TEXT NOT NULL,
@@ -71,6 +77,14 @@ CREATE TABLE IF NOT EXISTS events (
   audience TEXT, ts INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (app_id, seq));
 """
 )
+
+INDEXES = (
+    "CREATE INDEX IF NOT EXISTS conversations_by_activity ON conversations (app_id, activity, id)",
+    "CREATE INDEX IF NOT EXISTS participants_by_activity ON participants (app_id, user_id, activity, conversation_id)",
+)
+"""Indexes on columns that files of earlier versions lack, created once ``migrations`` has added
+the columns: the list orders ``APP_ORDER`` and ``USER_ORDER`` of ``queries.conversations``, with
+their paging cursor and ties."""
 
 APP_TABLES = (
     "users",

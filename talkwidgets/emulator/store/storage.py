@@ -8,7 +8,6 @@ request and its events survive a crash together (WAL mode). Webhooks wait in the
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sqlite3
 import threading
@@ -16,6 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from ..clock import now_ms
 from .events import JSON, Changes, FeedEvent, Webhook
@@ -36,8 +37,14 @@ def make_private(db_path: str) -> None:
 
 
 def dumps(value: Any) -> str:
-    """Compact JSON for the ``data`` columns."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    """Compact JSON text for the ``data`` columns (orjson: several times faster than ``json``)."""
+    return orjson.dumps(value).decode()
+
+
+def loads(text: str | bytes) -> Any:
+    """A ``data`` column's JSON (written by :func:`dumps`, so trusted: client JSON goes through
+    ``json_input.parse_json`` instead)."""
+    return orjson.loads(text)
 
 
 class Storage:
@@ -61,6 +68,10 @@ class Storage:
         self._db.execute("PRAGMA foreign_keys=OFF")
         self._db.executescript(SCHEMA)
         self._seq: dict[str, int] = {}
+        self._apps: dict[str, sqlite3.Row] = {}
+        """Apps by id, read once: every request reads its app (key, webhook URL); only
+        ``queries.apps`` writes them, and drops the entry when it does. Unknown ids are not kept
+        (any client can name one)."""
         self._changes: Changes | None = None
         self.on_commit: Callable[[Changes], None] | None = None
         """Called after each commit that emitted events or webhooks (publishes them)."""
@@ -87,6 +98,7 @@ class Storage:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 self._seq = seq_before
+                self._apps.clear()  # it may hold what the rolled-back transaction wrote
                 raise
             else:
                 self._db.execute("COMMIT")
@@ -107,6 +119,22 @@ class Storage:
 
     def exists(self, sql: str, params: Iterable[Any] = ()) -> bool:
         return self.one(sql, params) is not None
+
+    # -- apps ------------------------------------------------------------------------------------
+
+    def app(self, app_id: str) -> sqlite3.Row | None:
+        """The app's row, from memory after the first read."""
+        with self.lock:
+            found = self._apps.get(app_id)
+            if found is None:
+                found = self.one("SELECT * FROM apps WHERE id=?", (app_id,))
+                if found is not None:
+                    self._apps[app_id] = found
+            return found
+
+    def forget_app(self, app_id: str) -> None:
+        """The app's row changed: read it again next time."""
+        self._apps.pop(app_id, None)
 
     # -- event log -------------------------------------------------------------------------------
 
@@ -151,9 +179,9 @@ class Storage:
                     r["seq"],
                     r["type"],
                     r["conversation_id"],
-                    json.loads(r["audience"]) if r["audience"] else None,
+                    loads(r["audience"]) if r["audience"] else None,
                     r["ts"],
-                    json.loads(r["data"]),
+                    loads(r["data"]),
                 )
                 for r in rows
             ]
@@ -164,7 +192,7 @@ class Storage:
     # -- webhooks --------------------------------------------------------------------------------
 
     def has_webhook(self, app_id: str) -> bool:
-        row = self.one("SELECT webhook_url FROM apps WHERE id=?", (app_id,))
+        row = self.app(app_id)
         return bool(row and row["webhook_url"])
 
     def queue_webhook(self, app_id: str, type_: str, build: Callable[[], JSON]) -> None:

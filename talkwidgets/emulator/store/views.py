@@ -41,6 +41,7 @@ def conversation_by_id(db: Storage, app_id: str, conversation_id: str) -> JSON |
 
 
 def user_conversation(db: Storage, row: sqlite3.Row, user_id: str) -> JSON:
-    """A conversation row carrying the user's ``activity`` column (see ``queries.conversations``)."""
-    unread = messages.unread_count(db, row["app_id"], row["id"], user_id)
-    return render.user_conversation(conversation(db, row), user_id, unread, int(row["activity"]))
+    """A conversation row carrying the user's ``user_activity`` and ``user_unread_count`` columns
+    (see ``queries.conversations``)."""
+    unread, activity = int(row["user_unread_count"]), int(row["user_activity"])
+    return render.user_conversation(conversation(db, row), user_id, unread, activity)

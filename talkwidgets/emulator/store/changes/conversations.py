@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 from ...clock import now_ms
 from ...errors import not_found
 from .. import rules, views
 from .. import webhook_payloads as payloads
 from ..events import JSON
 from ..queries import conversations, participants, search, users
-from ..storage import Storage
+from ..storage import Storage, loads
 from . import participants as participant_changes
 
 
@@ -29,7 +27,7 @@ def put(
         conversations.insert(db, app_id, conversation_id, data, now)
         search.index_conversation(db, app_id, conversation_id, data)
     else:
-        old = json.loads(found["data"])
+        old = loads(found["data"])
         data = rules.merge_fields(old, patch, rules.CONVERSATION_FIELDS)
         changed = data != old
         if changed:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from functools import partial
 
@@ -12,7 +11,7 @@ from .. import render, rules, views
 from .. import webhook_payloads as payloads
 from ..events import JSON
 from ..queries import conversations, files, messages, participants, search
-from ..storage import Storage
+from ..storage import Storage, loads
 
 
 def send(
@@ -66,7 +65,8 @@ def send(
             "custom": rules.merge_map(None, item.get("custom")),
         }
         messages.insert(db, app_id, message_id, conversation_id, number, sender, ts, data)
-        search.index_message(db, app_id, conversation_id, message_id, content)
+        participants.count_message(db, app_id, conversation_id, sender, ts, 1)
+        search.index_message(db, app_id, conversation_id, message_id, content, new=True)
         conversations.set_last_message(db, app_id, conversation_id, message_id, ts)
         message = render.message(data, sender, ts, read_until)
         if emit_events:
@@ -104,7 +104,7 @@ def edit(db: Storage, app_id: str, conversation_id: str, message_id: str, patch:
     found = messages.row_in(db, app_id, conversation_id, message_id)
     if found is None:
         raise not_found(f"message {message_id!r} in conversation {conversation_id!r}")
-    data = json.loads(found["data"])
+    data = loads(found["data"])
     if "content" in patch:
         data["content"] = resolve_content(db, app_id, patch["content"])
         data["text"] = patch["text"]
@@ -131,6 +131,7 @@ def delete(db: Storage, app_id: str, conversation_id: str, message_id: str) -> N
     read_until = render.read_untils(participants.of_conversation(db, app_id, conversation_id))
     deleted = render.message_row(found, read_until)
     messages.delete(db, app_id, message_id)
+    participants.count_message(db, app_id, conversation_id, found["sender_id"], found["created_at"], -1)
     last = messages.latest(db, app_id, conversation_id)
     conversations.set_last_message(
         db, app_id, conversation_id, last["id"] if last else None, last["created_at"] if last else None

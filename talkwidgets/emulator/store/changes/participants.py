@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import partial
 from typing import Any
 
@@ -12,7 +11,7 @@ from .. import render, rules, views
 from .. import webhook_payloads as payloads
 from ..events import JSON
 from ..queries import conversations, messages, participants, users
-from ..storage import Storage
+from ..storage import Storage, loads
 
 
 def add(db: Storage, app_id: str, conversation_id: str, user_id: str, access: str, notify: Any, now: int) -> None:
@@ -56,11 +55,11 @@ def modify(db: Storage, app_id: str, conversation_id: str, user_id: str, patch: 
 
 def _change(db: Storage, app_id: str, conversation_id: str, user_id: str, found: Any, patch: JSON) -> None:
     access = patch.get("access", found["access"])
-    notify = patch.get("notify", json.loads(found["notify"]))
+    notify = patch.get("notify", loads(found["notify"]))
     if access == "None":  # TalkJS: access None removes the participant's access entirely
         remove(db, app_id, conversation_id, user_id)
         return
-    if access == found["access"] and notify == json.loads(found["notify"]):
+    if access == found["access"] and notify == loads(found["notify"]):
         return
     participants.update_settings(db, app_id, conversation_id, user_id, access, notify)
     changed = participants.row(db, app_id, conversation_id, user_id)

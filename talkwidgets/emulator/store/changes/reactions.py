@@ -5,12 +5,10 @@ message JSON (REST, events, webhooks) carries the summary without another query.
 
 from __future__ import annotations
 
-import json
-
 from ...clock import now_ms
 from ...errors import ForbiddenError, InvalidError, not_found
 from ..queries import messages, participants, reactions
-from ..storage import Storage
+from ..storage import Storage, loads
 
 MAX_DISTINCT_EMOJI = 50
 """Distinct emoji on one message."""
@@ -56,7 +54,7 @@ def _changed(
     found = messages.row(db, app_id, message_id)
     assert found is not None
     summary = reactions.summary(db, app_id, message_id)
-    data = json.loads(found["data"])
+    data = loads(found["data"])
     data["reactions"] = summary
     messages.update_data(db, app_id, message_id, data)
     audience = participants.of_conversation(db, app_id, conversation_id).keys()

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from ...clock import now_ms
 from .. import rules, views
 from .. import webhook_payloads as payloads
 from ..events import JSON
 from ..queries import participants, users
-from ..storage import Storage
+from ..storage import Storage, loads
 
 
 def put(db: Storage, app_id: str, user_id: str, patch: JSON, *, fire_webhooks: bool = True) -> None:
@@ -20,7 +18,7 @@ def put(db: Storage, app_id: str, user_id: str, patch: JSON, *, fire_webhooks: b
         users.insert(db, app_id, user_id, rules.merge_fields({}, patch, rules.USER_FIELDS), now_ms())
         kind = "user.created"
     else:
-        old = json.loads(found["data"])
+        old = loads(found["data"])
         data = rules.merge_fields(old, patch, rules.USER_FIELDS)
         if data == old:
             return

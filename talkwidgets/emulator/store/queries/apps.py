@@ -8,11 +8,12 @@ from ..storage import Storage
 
 
 def row(db: Storage, app_id: str) -> sqlite3.Row | None:
-    return db.one("SELECT * FROM apps WHERE id=?", (app_id,))
+    return db.app(app_id)
 
 
 def set_webhook_url(db: Storage, app_id: str, url: str | None) -> None:
     db.execute("UPDATE apps SET webhook_url=? WHERE id=?", (url, app_id))
+    db.forget_app(app_id)
 
 
 def upsert(db: Storage, app_id: str, secret_key: str, webhook_url: str | None, now: int) -> None:
@@ -22,3 +23,4 @@ def upsert(db: Storage, app_id: str, secret_key: str, webhook_url: str | None, n
         " webhook_url=COALESCE(excluded.webhook_url, apps.webhook_url)",
         (app_id, secret_key, webhook_url, now),
     )
+    db.forget_app(app_id)

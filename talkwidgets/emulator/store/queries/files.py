@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..events import JSON
-from ..storage import Storage, dumps
+from ..storage import Storage, dumps, loads
 
 
 def insert(db: Storage, app_id: str, token: str, file_id: str, data: JSON, now: int) -> None:
@@ -18,7 +17,7 @@ def block(db: Storage, app_id: str, token: str) -> JSON | None:
     found = db.one("SELECT data FROM files WHERE app_id=? AND token=?", (app_id, token))
     if found is None:
         return None
-    stored: JSON = json.loads(found["data"])["block"]
+    stored: JSON = loads(found["data"])["block"]
     return stored
 
 
@@ -26,7 +25,7 @@ def by_id(db: Storage, app_id: str, file_id: str) -> JSON | None:
     found = db.one("SELECT data FROM files WHERE app_id=? AND file_id=?", (app_id, file_id))
     if found is None:
         return None
-    info: JSON = json.loads(found["data"])
+    info: JSON = loads(found["data"])
     return info
 
 
@@ -34,4 +33,4 @@ def paths(db: Storage, app_id: str | None = None) -> list[str]:
     """Where the bytes of every file (of one app, or of all) are stored."""
     where, params = ("WHERE app_id=?", (app_id,)) if app_id else ("", ())
     rows: list[Any] = db.all(f"SELECT data FROM files {where}", params)
-    return [json.loads(r["data"])["path"] for r in rows]
+    return [loads(r["data"])["path"] for r in rows]

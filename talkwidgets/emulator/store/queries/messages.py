@@ -18,13 +18,14 @@ _OF_PARTICIPANT = (
     f" WHERE p.app_id=? AND p.conversation_id=? AND {UNREAD_SQL}"
 )
 
-HAS_UNREAD_SQL = (
-    "EXISTS (SELECT 1 FROM messages m WHERE m.app_id=p.app_id AND m.conversation_id=p.conversation_id"
+COUNT_UNREAD_SQL = (
+    "(SELECT COUNT(*) FROM messages m WHERE m.app_id=p.app_id AND m.conversation_id=p.conversation_id"
     f" AND {UNREAD_SQL})"
 )
-"""SQL condition: participant row ``p`` has an unread message in its conversation."""
+"""SQL value: how many messages of its conversation participant row ``p`` has not read, counted
+(``participants.unread_count`` keeps this number; counting costs one step per unread message)."""
 
-PARTICIPANT_UNREAD_SQL = f"(p.marked_unread<>0 OR {HAS_UNREAD_SQL})"
+PARTICIPANT_UNREAD_SQL = "(p.marked_unread<>0 OR p.unread_count>0)"
 """SQL condition: the conversation is unread for participant row ``p`` (``isUnread``): it has an
 unread message, or the participant marked it unread."""
 
@@ -105,11 +106,6 @@ def delete(db: Storage, app_id: str, message_id: str) -> None:
 
 
 # -- unread -------------------------------------------------------------------------------------
-
-
-def unread_count(db: Storage, app_id: str, conversation_id: str, user_id: str) -> int:
-    found = db.one(f"SELECT COUNT(*){_OF_PARTICIPANT} AND p.user_id=?", (app_id, conversation_id, user_id))
-    return int(found[0]) if found else 0
 
 
 def unread_ids(db: Storage, app_id: str, conversation_id: str, user_id: str) -> list[str]:

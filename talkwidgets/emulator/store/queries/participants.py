@@ -6,8 +6,9 @@ import sqlite3
 from typing import Any
 
 from ...errors import InvalidError
-from ..rules import NewestFirst
+from ..rules import NewestFirst, user_activity
 from ..storage import Storage, dumps
+from .messages import COUNT_UNREAD_SQL
 
 LIST_ORDER = NewestFirst("joined_at", "user_id")
 """Participant lists: most recently joined first, ties by user id (descending)."""
@@ -57,13 +58,56 @@ def contacts(db: Storage, app_id: str, user_id: str) -> set[str]:
     return {r[0] for r in rows}
 
 
+_LAST_MESSAGE_AT = "(SELECT c.last_message_at FROM conversations c WHERE c.app_id={} AND c.id={})"
+"""The last message time of a participant's conversation, as an SQL operand."""
+
+
 def insert(db: Storage, app_id: str, conversation_id: str, user_id: str, access: str, notify: Any, now: int) -> None:
-    """A new participant; ``readUntil`` starts at the join, so earlier history counts as read."""
+    """A new participant; ``readUntil`` starts at the join, so earlier history counts as read. Its
+    activity is the join (or the last message, if that is later)."""
+    activity = user_activity(_LAST_MESSAGE_AT.format("?", "?"), "?")
     db.execute(
-        "INSERT INTO participants (app_id, conversation_id, user_id, access, notify, joined_at, read_until)"
-        " VALUES (?,?,?,?,?,?,?)",
-        (app_id, conversation_id, user_id, access, dumps(notify), now, now),
+        "INSERT INTO participants (app_id, conversation_id, user_id, access, notify, joined_at, read_until, activity)"
+        f" VALUES (?,?,?,?,?,?,?,{activity})",
+        (app_id, conversation_id, user_id, access, dumps(notify), now, now, app_id, conversation_id, now),
     )
+    recount_unread(db, app_id, conversation_id, user_id)  # messages after the join: only seeded future ones
+
+
+def count_message(db: Storage, app_id: str, conversation_id: str, sender: str | None, at: int, step: int) -> None:
+    """A message sent (``step`` 1) or deleted (-1): the participants for whom it is unread
+    (``rules.is_unread``) count it in or out of their ``unread_count``."""
+    db.execute(
+        "UPDATE participants SET unread_count=unread_count+? WHERE app_id=? AND conversation_id=?"
+        " AND read_until<? AND (? IS NULL OR user_id<>?)",
+        (step, app_id, conversation_id, at, sender, sender),
+    )
+
+
+def recount_unread(
+    db: Storage, app_id: str | None = None, conversation_id: str | None = None, user_id: str | None = None
+) -> None:
+    """Count the unread messages again, of the participants matching what is given (nothing:
+    everyone). Needed only when a ``readUntil`` moves (joining, marking read, imports) and for
+    files from before the column."""
+    given = {"app_id": app_id, "conversation_id": conversation_id, "user_id": user_id}
+    where = " AND ".join(f"p.{column}=?" for column, value in given.items() if value is not None) or "1"
+    params = [value for value in given.values() if value is not None]
+    db.execute(f"UPDATE participants AS p SET unread_count={COUNT_UNREAD_SQL} WHERE {where}", params)
+
+
+def follow_last_message(db: Storage, app_id: str, conversation_id: str, last_message_at: int | None) -> None:
+    """The participants' activity once the conversation's last message changed (sent, deleted, imported)."""
+    db.execute(
+        f"UPDATE participants SET activity={user_activity('?', 'joined_at')} WHERE app_id=? AND conversation_id=?",
+        (last_message_at, app_id, conversation_id),
+    )
+
+
+def refresh_activity(db: Storage) -> None:
+    """Every participant's activity from the conversations' last messages (a file from before the column)."""
+    last = _LAST_MESSAGE_AT.format("participants.app_id", "participants.conversation_id")
+    db.execute(f"UPDATE participants SET activity={user_activity(last, 'joined_at')}")
 
 
 def update_settings(db: Storage, app_id: str, conversation_id: str, user_id: str, access: str, notify: Any) -> None:
@@ -74,10 +118,13 @@ def update_settings(db: Storage, app_id: str, conversation_id: str, user_id: str
 
 
 def set_read_until(db: Storage, app_id: str, conversation_id: str, user_id: str, until: int) -> None:
+    """Move the participant's ``readUntil``; its ``unread_count`` is counted again (marking read
+    leaves nothing after it to count)."""
     db.execute(
         "UPDATE participants SET read_until=? WHERE app_id=? AND conversation_id=? AND user_id=?",
         (until, app_id, conversation_id, user_id),
     )
+    recount_unread(db, app_id, conversation_id, user_id)
 
 
 def set_marked_unread(db: Storage, app_id: str, conversation_id: str, user_id: str, marked: bool) -> None:

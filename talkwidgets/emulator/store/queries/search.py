@@ -24,9 +24,13 @@ CONVERSATION_FIELDS = ("subject", "search")
 # -- the words tables ---------------------------------------------------------------------------
 
 
-def index_message(db: Storage, app_id: str, conversation_id: str, message_id: str, content: list[JSON]) -> None:
-    """(Re)write a message's words; a message without words has no row."""
-    db.execute("DELETE FROM message_words WHERE app_id=? AND message_id=?", (app_id, message_id))
+def index_message(
+    db: Storage, app_id: str, conversation_id: str, message_id: str, content: list[JSON], *, new: bool = False
+) -> None:
+    """(Re)write a message's words; a message without words has no row. ``new``: the message was
+    just stored, so there are no old words to remove."""
+    if not new:
+        db.execute("DELETE FROM message_words WHERE app_id=? AND message_id=?", (app_id, message_id))
     words = indexed(message_text(content))
     if words:
         db.execute(
