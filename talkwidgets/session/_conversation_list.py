@@ -119,8 +119,8 @@ class ConversationListSubscription(WindowedSubscription[ConversationSnapshot, Sn
     async def _build(self, item: Wire) -> ConversationSnapshot:
         return await self._core.conversation_from_wire(item)
 
-    def _keep(self, item: Wire, snapshot: ConversationSnapshot) -> Marks:
-        return read_marks(item, snapshot)
+    def _keep(self, item: Wire, snapshot: ConversationSnapshot) -> Marks | None:
+        return read_marks(item, snapshot) or None  # None: no marks to keep (see ``Marks``)
 
     def _sort_key(self, snapshot: ConversationSnapshot) -> tuple[int, str]:
         return activity(snapshot), snapshot.id
@@ -135,7 +135,7 @@ class ConversationListSubscription(WindowedSubscription[ConversationSnapshot, Sn
             for key, held in list(self._snaps.items()):
                 renamed = await renamed_sender(self._core, held, uid)
                 if renamed is not None:
-                    changed = self._store(key, renamed, self._items[key]) or changed
+                    changed = self._store(key, renamed, self._items.get(key)) or changed
             return changed
         cid = frame.get("conversationId")
         if not isinstance(cid, str):
@@ -154,7 +154,7 @@ class ConversationListSubscription(WindowedSubscription[ConversationSnapshot, Sn
         snapshot, marks = change
         if self._filter is not None and not filter_matches(self._filter, filter_view(snapshot)):
             return self._remove(cid)
-        return self._store(cid, snapshot, marks)
+        return self._store(cid, snapshot, marks or None)
 
     async def _admit(self, cid: str) -> bool:
         """Re-read one conversation: it joins (when its place is inside the loaded range), changes,

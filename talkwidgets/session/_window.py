@@ -22,7 +22,7 @@ The contract, for a subclass (besides the base's ``_apply`` and ``TASK_NAME``):
 - ``async _fetch_one(key) -> item | None``: one item again (``None``: it left the window for good).
 - ``async _build(item) -> snapshot``: the snapshot of one item (REST JSON).
 - optionally ``_keep(item, snapshot)``: what to keep in ``_items[key]`` besides the snapshot
-  (default: the item's JSON itself).
+  (default: the item's JSON itself; ``None``: nothing, and no entry in ``_items``).
 - ``_sort_key(snapshot)``: display order is *descending* by this key (newest first), and it must be
   the server's own order, ties included, so that paging by ``after`` never skips or repeats. Keys
   must differ between items (end with the item's key).
@@ -253,7 +253,10 @@ class WindowedSubscription(Subscription[W], Generic[S, W]):
     def _store(self, key: str, snapshot: S, kept: Any) -> bool:
         """Make ``snapshot`` the item's (an equal one keeps the old object) and keep ``kept``; the
         item joins at its place, or moves there when its sort key changed."""
-        self._items[key] = kept
+        if kept is None:
+            self._items.pop(key, None)  # (a dict entry per item is memory too)
+        else:
+            self._items[key] = kept
         old = self._snaps.get(key)
         if old is None:
             self._snaps[key] = snapshot
@@ -307,7 +310,9 @@ class WindowedSubscription(Subscription[W], Generic[S, W]):
                 if old is not None and old == snapshot:
                     snapshot = old
             snaps[key] = snapshot
-            kept[key] = self._keep(item, snapshot)
+            keep = self._keep(item, snapshot)
+            if keep is not None:
+                kept[key] = keep
         return self._reset_window(snaps, kept, exhausted)
 
     def _reset_window(self, snaps: dict[str, S], kept: dict[str, Any], loaded_all: bool) -> bool:
