@@ -13,6 +13,7 @@ from .errors import ForbiddenError, InvalidError, not_found
 from .instance import Emulator
 from .principal import Principal
 from .store import CONVERSATION_FIELDS
+from .store.filters import parse_filter
 
 DEFAULT_LIMIT = 10
 
@@ -81,9 +82,10 @@ async def list_conversations(request: Request, em: Emulator, who: Principal) -> 
     limit = v.query_int(q, "limit", default=DEFAULT_LIMIT, lo=1, hi=30)
     before = v.query_int(q, "lastMessageBefore", lo=0)
     after = v.query_int(q, "lastMessageAfter", lo=0)
+    condition = parse_filter(q.get("filter"), user_view=False)
     return {
         "data": em.store.list_conversations(
-            who.app_id, limit or DEFAULT_LIMIT, q.get("startingAfter") or None, before, after
+            who.app_id, limit or DEFAULT_LIMIT, q.get("startingAfter") or None, before, after, condition
         )
     }
 

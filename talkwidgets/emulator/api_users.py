@@ -13,6 +13,7 @@ from .bodies import check_user_body
 from .errors import EmulatorError, ForbiddenError, InvalidError, not_found
 from .instance import Emulator
 from .principal import Principal
+from .store.filters import parse_filter
 from .store.rules import require_name_for_new_user
 
 CONVERSATIONS_MAX_LIMIT = 30
@@ -99,10 +100,11 @@ async def list_user_conversations(request: Request, em: Emulator, who: Principal
     before = v.query_int(q, "lastMessageBefore", lo=0)
     after = v.query_int(q, "lastMessageAfter", lo=0)
     unreads = v.query_bool(q, "unreadsOnly")
+    condition = parse_filter(q.get("filter"), user_view=True)
     if not em.store.user_exists(who.app_id, user_id):
         raise not_found(f"user {user_id!r}")
     data = em.store.list_user_conversations(
-        who.app_id, user_id, limit or DEFAULT_LIMIT, q.get("startingAfter") or None, unreads, before, after
+        who.app_id, user_id, limit or DEFAULT_LIMIT, q.get("startingAfter") or None, unreads, before, after, condition
     )
     return {"data": data}
 

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, Router, WebSocketRoute
 
 from ..__about__ import __version__
-from . import api_conversations, api_files, api_messages, api_users
+from . import api_conversations, api_files, api_messages, api_participants, api_users
 from ._http import endpoint, error_response
 from .config import EmulatorConfig
 from .errors import EmulatorError
@@ -55,6 +55,7 @@ def _app_routes() -> list[Route | WebSocketRoute]:
     return [
         *api_users.routes,
         *api_conversations.routes,
+        *api_participants.routes,
         *api_messages.routes,
         *api_files.routes,
         WebSocketRoute("/feed", feed_endpoint),

@@ -29,11 +29,13 @@ from .changes import messages as message_changes
 from .changes import participants as participant_changes
 from .changes import users as user_changes
 from .events import JSON, Changes, FeedEvent, Webhook
+from .filters import Condition
+from .migrations import migrate
 from .queries import apps, conversations, files, messages, participants, users
 from .rules import CONVERSATION_FIELDS, USER_FIELDS
 from .storage import Storage
 
-__all__ = ["CONVERSATION_FIELDS", "JSON", "USER_FIELDS", "Changes", "FeedEvent", "Store", "Webhook"]
+__all__ = ["CONVERSATION_FIELDS", "JSON", "USER_FIELDS", "Changes", "Condition", "FeedEvent", "Store", "Webhook"]
 
 
 class Store:
@@ -45,6 +47,8 @@ class Store:
 
     def __init__(self, db_path: str = ":memory:", *, event_retention: int = 10_000) -> None:
         self._db = Storage(db_path, event_retention=event_retention)
+        with self._db.transaction():
+            migrate(self._db)
 
     @property
     def on_commit(self) -> Callable[[Changes], None] | None:
@@ -126,17 +130,36 @@ class Store:
         with self._db.lock:
             return participants.row(self._db, app_id, conversation_id, user_id) is not None
 
+    def list_participants(self, app_id: str, cid: str, limit: int, starting_after: str | None) -> list[JSON]:
+        """Most recently joined first (ties: user id descending); the cursor is a user id."""
+        with self._db.lock:
+            return [
+                render.listed_participant(r) for r in participants.page(self._db, app_id, cid, limit, starting_after)
+            ]
+
+    def get_participant(self, app_id: str, cid: str, uid: str) -> JSON | None:
+        with self._db.lock:
+            found = participants.row(self._db, app_id, cid, uid)
+            return render.listed_participant(found) if found else None
+
     def participant_access(self, app_id: str, conversation_id: str, user_id: str) -> str | None:
         with self._db.lock:
             found = participants.row(self._db, app_id, conversation_id, user_id)
             return str(found["access"]) if found else None
 
     def list_conversations(
-        self, app_id: str, limit: int, starting_after: str | None, before: int | None, after: int | None
+        self,
+        app_id: str,
+        limit: int,
+        starting_after: str | None,
+        before: int | None,
+        after: int | None,
+        condition: Condition | None = None,
     ) -> list[JSON]:
-        """All conversations, most recent activity (last message, else creation) first."""
+        """All conversations, most recent activity (last message, else creation) first; ``condition``
+        is a compiled filter (:func:`.filters.parse_filter`)."""
         with self._db.lock:
-            rows = conversations.page(self._db, app_id, limit, starting_after, before, after)
+            rows = conversations.page(self._db, app_id, limit, starting_after, before, after, condition)
             return [views.conversation(self._db, r) for r in rows]
 
     def list_user_conversations(
@@ -148,11 +171,12 @@ class Store:
         unreads_only: bool,
         before: int | None,
         after: int | None,
+        condition: Condition | None = None,
     ) -> list[JSON]:
         """A user's conversations, newest activity ``max(lastMessage.createdAt, joinedAt)`` first."""
         with self._db.lock:
             rows = conversations.user_page(
-                self._db, app_id, user_id, limit, starting_after, unreads_only, before, after
+                self._db, app_id, user_id, limit, starting_after, unreads_only, before, after, condition
             )
             return [views.user_conversation(self._db, r, user_id) for r in rows]
 
@@ -185,6 +209,11 @@ class Store:
         """The user has read everything in the conversation up to now."""
         with self._db.transaction():
             participant_changes.mark_read(self._db, app_id, cid, uid)
+
+    def mark_unread(self, app_id: str, cid: str, uid: str) -> None:
+        """The user marked the conversation unread (cleared by :meth:`mark_read`)."""
+        with self._db.transaction():
+            participant_changes.mark_unread(self._db, app_id, cid, uid)
 
     # -- messages --------------------------------------------------------------------------------
 

@@ -43,6 +43,11 @@ def participant(row: sqlite3.Row) -> JSON:
     }
 
 
+def listed_participant(row: sqlite3.Row) -> JSON:
+    """A participant in the participant list routes: its user id with :func:`participant`."""
+    return {"userId": row["user_id"], **participant(row)}
+
+
 def read_untils(participants: Mapping[str, sqlite3.Row]) -> dict[str, int]:
     return {uid: int(p["read_until"]) for uid, p in participants.items()}
 

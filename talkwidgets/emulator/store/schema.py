@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS conversations (
 CREATE TABLE IF NOT EXISTS participants (
   app_id TEXT NOT NULL, conversation_id TEXT NOT NULL, user_id TEXT NOT NULL,
   access TEXT NOT NULL, notify TEXT NOT NULL, joined_at INTEGER NOT NULL, read_until INTEGER NOT NULL,
+  marked_unread INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (app_id, conversation_id, user_id));
 CREATE INDEX IF NOT EXISTS participants_by_user ON participants (app_id, user_id);
 CREATE TABLE IF NOT EXISTS messages (

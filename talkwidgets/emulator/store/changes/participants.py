@@ -97,10 +97,24 @@ def mark_read(db: Storage, app_id: str, conversation_id: str, user_id: str) -> N
     until = rules.read_until_now(now_ms(), conversation["last_message_at"] if conversation else None)
     newly_read = messages.unread_ids(db, app_id, conversation_id, user_id)
     participants.set_read_until(db, app_id, conversation_id, user_id, until)
+    participants.set_marked_unread(db, app_id, conversation_id, user_id, False)
     parts = participants.of_conversation(db, app_id, conversation_id)
-    db.emit(app_id, "conversation.read", conversation_id, parts.keys(), {"userId": user_id, "readUntil": until})
+    data = {"userId": user_id, "readUntil": until, "markedUnread": False}
+    db.emit(app_id, "conversation.read", conversation_id, parts.keys(), data)
     if newly_read and db.has_webhook(app_id):
         recipient = views.user(db, app_id, user_id)
         for message_id in newly_read:
             message = views.message(db, app_id, message_id, parts)
             db.queue_webhook(app_id, "message.read", partial(payloads.message_read, recipient, message))
+
+
+def mark_unread(db: Storage, app_id: str, conversation_id: str, user_id: str) -> None:
+    """The user marks the conversation unread: ``isUnread`` holds, even without unread messages,
+    until they mark it read again. ``readUntil`` stays."""
+    found = participants.row(db, app_id, conversation_id, user_id)
+    if found is None:
+        raise not_found(f"participant {user_id!r} in conversation {conversation_id!r}")
+    participants.set_marked_unread(db, app_id, conversation_id, user_id, True)
+    parts = participants.of_conversation(db, app_id, conversation_id)
+    data = {"userId": user_id, "readUntil": found["read_until"], "markedUnread": True}
+    db.emit(app_id, "conversation.read", conversation_id, parts.keys(), data)

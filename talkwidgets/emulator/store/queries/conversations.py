@@ -1,7 +1,7 @@
 """The ``conversations`` table, and conversation lists (app-wide and per user) with keyset paging.
 
-List queries collect their conditions in a :class:`~..storage.Where`, the place where a
-conversation filter's conditions will join them."""
+List queries collect their conditions in a :class:`~..storage.Where`, where a compiled
+conversation filter (:mod:`..filters`) joins them."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import sqlite3
 
 from ...errors import InvalidError
 from ..events import JSON
+from ..filters import Condition
 from ..rules import CONVERSATION_ACTIVITY_SQL, USER_ACTIVITY_SQL, NewestFirst
 from ..storage import Storage, Where, dumps
-from .messages import HAS_UNREAD_SQL
+from .messages import PARTICIPANT_UNREAD_SQL
 
 APP_ORDER = NewestFirst(CONVERSATION_ACTIVITY_SQL, "c.id")
 USER_ORDER = NewestFirst(USER_ACTIVITY_SQL, "c.id")
@@ -30,7 +31,13 @@ def exists(db: Storage, app_id: str, conversation_id: str) -> bool:
 
 
 def page(
-    db: Storage, app_id: str, limit: int, starting_after: str | None, before: int | None, after: int | None
+    db: Storage,
+    app_id: str,
+    limit: int,
+    starting_after: str | None,
+    before: int | None,
+    after: int | None,
+    condition: Condition | None = None,
 ) -> list[sqlite3.Row]:
     """All conversations of the app, most recent activity first (see :data:`APP_ORDER`)."""
     where = Where()
@@ -44,6 +51,8 @@ def page(
             raise InvalidError(f"startingAfter: conversation {starting_after!r} does not exist")
         where.add(APP_ORDER.after_cursor, cursor["activity"], starting_after)
     _last_message_window(where, before, after)
+    if condition is not None:
+        where.add(condition.sql, *condition.params)
     return db.all(
         f"SELECT c.* FROM conversations c WHERE {where.sql} ORDER BY {APP_ORDER.order_by} LIMIT ?",
         [*where.params, limit],
@@ -64,6 +73,7 @@ def user_page(
     unreads_only: bool,
     before: int | None,
     after: int | None,
+    condition: Condition | None = None,
 ) -> list[sqlite3.Row]:
     """A user's conversations with their ``activity`` column, newest first (see :data:`USER_ORDER`)."""
     where = Where()
@@ -76,7 +86,9 @@ def user_page(
         where.add(USER_ORDER.after_cursor, cursor["activity"], starting_after)
     _last_message_window(where, before, after)
     if unreads_only:
-        where.add(HAS_UNREAD_SQL)
+        where.add(PARTICIPANT_UNREAD_SQL)
+    if condition is not None:
+        where.add(condition.sql, *condition.params)
     return db.all(f"{_OF_USER} WHERE {where.sql} ORDER BY {USER_ORDER.order_by} LIMIT ?", [*where.params, limit])
 
 

@@ -23,6 +23,10 @@ HAS_UNREAD_SQL = (
 )
 """SQL condition: participant row ``p`` has an unread message in its conversation."""
 
+PARTICIPANT_UNREAD_SQL = f"(p.marked_unread<>0 OR {HAS_UNREAD_SQL})"
+"""SQL condition: the conversation is unread for participant row ``p`` (``isUnread``): it has an
+unread message, or the participant marked it unread."""
+
 
 def row(db: Storage, app_id: str, message_id: str) -> sqlite3.Row | None:
     return db.one("SELECT * FROM messages WHERE app_id=? AND id=?", (app_id, message_id))
@@ -100,9 +104,9 @@ def unread_ids(db: Storage, app_id: str, conversation_id: str, user_id: str) -> 
 
 
 def users_with_unread(db: Storage, app_id: str, conversation_id: str) -> set[str]:
-    """The participants of the conversation who have at least one unread message."""
+    """The participants for whom the conversation is unread (an unread message, or marked unread)."""
     rows = db.all(
-        f"SELECT p.user_id FROM participants p WHERE p.app_id=? AND p.conversation_id=? AND {HAS_UNREAD_SQL}",
+        f"SELECT p.user_id FROM participants p WHERE p.app_id=? AND p.conversation_id=? AND {PARTICIPANT_UNREAD_SQL}",
         (app_id, conversation_id),
     )
     return {r[0] for r in rows}
