@@ -25,7 +25,11 @@ from .principal import Principal
 
 
 async def health(request: Request) -> Response:
-    return JSONResponse({"ok": True, "version": __version__, "feedProtocol": PROTOCOL_VERSION})
+    """Who answers, and the limits a client should know before it sends (uploads are refused above
+    ``maxUploadBytes``, raw file bytes)."""
+    em: Emulator = request.app.state.emulator
+    limits = {"maxUploadBytes": em.config.max_upload_bytes}
+    return JSONResponse({"ok": True, "version": __version__, "feedProtocol": PROTOCOL_VERSION, "limits": limits})
 
 
 @endpoint

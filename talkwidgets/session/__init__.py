@@ -3,6 +3,7 @@
 from ._conversation import ConversationSubscription
 from ._conversation_list import ConversationListSubscription
 from ._filters import ConversationFilter, CustomFilter, NumberFilter, SimpleConversationFilter, StringFilter
+from ._limits import UploadLimit
 from ._message_ref import MessageRef, ReactionsRef
 from ._messages import MessageSubscription
 from ._participants import ParticipantSubscription, SingleParticipantSubscription
@@ -35,6 +36,7 @@ __all__ = [
     "StringFilter",
     "TalkSession",
     "TypingSubscription",
+    "UploadLimit",
     "UserOnlineSubscription",
     "UserRef",
     "UserSubscription",

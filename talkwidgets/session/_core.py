@@ -130,6 +130,11 @@ class SessionCore:
                 self.fail(TalkSessionError(f"app {self.app_id!r} does not exist on {self.backend.host}"))
             raise
 
+    async def emulator_health(self) -> Any:
+        """``GET /_emulator/health`` of the backend (no credentials); a ``TalkRequestError`` where
+        the backend is not a talkwidgets emulator."""
+        return await self._rest.emulator_health()
+
     async def call_or_none(self, method: str, url: str, **kwargs: Any) -> Any:
         """Like ``call``, but a 404 (other than a missing app) answers ``None``."""
         try:

@@ -32,6 +32,7 @@ from ._backend import Backend
 from ._conversation_list import ConversationListSubscription, OnSnapshot
 from ._core import SessionCore
 from ._filters import ConversationFilter, filter_to_wire
+from ._limits import UploadLimit, read_upload_limit
 from ._params import check_callback
 from ._refs import ConversationRef, RefCache, UserRef
 from ._search import ConversationSearch, MessageSearch
@@ -76,6 +77,7 @@ class TalkSession:
         self._core.owner = self
         self._refs = RefCache(self._core)
         self._closed = False
+        self._upload_limit: UploadLimit | None = None
         self.current_user: UserRef = self.user(user_id)
         """The user this session acts as (the same object as ``user(<own id>)``)."""
 
@@ -227,6 +229,18 @@ class TalkSession:
         else:
             raise TalkError("an app token cannot act as a user in the browser; pass secret_key= instead")
         return UploadTarget(url=f"{self._core.api_url}/files", token=token)
+
+    async def upload_limit(self) -> UploadLimit:
+        """Python extension: the largest file the backend takes, so a front end can refuse a larger
+        one before sending it.
+
+        ``max_bytes`` is the emulator's limit (embedded or ``talkwidgets serve``, read from its
+        health endpoint once per session) or ``None`` with the ``reason`` when the backend publishes
+        none (the TalkJS cloud). Raises ``TalkConnectionError`` when the backend cannot be reached.
+        """
+        if self._upload_limit is None:
+            self._upload_limit = await read_upload_limit(self._core)
+        return self._upload_limit
 
     async def _upload_as(self, method: str, data: UploadData, metadata: FileMetadata) -> FileToken:
         """An ``upload_<kind>`` method: exactly its own metadata class, since the class decides how

@@ -77,6 +77,17 @@ class RestClient:
             return self._decode(method, url, response)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def emulator_health(self) -> Any:
+        """``GET {host}/_emulator/health`` without credentials: what a talkwidgets emulator says about
+        itself (version, limits). Raises ``TalkRequestError`` elsewhere (the TalkJS cloud has no such
+        route) and ``TalkConnectionError`` when the host cannot be reached."""
+        url = f"{self.host}/_emulator/health"
+        try:
+            response = await self._client.get(url)
+        except httpx.TransportError as exc:
+            raise TalkConnectionError(f"GET {url}: {type(exc).__name__}: {exc}") from exc
+        return self._decode("GET", url, response)
+
     @staticmethod
     def _backoff(attempt: int) -> float:
         return min(5.0, 0.1 * 2.0**attempt) * (0.5 + random.random() / 2)

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import anywidget
 import traitlets
 
 from ..model.errors import TalkError
@@ -21,6 +20,7 @@ from ..model.snapshots import ConversationSnapshot, UserSnapshot
 from ..model.states import ErrorState
 from ..model.wire import to_json
 from ..session import ConversationListSubscription, TalkSession
+from ._base import TalkWidget, is_ping, require_session
 from ._list_sync import PatchedListSync
 from ._loop import call_on_loop
 
@@ -39,11 +39,14 @@ def _strip_tokens(value: Any) -> Any:
     return value
 
 
-class ConversationList(PatchedListSync, anywidget.AnyWidget):
+class ConversationList(PatchedListSync, TalkWidget):
     """The current user's conversations, most recently active first, updating live.
 
-    ``ConversationList(session)`` subscribes at once; ``close()`` unsubscribes.
+    ``ConversationList(session)`` subscribes at once; ``close()`` unsubscribes. What ``on_select``
+    callbacks print shows in ``output``, under the list.
     """
+
+    OPTIONS = ("selected_id",)
 
     _esm = _STATIC / "conversation_list.js"
     _css = _STATIC / "conversation_list.css"
@@ -79,11 +82,11 @@ class ConversationList(PatchedListSync, anywidget.AnyWidget):
     _seq = traitlets.Int(0).tag(sync=True)
     """Number of the last patch applied to ``conversations`` (views detect gaps with it)."""
 
-    def __init__(self, session: TalkSession, **kwargs: Any) -> None:
-        if not isinstance(session, TalkSession):
-            raise TypeError(f"ConversationList needs a TalkSession, got {type(session).__name__}")
-        super().__init__(current_user_id=session.current_user.id, connection=session.connection, **kwargs)
-        self.session = session
+    def __init__(self, session: TalkSession, **options: Any) -> None:
+        """``options``: ``selected_id`` and the DOM widget's ``layout``, ``tabbable``, ``tooltip``;
+        any other name is a ``TypeError``."""
+        require_session(self, session)
+        super().__init__(session, options, current_user_id=session.current_user.id, connection=session.connection)
         self._json: dict[str, tuple[ConversationSnapshot, tuple[Any, ...], dict[str, Any]]] = {}
         self._users: dict[str, UserSnapshot] = {}
         self._pending_users: set[str] = set()
@@ -179,6 +182,8 @@ class ConversationList(PatchedListSync, anywidget.AnyWidget):
     # -- browser messages and state -------------------------------------------------------------
 
     def _on_custom_msg(self, widget: Any, content: Any, buffers: Any) -> None:
+        if is_ping(content):
+            return  # answered by TalkWidget
         call_on_loop(self.session.loop, self._dispatch, widget, content, buffers)
 
     def _dispatch(self, widget: Any, content: Any, buffers: Any) -> None:
@@ -205,12 +210,7 @@ class ConversationList(PatchedListSync, anywidget.AnyWidget):
 
     def _on_selection(self, change: dict[str, Any]) -> None:
         for callback in list(self._select_callbacks):
-            try:
-                result = callback(change["new"])
-                if asyncio.iscoroutine(result):
-                    self._spawn(result)
-            except Exception:
-                log.exception("on_select callback raised")
+            self._run_callback("on_select", callback, change["new"])
 
     def _on_connection_status(self, status: str) -> None:
         self.connection = status

@@ -2,30 +2,36 @@
 
 Bytes travel in acknowledged chunks through the widget's messages into an unnamed temporary file,
 which is streamed to the backend; or, where the browser reaches the backend, straight from the
-browser with a short-lived token sent by message. See docs/upload-protocol.md.
+browser with a short-lived token sent by message. The backend's size limit is asked when the widget
+is made, so that the browser refuses a larger file before a byte of it moves. See
+docs/upload-protocol.md.
 """
 
 from __future__ import annotations
 
 import asyncio
-import fnmatch
+import bisect
+import itertools
 import logging
 import math
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
-import anywidget
 import traitlets
 
 from ..model.content import SendFileBlock
-from ..model.errors import InvalidArgumentError, TalkError
-from ..model.files import UPLOAD_KIND_BY_NAME, FileKind, FileMetadata, FileToken, upload_kind_of
+from ..model.errors import TalkError
+from ..model.files import FileKind, FileMetadata, FileToken, upload_kind_of
 from ..model.wire import to_json
 from ..session import ConversationRef, MessageRef, TalkSession
+from ._base import TalkWidget, is_ping
 from ._loop import call_on_loop
+from ._upload_rules import accepts, build_metadata, format_bytes, too_large
+
+__all__ = ["FileDrop", "UploadResult", "accepts", "build_metadata"]
 
 log = logging.getLogger("talkwidgets.widgets")
 
@@ -46,50 +52,12 @@ class UploadResult:
     token: FileToken | None = field(default=None, repr=False)
     """The file token once ``status == "done"`` (send it in a message; do not store it)."""
     error: str = ""
-    path: Literal["chunked", "direct"] = "chunked"
+    path: Literal["chunked", "direct", "none"] = "chunked"
+    """How the bytes travel; ``none`` for a file the browser refused (too large, type not accepted)."""
     sent: bool = False
     """Whether ``send_to`` already posted it."""
-
-
-def build_metadata(kind: str, filename: str, values: Any) -> FileMetadata:
-    """The spec's metadata class for ``kind``, keeping only the values that class has and that are
-    valid; values the browser could not read stay ``None``."""
-    entry = UPLOAD_KIND_BY_NAME.get(kind)
-    if entry is None:
-        raise InvalidArgumentError(f"unknown kind {kind!r}; expected one of {', '.join(UPLOAD_KIND_BY_NAME)}")
-    values = values if isinstance(values, dict) else {}
-    kwargs: dict[str, Any] = {}
-    for key in ("width", "height"):
-        v = values.get(key)
-        if key in entry.field_names and _whole_positive(v):
-            kwargs[key] = int(v)
-    v = values.get("duration")
-    if "duration" in entry.field_names and _finite_non_negative(v):
-        kwargs["duration"] = float(v)
-    return entry.metadata_class(filename, **kwargs)
-
-
-def _finite_non_negative(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
-
-
-def _whole_positive(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 1 and float(value).is_integer()
-
-
-def accepts(accept: str, name: str, mime: str) -> bool:
-    """``<input accept>`` rules: extensions (``.pdf``), exact types and ``type/*`` wildcards."""
-    patterns = [p.strip().lower() for p in accept.split(",") if p.strip()]
-    if not patterns:
-        return True
-    name, mime = name.lower(), (mime or "").lower()
-    for pattern in patterns:
-        if pattern.startswith("."):
-            if name.endswith(pattern):
-                return True
-        elif fnmatch.fnmatchcase(mime, pattern):
-            return True
-    return False
+    order: tuple[float, float] = field(default=(math.inf, 0), repr=False, compare=False)
+    """Where the browser shows it: (time it was added, in ms; its number on that page)."""
 
 
 @dataclass
@@ -102,12 +70,15 @@ class _Transfer:
     task: asyncio.Task[None] | None = None
 
 
-class FileDrop(anywidget.AnyWidget):
+class FileDrop(TalkWidget):
     """Drop zone, file picker and voice recorder that turn files into file tokens.
 
-    ``widget.uploads`` lists every file with its metadata instance and token; ``on_upload``
-    hears each finished one; ``await widget.send_to(conversation)`` posts them as messages.
+    ``widget.uploads`` lists every file with its metadata instance and token, in the order the rows
+    show; ``on_upload`` hears each finished one (what it prints shows in ``output``);
+    ``await widget.send_to(conversation)`` posts them as messages.
     """
+
+    OPTIONS = ("accept", "max_size", "multiple", "recorder", "direct", "chunk_size", "window")
 
     _esm = _STATIC / "file_drop.js"
     _css = _STATIC / "file_drop.css"
@@ -120,7 +91,15 @@ class FileDrop(anywidget.AnyWidget):
     """Accepted types as in ``<input accept>``: ``"image/*,.pdf"``; empty accepts anything."""
 
     max_size = traitlets.Int(0).tag(sync=True)
-    """Largest file in bytes (0: only the backend's own limit applies)."""
+    """Largest file in bytes (0: only the backend's own limit applies). A value above the backend's
+    limit is lowered to it, with a notice in ``output``."""
+
+    backend_max_size = traitlets.Int(0).tag(sync=True)
+    """The backend's upload limit in bytes, as the session reported it (``session.upload_limit()``);
+    0 while asking, or when the backend publishes none. Read-only."""
+
+    limit_note = traitlets.Unicode("").tag(sync=True)
+    """Where the size limit comes from, or why there is none, in words (the drop zone shows it)."""
 
     multiple = traitlets.Bool(True).tag(sync=True)
     """Whether several files may be dropped or picked at once."""
@@ -137,17 +116,21 @@ class FileDrop(anywidget.AnyWidget):
     window = traitlets.Int(4).tag(sync=True)
     """Chunks in flight before the browser waits for acknowledgements (kernel memory bound)."""
 
-    def __init__(self, session: TalkSession, **kwargs: Any) -> None:
-        if not isinstance(session, TalkSession):
-            raise TypeError(f"FileDrop needs a TalkSession, got {type(session).__name__}")
-        super().__init__(**kwargs)
-        self.session = session
+    def __init__(self, session: TalkSession, **options: Any) -> None:
+        """``options``: the traits ``accept``, ``max_size``, ``multiple``, ``recorder``, ``direct``,
+        ``chunk_size``, ``window``, and the DOM widget's ``layout``, ``tabbable``, ``tooltip``; any
+        other name is a ``TypeError``."""
+        self._max_size_notice = True
+        super().__init__(session, options)
         self.uploads: list[UploadResult] = []
-        """Every file handed to the widget, in order, with its metadata instance and token."""
+        """Every file handed to the widget, in the order its rows show, with its metadata instance
+        and token (files the browser refused are here too, as errors)."""
+        self._arrivals = itertools.count()
         self._transfers: dict[str, _Transfer] = {}
         self._callbacks: list[Callable[[FileToken, FileMetadata], Any]] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self.on_msg(self._on_custom_msg)
+        self._on_loop(self._learn_limit())
 
     @traitlets.validate("chunk_size")
     def _valid_chunk(self, proposal: Any) -> int:
@@ -164,9 +147,36 @@ class FileDrop(anywidget.AnyWidget):
 
     @traitlets.validate("max_size")
     def _valid_max(self, proposal: Any) -> int:
-        if proposal["value"] < 0:
+        value = int(proposal["value"])
+        if value < 0:
             raise traitlets.TraitError("max_size must be 0 (no limit) or a positive number of bytes")
-        return int(proposal["value"])
+        backend = getattr(self, "backend_max_size", 0)
+        if backend and value > backend:
+            self._notice(
+                f"FileDrop: max_size {format_bytes(value)} is more than the backend takes; it is now "
+                f"{format_bytes(backend)} ({self.limit_note})."
+            )
+            return backend
+        return value
+
+    @property
+    def size_limit(self) -> int:
+        """The largest file this widget takes, in bytes: ``max_size``, else the backend's limit
+        (0: no limit is known)."""
+        limits = [n for n in (self.max_size, self.backend_max_size) if n > 0]
+        return min(limits) if limits else 0
+
+    async def _learn_limit(self) -> None:
+        try:
+            limit = await self.session.upload_limit()
+        except TalkError as exc:
+            self.limit_note = f"the backend's upload size limit is unknown ({exc})"
+            return
+        with self.hold_sync():
+            self.limit_note = limit.reason
+            self.backend_max_size = limit.max_bytes or 0
+            if self.backend_max_size and self.max_size > self.backend_max_size:
+                self.max_size = self.max_size  # validated again: lowered to the backend's limit, with a notice
 
     # -- public API -----------------------------------------------------------------------------
 
@@ -204,6 +214,8 @@ class FileDrop(anywidget.AnyWidget):
     # -- messages from the browser --------------------------------------------------------------
 
     def _on_custom_msg(self, _widget: Any, content: Any, buffers: list[Any]) -> None:
+        if is_ping(content):
+            return  # answered by TalkWidget
         if not isinstance(content, dict) or not isinstance(content.get("id"), str) or not content["id"]:
             return
         call_on_loop(self.session.loop, self._dispatch, content, list(buffers))
@@ -225,6 +237,8 @@ class FileDrop(anywidget.AnyWidget):
                 self._direct_done(fid, content)
             elif op == "direct_failed":
                 self._direct_failed(fid, content)
+            elif op == "refused":
+                self._refused(fid, content)
         except _Refused as exc:
             self._fail(fid, str(exc), op="rejected" if op in ("begin", "direct_begin") else "failed")
 
@@ -232,32 +246,17 @@ class FileDrop(anywidget.AnyWidget):
         existing = self._transfers.get(fid)
         if existing is not None and not (existing.result.path == "direct" and not direct):
             raise _Refused(f"a transfer with id {fid!r} is already running")
-        name, size, kind = msg.get("name"), msg.get("size"), msg.get("kind", "file")
-        mime_type = msg.get("type")
-        mime = mime_type if isinstance(mime_type, str) else ""
-        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-            raise _Refused("size must be a non-negative integer")
-        try:
-            metadata = build_metadata(kind, name if isinstance(name, str) else "", msg.get("metadata"))
-        except (ValueError, TypeError) as exc:
-            raise _Refused(str(exc)) from None
-        if not accepts(self.accept, metadata.filename, mime) and kind != "voice":
-            raise _Refused(f"{metadata.filename}: this type is not accepted here ({self.accept})")
-        if self.max_size and size > self.max_size:
-            raise _Refused(f"{metadata.filename} is {size} bytes; the limit here is {self.max_size} bytes")
+        metadata, size, mime = self._describe(msg)
         if existing is not None:  # direct path failed: the same row continues with chunks
             result = existing.result
             result.path = "chunked"
         else:
-            result = UploadResult(
-                id=fid,
-                filename=metadata.filename,
-                kind=upload_kind_of(metadata).name,
-                size=size,
-                metadata=metadata,
-                path="direct" if direct else "chunked",
-            )
-            self.uploads.append(result)
+            result = self._record(fid, msg, metadata, size, path="direct" if direct else "chunked")
+            refusal = self._refusal(metadata.filename, msg.get("kind"), mime, size)
+            if refusal:
+                result.status, result.error, result.path = "error", refusal, "none"
+                self._sync_rows()
+                raise _Refused(refusal)
         transfer = self._transfers[fid] = _Transfer(result=result, mime=mime)
         result.status = "sending"
         self._sync_rows()
@@ -270,6 +269,58 @@ class FileDrop(anywidget.AnyWidget):
         # unnamed, so gone if we die; closed by _discard when the transfer ends
         transfer.spool = tempfile.TemporaryFile(prefix="talkwidgets-upload-")  # noqa: SIM115
         self.send({"op": "ready", "id": fid, "chunk_size": self.chunk_size, "window": self.window})
+
+    def _describe(self, msg: dict[str, Any]) -> tuple[FileMetadata, int, str]:
+        """The metadata instance, size and MIME type a ``begin``-like message announces."""
+        name, size, kind = msg.get("name"), msg.get("size"), msg.get("kind", "file")
+        mime_type = msg.get("type")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise _Refused("size must be a non-negative integer")
+        try:
+            metadata = build_metadata(kind, name if isinstance(name, str) else "", msg.get("metadata"))
+        except (ValueError, TypeError) as exc:
+            raise _Refused(str(exc)) from None
+        return metadata, size, mime_type if isinstance(mime_type, str) else ""
+
+    def _refusal(self, filename: str, kind: Any, mime: str, size: int) -> str:
+        """Why the kernel refuses a file before any byte moves (the browser checks the same first)."""
+        if kind != "voice" and not accepts(self.accept, filename, mime):
+            return f"type not accepted here ({self.accept})"
+        limit = self.size_limit
+        if limit and size > limit:
+            return too_large(size, limit)
+        return ""
+
+    def _record(self, fid: str, msg: dict[str, Any], metadata: FileMetadata, size: int, *, path: Any) -> UploadResult:
+        """A new entry of ``uploads``, placed where the browser shows its row (by the time and number
+        it was added there; files without them go last, in arrival order)."""
+        added, n = msg.get("added"), msg.get("n")
+        known = all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (added, n))
+        order = (float(added), float(n)) if known else (math.inf, float(next(self._arrivals)))  # type: ignore[arg-type]
+        result = UploadResult(
+            id=fid,
+            filename=metadata.filename,
+            kind=upload_kind_of(metadata).name,
+            size=size,
+            metadata=metadata,
+            path=path,
+            order=order,
+        )
+        at = bisect.bisect_right([u.order for u in self.uploads], order)
+        self.uploads.insert(at, result)
+        return result
+
+    def _refused(self, fid: str, msg: dict[str, Any]) -> None:
+        """A file the browser refused itself (too large, type not accepted): none of its bytes were
+        sent, but ``uploads`` lists it with the reason, as its row does."""
+        if fid in self._transfers or any(u.id == fid for u in self.uploads):
+            return
+        metadata, size, _mime = self._describe(msg)
+        reason = msg.get("reason")
+        result = self._record(fid, msg, metadata, size, path="none")
+        result.status = "error"
+        result.error = reason if isinstance(reason, str) and reason else "refused by the browser"
+        self._sync_rows()
 
     async def _offer_direct(self, transfer: _Transfer) -> None:
         fid = transfer.result.id
@@ -366,12 +417,7 @@ class FileDrop(anywidget.AnyWidget):
         self._sync_rows()
         self.send({"op": "done", "id": result.id})
         for callback in list(self._callbacks):
-            try:
-                outcome = callback(token, result.metadata)
-                if asyncio.iscoroutine(outcome):
-                    self._spawn(outcome)
-            except Exception:
-                log.exception("on_upload callback raised")
+            self._run_callback("on_upload", callback, token, result.metadata)
 
     def _fail(self, fid: str, reason: str, *, op: str = "failed") -> None:
         transfer = self._transfers.get(fid)
@@ -408,6 +454,10 @@ class FileDrop(anywidget.AnyWidget):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+    def _on_loop(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run ``coro`` as one of this widget's tasks on the session's loop, from any thread."""
+        call_on_loop(self.session.loop, self._spawn, coro)
 
 
 class _Refused(Exception):
