@@ -9,7 +9,9 @@ the network) and runs them against a small fake anywidget model:
   ``render`` ``views`` times (each view in its own ``.tw-host`` element);
 * ``window.tw.model`` has ``get/set/on/off/send/save_changes``;
   ``tw.sent`` records custom messages sent to the kernel, ``tw.saved`` the keys
-  flushed by each ``save_changes()``;
+  flushed by each ``save_changes()``; the kernel link's liveness pings are answered
+  like a live kernel would (``tw.kernelAnswers = false`` stops that) and counted in
+  ``tw.pings``, not recorded in ``tw.sent``;
 * ``tw.deliver(msg)`` delivers a kernel -> browser custom message and
   ``tw.kernelSet({...})`` a trait change coming from the kernel.
 
@@ -123,7 +125,15 @@ function makeModel(initial) {
       listeners.set(ev, (listeners.get(ev) || []).filter((g) => g !== f));
     },
     save_changes: () => { tw.saved.push(JSON.parse(JSON.stringify(dirty))); dirty = {}; },
-    send: (content) => { tw.sent.push(JSON.parse(JSON.stringify(content))); },
+    send: (content) => {
+      // a live kernel answers the kernel link's liveness pings at once (tw.kernelAnswers = false: a gone one)
+      if (content && content.op === "ping") {
+        tw.pings += 1;
+        if (tw.kernelAnswers) emit("msg:custom", { op: "pong", n: content.n }, []);
+        return;
+      }
+      tw.sent.push(JSON.parse(JSON.stringify(content)));
+    },
     widget_manager: { get_model: async () => model },
   };
   tw.listenerCount = () => [...listeners.values()].reduce((n, l) => n + l.length, 0);
@@ -139,7 +149,7 @@ function makeModel(initial) {
 }
 
 window.tw = {
-  widget, sent: [], saved: [], cleanups: [],
+  widget, sent: [], saved: [], cleanups: [], pings: 0, kernelAnswers: true,
   async mount(initial, views = 1) {
     const model = makeModel(initial);
     window.tw.model = model;

@@ -8,11 +8,14 @@
  *
  * `initialize` attaches one patch client per model, whatever the number of views; each view
  * follows the `conversations` trait with KeyedRows (patched row by row, or reconciled by id).
+ * Each view watches the model's KernelLink (kernel_link.ts): while the kernel is not there, the
+ * list says so, its dot turns to "Kernel offline", and clicks and keys select nothing.
  */
 import "./conversation_list.css";
 import type { AnyModel, Initialize, Render } from "@anywidget/types";
 import { h, widgetRoot } from "./dom";
 import { activityMillis, avatarUrl, badgeText, hueOf, initialsOf, previewOf, relativeTime, titleOf } from "./format";
+import { acquireLink, type KernelLink, offlineText, releaseLink } from "./kernel_link";
 import { KeyedRows } from "./keyed_rows";
 import { attachPatchClient, listOf, type PatchedTraits } from "./patch_client";
 import type { Conversation, ConversationListModel } from "./types";
@@ -46,6 +49,8 @@ const CONNECTION_LABELS: Record<string, string> = {
   connected: "Connected",
   reconnecting: "Reconnecting…",
   offline: "Offline",
+  "kernel-offline": "Kernel offline",
+  "kernel-silent": "Kernel not answering",
 };
 
 let viewCounter = 0;
@@ -60,6 +65,7 @@ function fullDate(): Intl.DateTimeFormat {
 export class ConversationListView {
   readonly root: HTMLDivElement;
   private readonly model: Model;
+  private readonly link: KernelLink;
   private readonly uid = `tw-cl-${++viewCounter}`;
   private readonly listEl: HTMLDivElement;
   private readonly banner: HTMLDivElement;
@@ -75,6 +81,7 @@ export class ConversationListView {
 
   constructor(model: Model, el: HTMLElement) {
     this.model = model;
+    this.link = acquireLink(model);
     const root = widgetRoot("tw-cl");
     this.root = root;
 
@@ -114,6 +121,7 @@ export class ConversationListView {
     for (const key of ["state", "error", "connection", "loaded_all", "loading_more"]) {
       this.listen(`change:${key}`, () => this.syncStatus());
     }
+    this.listeners.add(this.link.subscribe(() => this.syncStatus()));
     this.syncList();
     this.syncStatus();
     this.timer = setInterval(() => this.tick(), CLOCK_TICK_MS);
@@ -123,6 +131,7 @@ export class ConversationListView {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     this.listeners.dispose();
+    releaseLink(this.model);
     this.root.remove();
   }
 
@@ -310,6 +319,8 @@ export class ConversationListView {
    * including the whole patched list (about 1 KB per row), which the kernel already has.
    */
   private select(row: Row): void {
+    this.link.check(); // a click on a widget whose kernel is gone is found out within a few seconds
+    if (!this.link.state().live) return;
     this.model.set("selected_id", row.id);
     this.model.send({ op: "select", id: row.id });
     this.syncSelection();
@@ -354,7 +365,8 @@ export class ConversationListView {
   }
 
   private loadMore(): void {
-    if (this.model.get("loading_more") || this.model.get("loaded_all")) return;
+    this.link.check();
+    if (!this.link.state().live || this.model.get("loading_more") || this.model.get("loaded_all")) return;
     this.model.send({ op: "load_more", count: LOAD_MORE_COUNT });
   }
 
@@ -368,16 +380,24 @@ export class ConversationListView {
     const loadingMore = !!this.model.get("loading_more");
     const count = this.listEl.childElementCount;
 
+    const link = this.link.state();
     this.root.dataset.state = state;
+    this.root.dataset.link = link.live ? "live" : "offline";
+    this.listEl.setAttribute("aria-disabled", String(!link.live));
 
+    const offline = offlineText(link);
     const bannerText =
-      error || (state === "error" ? "Something went wrong." : state === "unsubscribed" ? "Live updates stopped." : "");
+      offline ||
+      error ||
+      (state === "error" ? "Something went wrong." : state === "unsubscribed" ? "Live updates stopped." : "");
     if (this.banner.textContent !== bannerText) this.banner.textContent = bannerText;
     this.banner.hidden = bannerText === "";
-    this.banner.classList.toggle("tw-cl-banner--info", !error && state === "unsubscribed");
+    this.banner.classList.toggle("tw-cl-banner--info", !offline && !error && state === "unsubscribed");
 
-    const label = CONNECTION_LABELS[connection] ?? connection;
-    this.conn.className = `tw-cl-conn tw-cl-conn--${connection}`;
+    // Without a kernel nothing is live, whatever the session said last.
+    const dot = link.live ? connection : link.reason === "silent" ? "kernel-silent" : "kernel-offline";
+    const label = CONNECTION_LABELS[dot] ?? dot;
+    this.conn.className = `tw-cl-conn tw-cl-conn--${dot}`;
     this.conn.title = label;
     this.conn.setAttribute("aria-label", `Connection: ${label}`);
 
@@ -392,7 +412,7 @@ export class ConversationListView {
     this.listEl.setAttribute("aria-busy", String(state === "pending" || loadingMore));
 
     this.moreBtn.hidden = loadedAll || count === 0;
-    this.moreBtn.disabled = loadingMore;
+    this.moreBtn.disabled = loadingMore || !link.live;
     this.moreBtn.textContent = loadingMore ? "Loading…" : "Load more";
   }
 

@@ -2,45 +2,75 @@
  * Front end of `talkwidgets.FileDrop` (anywidget ESM module): drop zone, file picker, voice-note
  * recorder, and the list of uploads.
  *
- * `initialize` makes one Uploader per model (uploader.ts: the protocol of docs/upload-protocol.md),
- * shared by the model's views; views show `viewRows` (upload_rows.ts): the kernel's `rows` trait
- * merged with the uploader's local progress. Kinds and metadata are read in the browser (`kindOf`
- * in upload_core.ts, media_probe.ts); voice notes are timed while recording (voice_recorder.ts).
+ * Views share one Uploader per model (uploader.ts: the protocol of docs/upload-protocol.md), which
+ * runs on the model's KernelLink (kernel_link.ts: is the kernel still there?); they show `viewRows`
+ * (upload_rows.ts): the kernel's `rows` trait merged with the uploader's local progress. Kinds and
+ * metadata are read in the browser (`kindOf` in upload_core.ts, media_probe.ts); voice notes are
+ * timed while recording (voice_recorder.ts). A file larger than the smaller of `max_size` and the
+ * backend's limit (`backend_max_size`, asked by the kernel) is refused before any byte moves.
+ * While the link is not live, the zone and the record button are disabled and say why.
  */
 import "./file_drop.css";
 import type { AnyModel, Initialize, Render } from "@anywidget/types";
 import { h, LiveRegion, widgetRoot } from "./dom";
 import { type IconName, icon, isIconName } from "./icons";
+import { acquireLink, type KernelLink, offlineText, releaseLink } from "./kernel_link";
 import { KeyedRows } from "./keyed_rows";
 import { probeMedia } from "./media_probe";
 import type { FileDropModel } from "./types";
-import { formatClock, kindLabel, metaSummary, zoneHint } from "./upload_core";
+import { effectiveLimit, formatClock, kindLabel, metaSummary, zoneHint } from "./upload_core";
 import { kernelRows, type ViewRow, viewRows } from "./upload_rows";
 import { Uploader, type UploadPolicy } from "./uploader";
 import { VoiceRecorder } from "./voice_recorder";
-import { Disposer, kernelChannel } from "./widget_model";
+import { Disposer } from "./widget_model";
 
 type Model = AnyModel<FileDropModel>;
 
-const UPLOADERS = new WeakMap<object, Uploader>();
+/** The largest file the widget takes now (0: no limit known). */
+function sizeLimit(model: Model): number {
+  return effectiveLimit(Number(model.get("max_size")) || 0, Number(model.get("backend_max_size")) || 0);
+}
 
 /** What the uploader reads from the FileDrop traits when a file is added. */
 function policyOf(model: Model): UploadPolicy {
   return {
     accept: () => model.get("accept") || "",
-    maxSize: () => Number(model.get("max_size")) || 0,
+    maxSize: () => sizeLimit(model),
     direct: () => !!model.get("direct"),
   };
 }
 
-/** The uploader of a FileDrop model: one per model, whatever the number of views. */
+interface Shared {
+  up: Uploader;
+  users: number;
+}
+
+// Keyed by the model object a view gets: anywidget gives each view its own proxy of the model in
+// JupyterLab (so one uploader per view there), the same object to every view elsewhere.
+const UPLOADERS = new WeakMap<object, Shared>();
+
+/** The uploader of a FileDrop model (shared by the views given the same model object). */
 export function uploaderOf(model: Model): Uploader {
-  let up = UPLOADERS.get(model);
-  if (!up) {
-    up = new Uploader(kernelChannel(model), policyOf(model), probeMedia);
-    UPLOADERS.set(model, up);
+  let shared = UPLOADERS.get(model);
+  if (!shared) {
+    shared = { up: new Uploader(acquireLink(model), policyOf(model), probeMedia), users: 0 };
+    UPLOADERS.set(model, shared);
   }
+  return shared.up;
+}
+
+function acquireUploader(model: Model): Uploader {
+  const up = uploaderOf(model);
+  UPLOADERS.get(model)!.users++;
   return up;
+}
+
+function releaseUploader(model: Model): void {
+  const shared = UPLOADERS.get(model);
+  if (!shared || --shared.users > 0) return;
+  shared.up.dispose();
+  UPLOADERS.delete(model);
+  releaseLink(model);
 }
 
 interface RowEls {
@@ -68,6 +98,7 @@ export class FileDropView {
   readonly root: HTMLDivElement;
   private readonly model: Model;
   private readonly up: Uploader;
+  private readonly link: KernelLink;
   private readonly uid = `tw-fd-${++viewCounter}`;
   private readonly zone: HTMLDivElement;
   private readonly zoneTitle: HTMLSpanElement;
@@ -78,6 +109,7 @@ export class FileDropView {
   private readonly recTime: HTMLSpanElement;
   private readonly list: HTMLDivElement;
   private readonly banner: HTMLDivElement;
+  private readonly offline: HTMLDivElement;
   private readonly live: LiveRegion;
   private readonly rows: KeyedRows<ViewRow, RowEls>;
   private readonly recorder: VoiceRecorder;
@@ -88,7 +120,8 @@ export class FileDropView {
 
   constructor(model: Model, el: HTMLElement) {
     this.model = model;
-    this.up = uploaderOf(model);
+    this.up = acquireUploader(model);
+    this.link = acquireLink(model);
     this.recorder = new VoiceRecorder((note) => this.up.addRecording(note.blob, note.name, note.duration));
     const root = widgetRoot("tw-fd");
     this.root = root;
@@ -122,9 +155,11 @@ export class FileDropView {
 
     this.banner = h("div", "tw-fd-banner", { role: "alert" });
     this.banner.hidden = true;
+    this.offline = h("div", "tw-fd-banner tw-fd-offline", { role: "alert" });
+    this.offline.hidden = true;
     this.list = h("div", "tw-fd-list", { role: "list", "aria-label": "Uploads" });
     this.live = new LiveRegion("tw-fd-sr");
-    root.append(bar, this.input, this.banner, this.list, this.live.el);
+    root.append(this.offline, bar, this.input, this.banner, this.list, this.live.el);
     el.appendChild(root);
     this.rows = new KeyedRows(this.list, {
       create: (id) => this.createRow(id),
@@ -164,11 +199,12 @@ export class FileDropView {
       if (btn && row?.dataset.id) this.up.cancel(row.dataset.id);
     });
 
-    for (const key of ["accept", "max_size", "multiple", "recorder"]) {
+    for (const key of ["accept", "max_size", "backend_max_size", "limit_note", "multiple", "recorder"]) {
       this.listeners.listen(model, `change:${key}`, () => this.syncControls());
     }
     this.listeners.listen(model, "change:rows", () => this.syncRows());
     this.listeners.add(this.up.subscribe(() => this.syncRows()));
+    this.listeners.add(this.link.subscribe(() => this.syncControls()));
     this.syncControls();
     this.syncRows();
   }
@@ -177,7 +213,13 @@ export class FileDropView {
     this.stopRecording(false);
     this.recorder.dispose();
     this.listeners.dispose();
+    releaseLink(this.model);
+    releaseUploader(this.model);
     this.root.remove();
+  }
+
+  private get linked(): boolean {
+    return this.link.state().live;
   }
 
   // --- controls --------------------------------------------------------------------------------
@@ -190,18 +232,42 @@ export class FileDropView {
     this.zoneTitle.textContent = multiple
       ? "Drop files here or click to choose"
       : "Drop a file here or click to choose";
-    this.zoneHintEl.textContent = zoneHint(accept, Number(this.model.get("max_size")) || 0);
+    const limit = sizeLimit(this.model);
+    this.zoneHintEl.textContent = zoneHint(accept, limit, this.model.get("limit_note") || "");
+    this.zoneHintEl.title = limit > 0 ? this.model.get("limit_note") || "" : "";
     this.zone.setAttribute("aria-label", multiple ? "Choose files to upload" : "Choose a file to upload");
     this.recBtn.hidden = !this.model.get("recorder") || !VoiceRecorder.supported();
+    this.syncLink();
     this.syncRecorder();
   }
 
+  /** Live: the zone and the record button work. Not live: both disabled, and a banner says why. */
+  private syncLink(): void {
+    const state = this.link.state();
+    this.root.dataset.link = state.live ? "live" : "offline";
+    this.zone.setAttribute("aria-disabled", String(!state.live));
+    this.zone.tabIndex = state.live ? 0 : -1;
+    this.input.disabled = !state.live;
+    this.recBtn.disabled = !state.live;
+    if (!state.live && this.recorder.recording) this.stopRecording(false);
+    const text = offlineText(state);
+    if (this.offline.textContent !== text) this.offline.textContent = text;
+    this.offline.hidden = !text;
+  }
+
   private pick(): void {
+    this.link.check();
+    if (!this.linked) return;
     this.input.click();
   }
 
   private take(files: File[]): void {
     if (!files.length) return;
+    this.link.check();
+    if (!this.linked) {
+      this.live.say(`Not sent: ${offlineText(this.link.state())}`);
+      return;
+    }
     if (this.model.get("multiple") === false && files.length > 1) {
       this.live.say(`One file at a time: only ${files[0]!.name} is uploaded.`);
       files = files.slice(0, 1);
@@ -232,6 +298,8 @@ export class FileDropView {
       this.stopRecording(true);
       return;
     }
+    this.link.check();
+    if (!this.linked) return;
     this.showBanner("");
     try {
       this.recBtn.disabled = true;
@@ -348,13 +416,8 @@ export class FileDropView {
   }
 }
 
-const initialize: Initialize<FileDropModel> = ({ model }) => {
-  const up = uploaderOf(model);
-  return () => {
-    up.dispose();
-    UPLOADERS.delete(model);
-  };
-};
+// Nothing to do per model: the uploader and the kernel link belong to the views (see UPLOADERS).
+const initialize: Initialize<FileDropModel> = () => undefined;
 
 const render: Render<FileDropModel> = ({ model, el }) => {
   const view = new FileDropView(model, el);

@@ -103,6 +103,10 @@ export interface FileDropModel {
   rows: KernelRow[];
   accept: string;
   max_size: number;
+  /** The backend's upload limit in bytes; 0 while the kernel asks, or when the backend publishes none. */
+  backend_max_size: number;
+  /** Where the size limit comes from, or why there is none, in words. */
+  limit_note: string;
   multiple: boolean;
   recorder: boolean;
   direct: boolean;

@@ -23,7 +23,8 @@ export interface KernelRow {
   status: "reading" | "sending" | "uploading" | "done" | "error" | "cancelled";
   progress?: number;
   error: string;
-  path: "chunked" | "direct";
+  /** "none": refused before any byte was sent (too large, type not accepted). */
+  path: "chunked" | "direct" | "none";
 }
 
 // Extensions that decide the kind when the browser gives no specific MIME type.
@@ -84,9 +85,32 @@ export function refusal(
   maxSize: number,
 ): string | null {
   if (kind !== "voice" && !accepts(accept, file.name, file.type)) return `type not accepted here (${accept})`;
-  if (maxSize > 0 && file.size > maxSize)
-    return `too large: ${formatBytes(file.size)}, the limit is ${formatBytes(maxSize)}`;
+  if (maxSize > 0 && file.size > maxSize) return tooLarge(file.size, maxSize);
   return null;
+}
+
+/**
+ * "too large: 30 MiB, the limit is 25 MiB", with exact bytes when the rounded sizes read the same
+ * (the kernel's `too_large` in talkwidgets/widgets/_upload_rules.py says it the same way).
+ */
+export function tooLarge(size: number, limit: number): string {
+  let said = formatBytes(size);
+  let allowed = formatBytes(limit);
+  if (said === allowed) {
+    allowed = `${groupDigits(limit)} bytes (${allowed})`;
+    said = `${groupDigits(size)} bytes`;
+  }
+  return `too large: ${said}, the limit is ${allowed}`;
+}
+
+function groupDigits(n: number): string {
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+/** The largest file a widget takes: the smallest of its own `max_size` and the backend's limit that is set (> 0); 0 for none. */
+export function effectiveLimit(maxSize: number, backendMax: number): number {
+  const limits = [maxSize, backendMax].filter((n) => Number.isFinite(n) && n > 0);
+  return limits.length ? Math.min(...limits) : 0;
 }
 
 export interface ChunkPlan {
@@ -144,11 +168,14 @@ export class ChunkWindow {
   }
 }
 
-/** "351 B", "1.5 KB", "12 MB", "1.2 GB" (powers of 1024, as upload limits are usually given). */
+/**
+ * "351 B", "1.5 KiB", "25 MiB", "1.2 GiB": powers of 1024 with their IEC names, the way upload
+ * limits are set (`--max-upload-mb 25` is 26,214,400 bytes). The kernel's `format_bytes` matches.
+ */
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n) || n < 0) return "";
   if (n < 1024) return `${n} B`;
-  const units = ["KB", "MB", "GB", "TB"];
+  const units = ["KiB", "MiB", "GiB", "TiB"];
   let v = n / 1024;
   let i = 0;
   while (v >= 1024 && i < units.length - 1) {
@@ -231,8 +258,11 @@ export function recordingName(mime: string, at: Date): string {
   return `voice-${stamp}.${ext}`;
 }
 
-/** "Images, .pdf · up to 10 MB" for a drop zone. */
-export function zoneHint(accept: string, maxSize: number): string {
+/**
+ * "Images, .pdf · up to 10 MiB" for a drop zone; with no limit in bytes, `note` says why
+ * ("TalkJS does not publish its upload size limit").
+ */
+export function zoneHint(accept: string, maxSize: number, note = ""): string {
   const names: Record<string, string> = { "image/*": "images", "video/*": "videos", "audio/*": "audio" };
   const kinds = (accept || "")
     .split(",")
@@ -241,5 +271,6 @@ export function zoneHint(accept: string, maxSize: number): string {
     .map((p) => names[p.toLowerCase()] ?? p);
   const what = kinds.length ? kinds.join(", ") : "any file";
   const text = what.charAt(0).toUpperCase() + what.slice(1);
-  return maxSize > 0 ? `${text} · up to ${formatBytes(maxSize)}` : text;
+  if (maxSize > 0) return `${text} · up to ${formatBytes(maxSize)}`;
+  return note ? `${text} · ${note}` : text;
 }

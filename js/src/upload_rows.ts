@@ -47,8 +47,10 @@ function fromKernel(k: KernelRow): ViewRow {
       return { ...base, state: "cancelled", progress: null, status: "Cancelled", error: "" };
     case "uploading":
       return { ...base, state: "uploading", progress: null, status: "Uploading…", error: "" };
-    case "error":
-      return { ...base, state: "error", progress: null, status: "Failed", error: k.error || "failed" };
+    case "error": {
+      const status = k.path === "none" ? "Not sent" : "Failed";
+      return { ...base, state: "error", progress: null, status, error: k.error || "failed" };
+    }
     default: // its browser went away (page reload) before the bytes were sent
       return {
         ...base,

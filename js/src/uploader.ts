@@ -7,11 +7,17 @@
  *                                   `window` unacknowledged) -> ack ... -> end -> done | failed
  *   cancel:                         stop reading/sending, abort the fetch, {op:"cancel", id}
  *
- * It talks to the kernel through a KernelChannel (widget_model.ts), reads its limits from an
- * UploadPolicy and the files' width/height/duration through a MediaProbe, so any widget (a drop
- * zone, a composer's attachments) can own one. Nothing goes into model state: the uploader keeps
- * each file's progress (acknowledged bytes) and the files it refused itself (type not accepted,
- * too large) locally. Tokens only ever travel in messages and are used once, for the fetch.
+ *   refused:                        {op:"refused", id, name, size, type, kind, reason}: a file refused here
+ *                                   (type not accepted, too large); none of its bytes are sent
+ *
+ * Every first message of a file carries `added` (ms) and `n` (its number on this page): the kernel
+ * keeps its `uploads` in that order, the order the rows show.
+ *
+ * It talks to the kernel through a KernelChannel (widget_model.ts, kernel_link.ts), reads its
+ * limits from an UploadPolicy and the files' width/height/duration through a MediaProbe, so any
+ * widget (a drop zone, a composer's attachments) can own one. Nothing goes into model state: the
+ * uploader keeps each file's progress (acknowledged bytes) locally. Tokens only ever travel in
+ * messages and are used once, for the fetch.
  */
 import { ChunkWindow, cleanValues, type Kind, kindOf, type MediaValues, refusal } from "./upload_core";
 import type { KernelChannel } from "./widget_model";
@@ -75,6 +81,9 @@ interface Entry extends Upload {
   file: Blob | null;
   /** The kernel knows this id (begin/direct_begin sent). */
   announced: boolean;
+  /** When it was added (ms) and its number on this page: where its row is. */
+  added: number;
+  n: number;
   abort: AbortController | null;
   inbox: Msg[];
   wake: ((m: Msg | null) => void) | null;
@@ -105,6 +114,7 @@ export class Uploader {
   private readonly listeners = new Set<() => void>();
   private readonly offs: Array<() => void>;
   private closed = false;
+  private counter = 0;
 
   constructor(channel: KernelChannel, policy: UploadPolicy, probe: MediaProbe) {
     this.channel = channel;
@@ -160,6 +170,8 @@ export class Uploader {
       error: "",
       file,
       announced: false,
+      added: Date.now(),
+      n: ++this.counter,
       refused: false,
       abort: null,
       inbox: [],
@@ -173,7 +185,9 @@ export class Uploader {
     const refused = refusal({ name, type, size: file.size }, kind, this.policy.accept(), this.policy.maxSize());
     if (refused) {
       e.refused = true;
-      this.finish(e, "error", refused); // nothing is sent: the kernel never hears of it
+      this.finish(e, "error", refused);
+      // no byte is sent; the kernel only hears of it, so that its `uploads` list it as the rows do
+      this.channel.send({ op: "refused", ...this.announcement(e), reason: refused });
       return e.id;
     }
     this.changed();
@@ -188,6 +202,11 @@ export class Uploader {
     if (e.announced) this.channel.send({ op: "cancel", id });
   }
 
+  /** What the first message about a file says of it. */
+  private announcement(e: Entry): Record<string, unknown> {
+    return { id: e.id, name: e.name, size: e.size, type: e.type, kind: e.kind, added: e.added, n: e.n };
+  }
+
   // --- the transfer ----------------------------------------------------------------------------
 
   private async run(e: Entry, read: boolean): Promise<void> {
@@ -195,14 +214,7 @@ export class Uploader {
       if (read) e.values = cleanValues(e.kind, await this.probe(e.file!, e.kind));
       else e.values = cleanValues(e.kind, e.values);
       this.check(e);
-      const begin = {
-        id: e.id,
-        name: e.name,
-        size: e.size,
-        type: e.type,
-        kind: e.kind,
-        metadata: { filename: e.name, ...e.values },
-      };
+      const begin = { ...this.announcement(e), metadata: { filename: e.name, ...e.values } };
       if (this.policy.direct()) {
         e.phase = "direct";
         e.path = "direct";

@@ -1,6 +1,6 @@
 /**
  * The anywidget model as the shared front-end pieces see it (no DOM): a structural type any
- * widget's model satisfies, listening with cleanup, and the kernel channel of model-level clients.
+ * widget's model satisfies, listening with cleanup, and the shape of a kernel channel.
  */
 
 /** Event callbacks take whatever the model passes (a message and its buffers, nothing...). */
@@ -34,30 +34,14 @@ export class Disposer {
   }
 }
 
-/** Custom messages to and from the kernel for one widget model, and the news that the kernel went away. */
+/**
+ * Custom messages to and from the kernel for one widget model, and the news that the kernel went
+ * away. KernelLink (kernel_link.ts) is the one the widgets use; tests bring their own.
+ */
 export interface KernelChannel {
   send(content: Record<string, unknown>, buffers?: ArrayBuffer[]): void;
   /** Calls `fn` with every kernel -> browser custom message; returns the unsubscribe function. */
   onMessage(fn: (msg: unknown) => void): () => void;
   /** Calls `fn` when the comm closes (kernel restart or shutdown) or the model is destroyed. */
   onClose(fn: () => void): () => void;
-}
-
-export function kernelChannel(model: ModelLike): KernelChannel {
-  return {
-    send: (content, buffers) => model.send(content, undefined, buffers),
-    onMessage: (fn) => {
-      const d = new Disposer();
-      d.listen(model, "msg:custom", fn);
-      return () => d.dispose();
-    },
-    onClose: (fn) => {
-      // ipywidgets' WidgetModel (behind anywidget's model proxy) fires these when the comm closes;
-      // front ends that do not are covered by the uploader's stall timer.
-      const d = new Disposer();
-      d.listen(model, "comm:close", fn);
-      d.listen(model, "destroy", fn);
-      return () => d.dispose();
-    },
-  };
 }

@@ -8,8 +8,12 @@ type Handler = (...args: unknown[]) => void;
 type Traits = Record<string, any>;
 
 export interface FakeModel<T extends Traits = ConversationListModel> extends AnyModel<T> {
-  /** Custom messages sent to the kernel. */
+  /** Custom messages sent to the kernel (liveness pings apart: see `pings`). */
   sent: unknown[];
+  /** The kernel link's pings (kernel_link.ts); a live kernel answers each with a pong at once. */
+  pings: unknown[];
+  /** Whether the fake kernel answers pings (false: a kernel that is gone or stuck). */
+  kernelAnswers: boolean;
   /** Buffers sent with each message (same index as `sent`). */
   sentBuffers: ArrayBuffer[][];
   /** Snapshot of the changed keys at each save_changes(). */
@@ -37,6 +41,11 @@ export function defaults(): ConversationListModel {
   };
 }
 
+/** A liveness ping of kernel_link.ts. */
+export function isPing(content: unknown): content is { op: "ping"; n: number } {
+  return typeof content === "object" && content !== null && (content as { op?: unknown }).op === "ping";
+}
+
 /** A ConversationList model. */
 export function fakeModel(initial: Partial<ConversationListModel> = {}): FakeModel {
   return fakeModelOf<ConversationListModel>({ ...defaults(), ...initial });
@@ -52,6 +61,8 @@ export function fakeModelOf<T extends Traits>(initial: T): FakeModel<T> {
   };
   const model = {
     sent: [] as unknown[],
+    pings: [] as unknown[],
+    kernelAnswers: true,
     sentBuffers: [] as ArrayBuffer[][],
     saved: [] as Array<Partial<T>>,
     get: (k: string) => state[k],
@@ -77,6 +88,11 @@ export function fakeModelOf<T extends Traits>(initial: T): FakeModel<T> {
       dirty = {};
     },
     send: (content: unknown, _callbacks?: unknown, buffers?: ArrayBuffer[]) => {
+      if (isPing(content)) {
+        model.pings.push(content);
+        if (model.kernelAnswers) emit("msg:custom", { op: "pong", n: content.n }, []);
+        return;
+      }
       model.sent.push(content);
       model.sentBuffers.push(buffers ?? []);
     },

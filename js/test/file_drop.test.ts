@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import widget, { uploaderOf } from "../src/file_drop";
 import type { FileDropModel } from "../src/types";
 import { KERNEL_RESTARTED, KERNEL_SILENT, STALL_MS } from "../src/uploader";
+import { isPing } from "./fake_model";
 
 // --- the protocol, driven through the real view with a fake model --------------------------------
 
@@ -17,6 +18,8 @@ function fakeModel(initial: Partial<FileDropModel> = {}) {
     rows: [],
     accept: "",
     max_size: 0,
+    backend_max_size: 0,
+    limit_note: "",
     multiple: true,
     recorder: false,
     direct: false,
@@ -29,6 +32,7 @@ function fakeModel(initial: Partial<FileDropModel> = {}) {
     for (const f of (listeners.get(ev) ?? []).slice()) f(...args);
   };
   const sent: Sent[] = [];
+  const kernel = { answers: true, pings: 0 };
   const model = {
     get: (k: string) => state[k],
     set: (k: string, v: unknown) => {
@@ -43,12 +47,18 @@ function fakeModel(initial: Partial<FileDropModel> = {}) {
       ),
     save_changes: () => {},
     send: (content: Record<string, unknown>, _cb?: unknown, buffers?: ArrayBuffer[]) => {
+      if (isPing(content)) {
+        kernel.pings++;
+        if (kernel.answers) emit("msg:custom", { op: "pong", n: content.n }, []);
+        return;
+      }
       sent.push({ content, buffers: buffers ?? [] });
     },
     widget_manager: {},
   };
   return {
     model,
+    kernel,
     sent,
     ops: () => sent.map((s) => s.content.op),
     deliver: (msg: unknown) => emit("msg:custom", msg, []),
@@ -100,7 +110,7 @@ describe("FileDrop view and transfers", () => {
     const zone = el.querySelector<HTMLElement>(".tw-fd-zone")!;
     expect(zone.getAttribute("role")).toBe("button");
     expect(zone.tabIndex).toBe(0);
-    expect(el.querySelector(".tw-fd-zone-hint")!.textContent).toBe("Images · up to 2 KB");
+    expect(el.querySelector(".tw-fd-zone-hint")!.textContent).toBe("Images · up to 2 KiB");
     const input = el.querySelector<HTMLInputElement>("input[type=file]")!;
     expect(input.accept).toBe("image/*");
     expect(input.multiple).toBe(true);
@@ -198,14 +208,36 @@ describe("FileDrop view and transfers", () => {
     expect(rows[1]!.querySelector(".tw-fd-error")!.textContent).toBe("backend said no");
   });
 
-  it("refuses wrong types and big files without sending anything", async () => {
+  it("refuses wrong types and big files without sending any of their bytes", async () => {
     const t = mount({ accept: "image/*", max_size: 100 });
     t.uploader.addFiles([bytes(10), new File([new Uint8Array(200)], "big.png", { type: "image/png" })]);
     await flush();
-    expect(t.sent).toEqual([]);
+    expect(t.ops()).toEqual(["refused", "refused"]); // word of them, for `uploads`; no begin, no chunk
+    expect(t.sent.every((s) => s.buffers.length === 0)).toBe(true);
     expect(rowOf(t.el, 0).querySelector(".tw-fd-error")!.textContent).toMatch(/^type not accepted/);
-    expect(rowOf(t.el, 1).querySelector(".tw-fd-error")!.textContent).toMatch(/^too large/);
+    expect(rowOf(t.el, 1).querySelector(".tw-fd-error")!.textContent).toBe("too large: 200 B, the limit is 100 B");
+    expect(rowOf(t.el, 1).querySelector(".tw-fd-status")!.textContent).toBe("Not sent");
     expect(t.el.querySelector(".tw-fd-sr")!.textContent).toContain("data.bin: type not accepted");
+  });
+
+  it("the backend's limit applies when it is the smaller one, and the hint says it", async () => {
+    const t = mount({ max_size: 0, backend_max_size: 0, limit_note: "" });
+    const hint = t.el.querySelector(".tw-fd-zone-hint")!;
+    expect(hint.textContent).toBe("Any file"); // the kernel is still asking
+    t.kernelSet({ backend_max_size: 26214400, limit_note: "the limit of the embedded emulator" });
+    expect(hint.textContent).toBe("Any file · up to 25 MiB");
+    expect(hint.getAttribute("title")).toBe("the limit of the embedded emulator");
+    t.kernelSet({ max_size: 1000 });
+    expect(hint.textContent).toBe("Any file · up to 1000 B");
+    t.kernelSet({ max_size: 0, backend_max_size: 0, limit_note: "TalkJS does not publish its upload size limit" });
+    expect(hint.textContent).toBe("Any file · TalkJS does not publish its upload size limit");
+    t.kernelSet({ backend_max_size: 2048, limit_note: "the limit of the server" });
+    t.uploader.addFiles([bytes(2049)]);
+    await flush();
+    expect(t.ops()).toEqual(["refused"]);
+    expect(rowOf(t.el).querySelector(".tw-fd-error")!.textContent).toBe(
+      "too large: 2,049 bytes, the limit is 2,048 bytes (2 KiB)",
+    );
   });
 
   it("a rejected begin shows the kernel's reason", async () => {

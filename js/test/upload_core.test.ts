@@ -3,6 +3,7 @@ import {
   accepts,
   ChunkWindow,
   cleanValues,
+  effectiveLimit,
   formatBytes,
   formatClock,
   formatDuration,
@@ -10,6 +11,7 @@ import {
   metaSummary,
   recordingName,
   refusal,
+  tooLarge,
   zoneHint,
 } from "../src/upload_core";
 
@@ -50,7 +52,7 @@ describe("accepts (same rules as the kernel's accepts())", () => {
   it("refusal: type before size; voice notes skip accept but not max_size", () => {
     const f = { name: "a.mp3", type: "audio/mpeg", size: 5000 };
     expect(refusal(f, "audio", "image/*", 0)).toMatch(/^type not accepted/);
-    expect(refusal(f, "audio", "", 1024)).toBe("too large: 4.9 KB, the limit is 1 KB");
+    expect(refusal(f, "audio", "", 1024)).toBe("too large: 4.9 KiB, the limit is 1 KiB");
     expect(refusal(f, "audio", "", 0)).toBeNull();
     expect(refusal({ ...f, name: "voice.webm", type: "audio/webm" }, "voice", "image/*", 0)).toBeNull();
     expect(refusal({ ...f, name: "voice.webm" }, "voice", "image/*", 100)).toMatch(/^too large/);
@@ -112,11 +114,26 @@ describe("formatting", () => {
   it("bytes", () => {
     expect(formatBytes(0)).toBe("0 B");
     expect(formatBytes(351)).toBe("351 B");
-    expect(formatBytes(1536)).toBe("1.5 KB");
-    expect(formatBytes(10 * 1024)).toBe("10 KB");
-    expect(formatBytes(200 * 1024 * 1024)).toBe("200 MB");
-    expect(formatBytes(1024 ** 3 * 1.25)).toBe("1.3 GB");
+    expect(formatBytes(1536)).toBe("1.5 KiB");
+    expect(formatBytes(10 * 1024)).toBe("10 KiB");
+    expect(formatBytes(25 * 1024 * 1024)).toBe("25 MiB"); // the emulator's default limit, 26214400 bytes
+    expect(formatBytes(200 * 1024 * 1024)).toBe("200 MiB");
+    expect(formatBytes(1024 ** 3 * 1.2)).toBe("1.2 GiB");
+    expect(formatBytes(1024 ** 3 * 1.25)).toBe("1.3 GiB");
     expect(formatBytes(-1)).toBe("");
+  });
+
+  it("too large: sizes in words, exact bytes when the words would read the same", () => {
+    expect(tooLarge(30 * 1024 * 1024, 25 * 1024 * 1024)).toBe("too large: 30 MiB, the limit is 25 MiB");
+    expect(tooLarge(26214401, 26214400)).toBe("too large: 26,214,401 bytes, the limit is 26,214,400 bytes (25 MiB)");
+  });
+
+  it("the limit that applies: the smaller of max_size and the backend's, each when set", () => {
+    expect(effectiveLimit(0, 0)).toBe(0);
+    expect(effectiveLimit(0, 26214400)).toBe(26214400);
+    expect(effectiveLimit(1000, 26214400)).toBe(1000);
+    expect(effectiveLimit(1000, 0)).toBe(1000);
+    expect(effectiveLimit(Number.NaN, 5)).toBe(5);
   });
 
   it("durations and the recording clock", () => {
@@ -133,10 +150,12 @@ describe("formatting", () => {
   });
 
   it("row details leave unknown values out", () => {
-    expect(metaSummary("image", { width: 640, height: 480 }, 1536)).toBe("Image · 640×480 · 1.5 KB");
-    expect(metaSummary("video", { width: 64, height: 48, duration: 1.5 }, 5173)).toBe("Video · 64×48 · 1.5 s · 5.1 KB");
+    expect(metaSummary("image", { width: 640, height: 480 }, 1536)).toBe("Image · 640×480 · 1.5 KiB");
+    expect(metaSummary("video", { width: 64, height: 48, duration: 1.5 }, 5173)).toBe(
+      "Video · 64×48 · 1.5 s · 5.1 KiB",
+    );
     expect(metaSummary("video", { width: null, height: null, duration: null }, 10)).toBe("Video · 10 B");
-    expect(metaSummary("voice", { duration: 3.25 }, 2048)).toBe("Voice note · 3.3 s · 2 KB");
+    expect(metaSummary("voice", { duration: 3.25 }, 2048)).toBe("Voice note · 3.3 s · 2 KiB");
     expect(metaSummary("file", { width: 5, height: 5 }, 593)).toBe("File · 593 B");
   });
 
@@ -157,6 +176,10 @@ describe("formatting", () => {
     expect(recordingName("audio/ogg", at)).toBe("voice-2026-11-28-143005.ogg");
     expect(recordingName("audio/mp4", at)).toBe("voice-2026-11-28-143005.m4a");
     expect(zoneHint("", 0)).toBe("Any file");
-    expect(zoneHint("image/*,.pdf", 10 * 1024 * 1024)).toBe("Images, .pdf · up to 10 MB");
+    expect(zoneHint("image/*,.pdf", 10 * 1024 * 1024)).toBe("Images, .pdf · up to 10 MiB");
+    // no limit in bytes: the reason is said instead of leaving the limit out silently
+    expect(zoneHint("", 0, "TalkJS does not publish its upload size limit")).toBe(
+      "Any file · TalkJS does not publish its upload size limit",
+    );
   });
 });

@@ -98,6 +98,8 @@ describe("Uploader without a DOM", () => {
       size: 2500,
       type: "application/octet-stream",
       kind: "file",
+      added: expect.any(Number),
+      n: 1,
       metadata: { filename: "data.bin" },
     });
     t.deliver({ op: "ready", id, chunk_size: 1000, window: 2 });
@@ -137,14 +139,26 @@ describe("Uploader without a DOM", () => {
     });
   });
 
-  it("reads the policy when a file is added: refused files send nothing", async () => {
+  it("reads the policy when a file is added: refused files send none of their bytes", async () => {
     const t = setup({ accept: "image/*", maxSize: 100 });
     const [wrongType, tooBig] = t.up.addFiles([file(10), file(200, "big.png", "image/png")]);
     t.limits.accept = "";
     t.limits.maxSize = 0;
     const [fine] = t.up.addFiles([file(10)]);
     await flush();
-    expect(t.sent.map((s) => s.content.id)).toEqual([fine]);
+    // the kernel only hears that they were refused (so its `uploads` match the rows), in the rows' order
+    expect(t.sent.map((s) => [s.content.op, s.content.id, s.content.n])).toEqual([
+      ["refused", wrongType, 1],
+      ["refused", tooBig, 2],
+      ["begin", fine, 3],
+    ]);
+    expect(t.sent.every((s) => s.buffers.length === 0)).toBe(true);
+    expect(t.sent[1]!.content).toMatchObject({
+      name: "big.png",
+      size: 200,
+      kind: "image",
+      reason: "too large: 200 B, the limit is 100 B",
+    });
     const [a, b] = t.up.uploads();
     expect(a).toMatchObject({ id: wrongType, phase: "error", refused: true });
     expect(a!.error).toMatch(/^type not accepted here/);

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..model.errors import InvalidArgumentError
@@ -64,7 +65,9 @@ def format_bytes(n: int) -> str:
     while value >= 1024 and unit < len(_UNITS) - 1:
         value /= 1024
         unit += 1
-    text = f"{round(value)}" if value >= 10 else f"{value:.1f}".removesuffix(".0")
+    # rounded half up, as the browser's toFixed/Math.round do, so both sides print the same
+    step = Decimal(1) if value >= 10 else Decimal("0.1")
+    text = str(Decimal(value).quantize(step, ROUND_HALF_UP)).removesuffix(".0")
     return f"{text} {_UNITS[unit]}"
 
 
