@@ -1,0 +1,2 @@
+import "./chatbox.css";
+export default { render() {} };

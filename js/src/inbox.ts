@@ -1,0 +1,2 @@
+import "./inbox.css";
+export default { render() {} };
