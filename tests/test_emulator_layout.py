@@ -21,6 +21,7 @@ DOMAIN = (
     "principal",
     "validate",
     "bodies",
+    "reaction_emoji",
     "clock",
     "config",
     "seed",

@@ -233,3 +233,32 @@ async def test_2500_messages_window_of_30_load_more_to_loaded_all_with_memory_bo
         await alice.aclose()
     finally:
         stop(proc)
+
+
+async def test_load_more_after_the_oldest_loaded_item_vanished_unseen_reads_the_window_again(world) -> None:
+    # A polling session with a long interval hears no event here: its cursor (the oldest loaded
+    # message, or conversation) is gone on the server when load_more uses it.
+    app_id, admin = world
+    await admin.conversation("c", "alice", "bob")
+    ids = [await admin.send("c", "bob", f"m{n:02d}") for n in range(40)]
+    for n in range(25):
+        await admin.conversation(f"k{n:02d}", "alice", "bob")
+    alice = await get_talk_session(app_id=app_id, user_id="alice", live="poll", poll_interval=600)
+    messages = alice.conversation("c").subscribe_messages()
+    inbox = alice.subscribe_conversations()
+    await messages.connected
+    await inbox.connected
+    oldest_message = messages.state.latest_snapshot[-1]
+    oldest_conversation = inbox.state.latest_snapshot[-1]
+    assert oldest_message.id == ids[10]
+    await admin.call("DELETE", f"/conversations/c/messages/{ids[10]}")
+    await admin.call("DELETE", f"/conversations/{oldest_conversation.id}/participants/alice")
+
+    await messages.load_more(5)
+    assert texts(messages) == [f"m{n:02d}" for n in range(39, 3, -1) if n != 10]  # 35: 30 + 5
+    await inbox.load_more(20)
+    assert inbox.state.loaded_all is True and oldest_conversation.id not in {c.id for c in inbox.state.latest_snapshot}
+    assert len(inbox.state.latest_snapshot) == 25
+    assert messages.state.type == "active" and inbox.state.type == "active"
+    messages.unsubscribe()
+    inbox.unsubscribe()

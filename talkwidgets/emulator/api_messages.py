@@ -11,7 +11,7 @@ from starlette.routing import Route
 from . import validate as v
 from ._http import endpoint, read_json
 from .api_conversations import require_participant
-from .bodies import check_content, check_message
+from .bodies import check_content, check_message, markup_block
 from .errors import ForbiddenError, InvalidError, not_found
 from .instance import Emulator
 from .principal import Principal
@@ -81,6 +81,7 @@ async def edit_message(request: Request, em: Emulator, who: Principal) -> None:
         if len(body["text"]) > em.config.max_text_length:
             raise InvalidError(f"text is longer than {em.config.max_text_length} characters")
         patch["text"] = body["text"]
+        patch["textBlock"] = markup_block(body["text"], who)
     if "custom" in body:
         v.opt_custom(body)
         patch["custom"] = body["custom"]

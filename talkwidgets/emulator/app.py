@@ -15,7 +15,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, Router, WebSocketRoute
 
 from ..__about__ import __version__
-from . import api_conversations, api_files, api_messages, api_participants, api_users
+from . import (
+    api_conversations,
+    api_files,
+    api_messages,
+    api_participants,
+    api_reactions,
+    api_user_messages,
+    api_users,
+)
 from ._http import endpoint, error_response
 from .config import EmulatorConfig
 from .errors import EmulatorError
@@ -61,6 +69,8 @@ def _app_routes() -> list[Route | WebSocketRoute]:
         *api_conversations.routes,
         *api_participants.routes,
         *api_messages.routes,
+        *api_user_messages.routes,
+        *api_reactions.routes,
         *api_files.routes,
         WebSocketRoute("/feed", feed_endpoint),
     ]

@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..model.markup import parse_markup
+from ..model.wire import text_node_to_wire
 from . import validate as v
 from .errors import ForbiddenError, InvalidError
 from .principal import Principal
@@ -119,6 +121,15 @@ def check_content(blocks: Any, max_text: int) -> tuple[list[dict[str, Any]], str
     return out, text
 
 
+def markup_block(text: str, who: Principal) -> dict[str, Any]:
+    """The text block of a message sent or edited as ``text``: TalkJS markup parsed into text nodes.
+
+    App credentials get the full syntax, ``<URL|label>`` links and action links/buttons
+    included; a user token the user subset, where those stay plain text (as the Data API does)."""
+    nodes = parse_markup(text, formatted_links=who.is_app, actions=who.is_app)
+    return {"type": "text", "children": [text_node_to_wire(n) for n in nodes]}
+
+
 def check_message(item: Any, who: Principal, max_text: int) -> dict[str, Any]:
     """One message to send, normalised to ``{type, sender, text, content, custom, referencedMessageId}``."""
     item = v.expect_object(item, "message")
@@ -154,7 +165,7 @@ def check_message(item: Any, who: Principal, max_text: int) -> dict[str, Any]:
                 raise InvalidError(f"text is longer than {max_text} characters")
             text = item["text"]
             if text:
-                content.append({"type": "text", "children": [text]})
+                content.append(markup_block(text, who))
         if item.get("attachmentToken") is not None:
             if not isinstance(item["attachmentToken"], str) or not item["attachmentToken"]:
                 raise InvalidError("attachmentToken must be a non-empty string")

@@ -37,7 +37,7 @@ import contextlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
-from ..model.errors import InvalidArgumentError, SubscriptionTerminatedError
+from ..model.errors import InvalidArgumentError, SubscriptionTerminatedError, TalkRequestError
 from ..model.states import ActiveState
 from ._core import SessionCore, Wire
 from ._subscription import Subscription
@@ -145,7 +145,10 @@ class WindowedSubscription(Subscription[W], Generic[S, W]):
     async def _resync(self) -> bool:
         """Re-read the whole window; answers whether anything changed (unchanged items keep their
         snapshot objects)."""
-        size = max(len(self._order), self.INITIAL_WINDOW)
+        return await self._reread(max(len(self._order), self.INITIAL_WINDOW))
+
+    async def _reread(self, size: int) -> bool:
+        """Read the first ``size`` items afresh and make them the window (see ``_resync``)."""
         page, exhausted = await self._fetch(size, None)
         fresh = {self._key(item): item for item in page}
         changed = [key for key, item in fresh.items() if self._items.get(key) != item]
@@ -167,7 +170,15 @@ class WindowedSubscription(Subscription[W], Generic[S, W]):
         need = target - len(self._order)
         if need <= 0 or self._loaded_all:
             return False
-        page, exhausted = await self._fetch(need, self._order[0] if self._order else None)
+        after = self._order[0] if self._order else None
+        try:
+            page, exhausted = await self._fetch(need, after)
+        except TalkRequestError as exc:
+            if after is None or exc.status != 400:
+                raise
+            # The server no longer knows the cursor (the oldest loaded item was deleted, or left,
+            # and its event has not reached us yet): read the window from the start instead.
+            return await self._reread(target)
         for item in page:
             self._items.setdefault(self._key(item), item)
         self._loaded_all = exhausted

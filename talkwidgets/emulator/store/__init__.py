@@ -22,16 +22,17 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..clock import now_ms
-from . import render, views
+from . import render, user_views, views
 from .changes import apps as app_changes
 from .changes import conversations as conversation_changes
 from .changes import messages as message_changes
 from .changes import participants as participant_changes
+from .changes import reactions as reaction_changes
 from .changes import users as user_changes
 from .events import JSON, Changes, FeedEvent, Webhook
 from .filters import Condition
 from .migrations import migrate
-from .queries import apps, conversations, files, messages, participants, users
+from .queries import apps, conversations, files, messages, participants, reactions, users
 from .rules import CONVERSATION_FIELDS, USER_FIELDS
 from .storage import Storage
 
@@ -232,6 +233,20 @@ class Store:
             read_until = render.read_untils(participants.of_conversation(self._db, app_id, cid))
             return [render.message_row(r, read_until) for r in rows]
 
+    def list_user_messages(
+        self, app_id: str, viewer: str, cid: str, limit: int, starting_after: str | None
+    ) -> list[JSON]:
+        """Like :meth:`list_messages`, as ``viewer`` sees them (:mod:`.user_views`)."""
+        with self._db.lock:
+            return user_views.messages_of(
+                self._db, app_id, messages.page(self._db, app_id, cid, limit, starting_after), viewer
+            )
+
+    def get_user_message(self, app_id: str, viewer: str, cid: str, mid: str) -> JSON | None:
+        with self._db.lock:
+            found = messages.row_in(self._db, app_id, cid, mid)
+            return user_views.messages_of(self._db, app_id, [found], viewer)[0] if found else None
+
     def send_messages(
         self,
         app_id: str,
@@ -255,6 +270,23 @@ class Store:
     def delete_message(self, app_id: str, cid: str, mid: str) -> None:
         with self._db.transaction():
             message_changes.delete(self._db, app_id, cid, mid)
+
+    # -- reactions -------------------------------------------------------------------------------
+
+    def add_reaction(self, app_id: str, cid: str, mid: str, emoji: str, uid: str) -> None:
+        """Idempotent; ``emoji`` is already normalised (:mod:`..reaction_emoji`)."""
+        with self._db.transaction():
+            reaction_changes.add(self._db, app_id, cid, mid, emoji, uid)
+
+    def remove_reaction(self, app_id: str, cid: str, mid: str, emoji: str, uid: str) -> None:
+        with self._db.transaction():
+            reaction_changes.remove(self._db, app_id, cid, mid, emoji, uid)
+
+    def list_reactions(self, app_id: str, mid: str, emoji: str, limit: int, starting_after: str | None) -> list[JSON]:
+        """Who reacted with ``emoji``, oldest first; the cursor is a user id."""
+        with self._db.lock:
+            rows = reactions.page(self._db, app_id, mid, emoji, limit, starting_after)
+            return [{"userId": r["user_id"], "createdAt": r["created_at"]} for r in rows]
 
     # -- files -----------------------------------------------------------------------------------
 

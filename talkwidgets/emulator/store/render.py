@@ -53,12 +53,35 @@ def read_untils(participants: Mapping[str, sqlite3.Row]) -> dict[str, int]:
 
 
 def message(data: JSON, sender_id: str | None, created_at: int, read_until: Mapping[str, int]) -> JSON:
-    """A stored message with its ``readBy`` (from the participants' ``user id -> readUntil``)."""
-    return {**data, "readBy": rules.read_by(created_at, sender_id, read_until)}
+    """A stored message with its ``readBy`` (from the participants' ``user id -> readUntil``) and
+    its ``reactions`` summary (kept in the stored data by every reaction change)."""
+    return {
+        **data,
+        "reactions": data.get("reactions") or [],
+        "readBy": rules.read_by(created_at, sender_id, read_until),
+    }
 
 
 def message_row(row: sqlite3.Row, read_until: Mapping[str, int]) -> JSON:
     return message(json.loads(row["data"]), row["sender_id"], row["created_at"], read_until)
+
+
+def viewed_message(message: JSON, reacted: Collection[tuple[str, str]], referenced: JSON | None) -> JSON:
+    """A message as one participant sees it (user-view routes): ``currentUserReacted`` on each
+    reaction (``reacted``: the viewer's ``(message id, emoji)`` pairs), and ``referencedMessage``
+    (already viewed, without its own ``referencedMessage``) or None."""
+    return {**_with_reacted(message, reacted), "referencedMessage": referenced}
+
+
+def viewed_reference(message: JSON, reacted: Collection[tuple[str, str]]) -> JSON:
+    """A referenced message one level deep: viewed, its ``referencedMessageId`` kept, no ``referencedMessage``."""
+    return _with_reacted(message, reacted)
+
+
+def _with_reacted(message: JSON, reacted: Collection[tuple[str, str]]) -> JSON:
+    mid = message["id"]
+    summary = [{**r, "currentUserReacted": (mid, r["emoji"]) in reacted} for r in message["reactions"]]
+    return {**message, "reactions": summary}
 
 
 def conversation(

@@ -130,9 +130,9 @@ def derived_fields(content: list[JSON]) -> JSON:
     }
 
 
-def with_text(content: list[JSON], text: str) -> list[JSON]:
-    """A text-only edit: the new text becomes the first block, other blocks (files, locations) stay."""
-    return [{"type": "text", "children": [text]}, *(b for b in content if b["type"] != "text")]
+def with_text(content: list[JSON], text_block: JSON) -> list[JSON]:
+    """A text-only edit: the new text block becomes the first block, other blocks (files, locations) stay."""
+    return [text_block, *(b for b in content if b["type"] != "text")]
 
 
 def sender_not_participant(sender: str, conversation_id: str) -> ForbiddenError:

@@ -31,10 +31,15 @@ CREATE INDEX IF NOT EXISTS messages_by_time ON messages (app_id, conversation_id
 CREATE TABLE IF NOT EXISTS files (
   app_id TEXT NOT NULL, token TEXT NOT NULL, file_id TEXT NOT NULL UNIQUE, data TEXT NOT NULL,
   created_at INTEGER NOT NULL, PRIMARY KEY (app_id, token));
+CREATE TABLE IF NOT EXISTS reactions (
+  app_id TEXT NOT NULL, conversation_id TEXT NOT NULL, message_id TEXT NOT NULL, emoji TEXT NOT NULL,
+  user_id TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (app_id, message_id, emoji, user_id));
+CREATE INDEX IF NOT EXISTS reactions_by_conversation ON reactions (app_id, conversation_id);
+CREATE INDEX IF NOT EXISTS reactions_by_user ON reactions (app_id, user_id, message_id);
 CREATE TABLE IF NOT EXISTS events (
   app_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, conversation_id TEXT,
   audience TEXT, ts INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (app_id, seq));
 """
 
-APP_TABLES = ("users", "conversations", "participants", "messages", "files", "events")
+APP_TABLES = ("users", "conversations", "participants", "messages", "reactions", "files", "events")
 """Tables holding an app's data (``app_id`` column): a reset empties each of them."""

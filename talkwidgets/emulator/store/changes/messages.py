@@ -104,7 +104,7 @@ def edit(db: Storage, app_id: str, conversation_id: str, message_id: str, patch:
         data["text"] = patch["text"]
     elif "text" in patch:
         data["text"] = patch["text"]
-        data["content"] = rules.with_text(data["content"], patch["text"])
+        data["content"] = rules.with_text(data["content"], patch["textBlock"])
     if "custom" in patch:
         data["custom"] = rules.merge_map(data.get("custom"), patch["custom"])
     data.update(rules.derived_fields(data["content"]))

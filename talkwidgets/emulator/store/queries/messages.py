@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 
 from ...errors import InvalidError
 from ..events import JSON
@@ -36,6 +37,17 @@ def row_in(db: Storage, app_id: str, conversation_id: str, message_id: str) -> s
     """The message, if it belongs to the conversation."""
     return db.one(
         "SELECT * FROM messages WHERE app_id=? AND conversation_id=? AND id=?", (app_id, conversation_id, message_id)
+    )
+
+
+def rows_in(db: Storage, app_id: str, conversation_id: str, message_ids: Iterable[str]) -> list[sqlite3.Row]:
+    """The messages of the conversation among ``message_ids`` (missing ones are left out)."""
+    ids = list(dict.fromkeys(message_ids))
+    if not ids:
+        return []
+    return db.all(
+        "SELECT * FROM messages WHERE app_id=? AND conversation_id=? AND id IN (SELECT value FROM json_each(?))",
+        (app_id, conversation_id, dumps(ids)),
     )
 
 
@@ -86,7 +98,9 @@ def update_data(db: Storage, app_id: str, message_id: str, data: JSON) -> None:
 
 
 def delete(db: Storage, app_id: str, message_id: str) -> None:
+    """The message and its reactions."""
     db.execute("DELETE FROM messages WHERE app_id=? AND id=?", (app_id, message_id))
+    db.execute("DELETE FROM reactions WHERE app_id=? AND message_id=?", (app_id, message_id))
 
 
 # -- unread -------------------------------------------------------------------------------------
