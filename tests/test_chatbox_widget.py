@@ -11,12 +11,11 @@ import json
 from typing import Any
 
 import pytest
+from session_support import wait_until
+from widget_support import from_browser
 
 from talkwidgets import Chatbox, ImageFileMetadata, InvalidArgumentError, SentMessage, get_talk_session
 from talkwidgets.widgets._list_sync import apply_ops
-
-from session_support import wait_until
-from widget_support import from_browser
 
 
 class CommRecorder:
@@ -72,7 +71,7 @@ async def test_messages_oldest_first_as_documented_dicts_without_urls_or_tokens(
     await alice.conversation("chat").send(content=[SendFileBlock(file_token=token)])
     box, comm = await _open(app_id)
     await wait_until(lambda: len(box.messages) == 4, what="4 messages")
-    assert _texts(box)[:3] == ["hello 0", "hello 1", "hello 2"]
+    assert _texts(box)[:3] == ["*hello* 0", "*hello* 1", "*hello* 2"]  # plaintext keeps the markup as typed
     first = box.messages[0]
     assert set(first) == {
         "id",
@@ -218,12 +217,11 @@ async def test_composer_send_reply_react_edit_delete_through_the_comm(world) -> 
     box.close()
 
 
-async def test_python_send_draft_typing_and_read(world) -> None:
+async def test_python_send_draft_and_read(world) -> None:
     app_id, admin = world
     await _chat(admin)
     await admin.send("chat", "bob", "are you there?")
     box, comm = await _open(app_id)
-    bob = await get_talk_session(app_id=app_id, user_id="bob")
     ref = await box.send("from Python")
     assert (await ref.get()).plaintext == "from Python"
     with pytest.raises(InvalidArgumentError):
@@ -232,19 +230,6 @@ async def test_python_send_draft_typing_and_read(world) -> None:
 
     from_browser(box, {"op": "draft", "text": "half a thought"})
     assert box.draft == "half a thought"
-
-    seen: list[Any] = []
-    typing = bob.conversation("chat").subscribe_typing(lambda s: seen.append(s))
-    await typing.connected
-    from_browser(box, {"op": "typing"})
-    await wait_until(lambda: seen and seen[-1] is not None and [u.id for u in seen[-1].users] == ["alice"])
-    typing.unsubscribe()
-
-    # typing shows in the other direction
-    await bob.conversation("chat").mark_as_typing()
-    await wait_until(lambda: [u["id"] for u in box.typing["users"]] == ["bob"], what="bob typing")
-    await bob.conversation("chat").send("here")
-    await wait_until(lambda: box.typing["users"] == [], what="typing cleared by the message")
 
     # reading: the unread count goes to 0 for alice
     alice = box.session
@@ -260,6 +245,27 @@ async def test_python_send_draft_typing_and_read(world) -> None:
             break
         await asyncio.sleep(0.05)
     assert await unread() == 0
+    box.close()
+
+
+async def test_typing_both_ways(world) -> None:
+    app_id, admin = world
+    await _chat(admin)
+    box, _comm = await _open(app_id)
+    bob = await get_talk_session(app_id=app_id, user_id="bob")
+    seen: list[Any] = []
+    typing = bob.conversation("chat").subscribe_typing(lambda s: seen.append(s))
+    await typing.connected
+    from_browser(box, {"op": "typing"})
+    await wait_until(lambda: seen and seen[-1] is not None and [u.id for u in seen[-1].users] == ["alice"])
+    typing.unsubscribe()
+
+    # typing shows in the other direction
+    await bob.conversation("chat").mark_as_typing()
+    await wait_until(lambda: [u["id"] for u in box.typing["users"]] == ["bob"], what="bob typing")
+    await bob.conversation("chat").send("here")
+    await wait_until(lambda: box.typing["users"] == [], what="typing cleared by the message")
+
     box.close()
 
 
