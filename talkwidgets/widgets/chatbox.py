@@ -118,6 +118,10 @@ class Chatbox(PatchedListSync, TalkWidget):
     connection = traitlets.Unicode("offline").tag(sync=True)
     """Live-update link of the session: ``connected``, ``reconnecting`` or ``offline``."""
 
+    actions = traitlets.Bool(False, read_only=True).tag(sync=True)
+    """True once an ``on_action`` callback is registered: action buttons and links in messages
+    are then clickable (else they are shown inert)."""
+
     _seq = traitlets.Int(0).tag(sync=True)
     """Number of the last patch applied to ``messages``."""
 
@@ -425,6 +429,11 @@ class Chatbox(PatchedListSync, TalkWidget):
         if done is not None:
             self._post_attachment(upload_id, *done)
 
+    def _op_find(self, msg: dict[str, Any]) -> None:
+        mid = msg.get("id")
+        if _is_id(mid):
+            self.scroll_to(mid)
+
     _HANDLERS: dict[str, Callable[[Chatbox, dict[str, Any]], None]] = {
         "send": _op_send,
         "draft": _op_draft,
@@ -438,6 +447,7 @@ class Chatbox(PatchedListSync, TalkWidget):
         "reactors": _op_reactors,
         "action": _op_action,
         "attach": _op_attach,
+        "find": _op_find,
     }
 
     # -- attachments --------------------------------------------------------------------------------
