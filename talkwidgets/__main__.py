@@ -47,24 +47,30 @@ QUICKSTART = "examples/notebooks/01_quickstart.ipynb"
 
 
 def _lab(args: argparse.Namespace, extra: list[str]) -> int:
-    """JupyterLab on a notebook; as root it adds ``--allow-root``, which JupyterLab demands there."""
     import importlib.util
-    import os
-    import subprocess
+    from pathlib import Path
 
-    if importlib.util.find_spec("jupyterlab") is None:
+    from ._lab import run_lab
+
+    if importlib.util.find_spec("jupyterlab") is None or importlib.util.find_spec("psutil") is None:
         print("talkwidgets lab: JupyterLab is not installed; pip install 'talkwidgets[lab]'", file=sys.stderr)
         return 2
-    if not os.path.exists(args.notebook):
+    notebook = Path(args.notebook)
+    if not notebook.is_file():
         print(f"talkwidgets lab: no such notebook: {args.notebook}", file=sys.stderr)
         return 2
-    command = [sys.executable, "-m", "jupyterlab", args.notebook, *extra]
-    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra:
-        command.append("--allow-root")
-    try:
-        return subprocess.call(command)
-    except KeyboardInterrupt:
-        return 0
+    return run_lab(notebook, extra)
+
+
+LAB_HELP = """\
+Starts JupyterLab on localhost with NOTEBOOK open (default: the quick start, run from the
+repository). The server root is the current folder, so the notebook's links to docs/ work, and the
+URL JupyterLab prints opens the notebook. Ctrl-C (or SIGTERM) stops JupyterLab and its kernels.
+
+Every other option goes to JupyterLab unchanged, e.g.:
+  talkwidgets lab --no-browser --port=8890
+  talkwidgets lab examples/notebooks/02_uploads.ipynb --ServerApp.token=secret
+(see `jupyter lab --help-all`)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,9 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     s.set_defaults(func=_serve)
     lab = sub.add_parser(
-        "lab", help="open JupyterLab on a notebook (default: the quick start); other options go to JupyterLab"
+        "lab",
+        help="open JupyterLab on a notebook (default: the quick start); other options go to JupyterLab",
+        description=LAB_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        usage="talkwidgets lab [-h] [NOTEBOOK] [JupyterLab options...]",
     )
-    lab.add_argument("notebook", nargs="?", default=QUICKSTART)
+    lab.add_argument("notebook", nargs="?", default=QUICKSTART, metavar="NOTEBOOK", help=f"default: {QUICKSTART}")
     lab.set_defaults(func=_lab)
     return parser
 

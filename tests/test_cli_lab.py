@@ -64,9 +64,11 @@ def test_lab_serves_the_quickstart_notebook(tmp_path: Path) -> None:
                 pytest.fail(f"talkwidgets lab exited with {proc.returncode}:\n{output[-2000:]}")
             assert time.monotonic() < deadline, "JupyterLab did not start within 60 s"
             time.sleep(0.2)
-        # given a notebook, JupyterLab serves its folder and opens it
+        # the server root is the folder it runs in (the repository), so the notebook's links to docs/ work
         notebook = httpx.get(
-            f"{url}/api/contents/01_quickstart.ipynb", params={"token": token, "content": 0}, timeout=10
+            f"{url}/api/contents/examples/notebooks/01_quickstart.ipynb",
+            params={"token": token, "content": 0},
+            timeout=10,
         )
         assert notebook.status_code == 200 and notebook.json()["type"] == "notebook"
         assert httpx.get(f"{url}/lab", params={"token": token}, timeout=10).status_code == 200
