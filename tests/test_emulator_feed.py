@@ -51,7 +51,7 @@ async def open_feed(server, token: str | None = None, *, prefix: str = "/v1", he
     ws = await connect(url, additional_headers=headers, open_timeout=TIMEOUT, close_timeout=2)
     feed = Feed(ws)
     feed.hello = await feed.frame()
-    assert feed.hello["op"] == "hello" and feed.hello["v"] == 1
+    assert feed.hello["op"] == "hello" and feed.hello["v"] == 2
     return feed
 
 

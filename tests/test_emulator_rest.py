@@ -639,7 +639,7 @@ def test_conversation_mutations_need_existing_conversation(client):
 
 def test_reset_and_health(server, client, http, user_client):
     health = ok(http.get(f"{server.base_url}/_emulator/health")).json()
-    assert health["ok"] is True and health["version"] == __version__ and health["feedProtocol"] == 1
+    assert health["ok"] is True and health["version"] == __version__ and health["feedProtocol"] == 2
 
     make_users(client, "alice", "bob")
     make_conversation(client, "conv", "alice", "bob")

@@ -62,7 +62,11 @@ async def list_users(request: Request, em: Emulator, who: Principal) -> Any:
     q = request.query_params
     limit = v.query_int(q, "limit", default=DEFAULT_LIMIT, lo=1, hi=100)
     after = q.get("startingAfter") or None
-    return {"data": em.store.list_users(who.app_id, limit or DEFAULT_LIMIT, after)}
+    online = q.get("isOnline") or None
+    if online not in (None, "true", "false"):
+        raise InvalidError(f"isOnline must be true or false, got {online!r}")
+    only = None if online is None else (em.presence.online_users(who.app_id), online == "true")
+    return {"data": em.store.list_users(who.app_id, limit or DEFAULT_LIMIT, after, only)}
 
 
 @endpoint

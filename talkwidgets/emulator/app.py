@@ -20,7 +20,9 @@ from . import (
     api_files,
     api_messages,
     api_participants,
+    api_presence,
     api_reactions,
+    api_search,
     api_user_messages,
     api_users,
 )
@@ -65,12 +67,14 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 def _app_routes() -> list[Route | WebSocketRoute]:
     return [
+        *api_search.routes,  # before api_users: ".../conversations/search" is not a conversation id
         *api_users.routes,
         *api_conversations.routes,
         *api_participants.routes,
         *api_messages.routes,
         *api_user_messages.routes,
         *api_reactions.routes,
+        *api_presence.routes,
         *api_files.routes,
         WebSocketRoute("/feed", feed_endpoint),
     ]

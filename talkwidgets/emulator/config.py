@@ -23,6 +23,8 @@ class EmulatorConfig:
     """Events kept per app for live-feed resume; an older ``since`` gets a ``resync``."""
     webhook_timeout: float = 5.0
     webhook_retry_delay: float = 1.0
+    typing_seconds: float = 10.0
+    """How long one ``POST …/typing/{userId}`` shows the user typing (TalkJS: 10 s)."""
     client_sync: bool = True
     """Whether user tokens may create users and conversations (TalkJS's client-side syncing)."""
     default_app_ids: list[str] = field(default_factory=list)

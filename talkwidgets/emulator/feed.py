@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
 from typing import Any
@@ -14,11 +13,13 @@ from . import validate as v
 from ._http import error_response, status_of
 from .auth import authenticate
 from .errors import EmulatorError, ForbiddenError
-from .hub import Listener, Resync
+from .feed_ops import FeedOpError, client_frame
+from .hub import Ephemeral, Listener, Resync
 from .instance import Emulator
+from .presence import Presence
 from .store import FeedEvent
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 
 async def _deny(websocket: WebSocket, error: EmulatorError) -> None:
@@ -49,6 +50,7 @@ async def feed_endpoint(websocket: WebSocket) -> None:
     em.hub.add(listener)
     try:
         await websocket.accept()
+        em.presence.connected(listener)
         latest = em.store.latest_seq(app_id)
         last_sent = latest
         backlog: list[FeedEvent] = []
@@ -84,14 +86,17 @@ async def feed_endpoint(websocket: WebSocket) -> None:
                     await websocket.send_text(event.text())
                     last_sent = event.seq
             last_sent = max(last_sent, latest)
-        await _pump(websocket, listener, last_sent, who.expires_at)
+        await _pump(websocket, listener, em.presence, last_sent, who.expires_at)
     except WebSocketDisconnect:
         pass
     finally:
         em.hub.remove(listener)
+        em.presence.disconnected(listener)
 
 
-async def _pump(websocket: WebSocket, listener: Listener, last_sent: int, expires_at: int | None) -> None:
+async def _pump(
+    websocket: WebSocket, listener: Listener, presence: Presence, last_sent: int, expires_at: int | None
+) -> None:
     async def writer() -> None:
         nonlocal last_sent
         while True:
@@ -103,6 +108,9 @@ async def _pump(websocket: WebSocket, listener: Listener, last_sent: int, expire
                 last_sent = max(last_sent, event.seq)
                 await websocket.send_text(json.dumps({"op": "resync", "seq": event.seq, "reason": event.reason}))
                 continue
+            if isinstance(event, Ephemeral):
+                await websocket.send_text(event.text)
+                continue
             if event.seq <= last_sent:
                 continue
             last_sent = event.seq
@@ -111,9 +119,13 @@ async def _pump(websocket: WebSocket, listener: Listener, last_sent: int, expire
     async def reader() -> None:
         while True:
             raw = await websocket.receive_text()
-            with contextlib.suppress(ValueError, AttributeError):
-                if json.loads(raw).get("op") == "ping":
-                    await websocket.send_text('{"op":"pong"}')
+            try:
+                reply = client_frame(presence, listener, raw)
+            except FeedOpError as exc:
+                await websocket.close(code=exc.code, reason=exc.reason[:120])
+                return
+            if reply is not None:
+                await websocket.send_text(reply)
 
     async def expiry() -> None:
         if expires_at is None:

@@ -1,14 +1,17 @@
 """Fan-out of committed events to the live-feed connections of each app.
 
-The seam for ephemeral events too (typing, presence): they would be published here without being
-stored, so they never get a sequence number and are never replayed."""
+Ephemeral frames (typing, presence) go out here too, without being stored: they never get a
+sequence number and are never replayed."""
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from .clock import now_ms
 from .store import FeedEvent
 
 MAX_QUEUE = 10_000
@@ -23,6 +26,13 @@ class Resync:
     reason: str
 
 
+@dataclass(frozen=True)
+class Ephemeral:
+    """A frame that is sent once and forgotten (``typing``, ``presence``): no ``seq``, no replay."""
+
+    text: str
+
+
 @dataclass(eq=False)
 class Listener:
     """One live-feed connection: the app and user view it follows, and its outgoing queue
@@ -30,7 +40,12 @@ class Listener:
 
     app_id: str
     user_id: str | None
-    queue: asyncio.Queue[FeedEvent | Resync | None] = field(default_factory=asyncio.Queue)
+    queue: asyncio.Queue[FeedEvent | Resync | Ephemeral | None] = field(default_factory=asyncio.Queue)
+    id: str = field(default_factory=lambda: "sess_" + secrets.token_urlsafe(12))
+    """The connection's id, as ``GET /users/{id}/sessions`` lists it."""
+    connected_at: int = field(default_factory=now_ms)
+    watching: frozenset[str] = frozenset()
+    """Users whose ``presence`` frames this connection asked for (the ``watch`` op)."""
 
 
 class FeedHub:
@@ -64,11 +79,22 @@ class FeedHub:
         for event in events:
             for listener in list(self._listeners.get(event.app_id, ())):
                 if event.visible_to(listener.user_id):
-                    if listener.queue.qsize() >= MAX_QUEUE:
-                        self.remove(listener)
-                        listener.queue.put_nowait(None)  # tells the connection to close
-                    else:
-                        listener.queue.put_nowait(event)
+                    self.offer(listener, event)
+
+    def offer(self, listener: Listener, item: FeedEvent | Ephemeral) -> None:
+        """Queue one frame for a connection (on the loop's thread); one too far behind is dropped."""
+        if listener.queue.qsize() >= MAX_QUEUE:
+            self.remove(listener)
+            listener.queue.put_nowait(None)  # tells the connection to close
+        else:
+            listener.queue.put_nowait(item)
+
+    def send_ephemeral(self, app_id: str, audience: Collection[str], text: str) -> None:
+        """An ephemeral frame to the views of ``audience`` and to admin feeds (on the loop's thread)."""
+        frame = Ephemeral(text)
+        for listener in list(self._listeners.get(app_id, ())):
+            if listener.user_id is None or listener.user_id in audience:
+                self.offer(listener, frame)
 
     def resync(self, app_id: str, seq: int, reason: str) -> None:
         """Ask every connection of ``app_id`` to re-read its state; safe from any thread."""

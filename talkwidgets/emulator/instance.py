@@ -10,10 +10,14 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
+from typing import Any
 
 from .config import EmulatorConfig
 from .hub import FeedHub
+from .presence import Presence
 from .store import Changes, Store
+from .typing_state import Typing
 from .webhooks import WebhookSender
 
 
@@ -24,6 +28,8 @@ class Emulator:
         self.config = config or EmulatorConfig()
         self.store = Store(self.config.db_path, event_retention=self.config.event_retention)
         self.hub = FeedHub()
+        self.presence = Presence(self.hub)
+        self.typing = Typing(self.hub, self.store.participant_ids, self.config.typing_seconds)
         self.webhooks = WebhookSender(self.store, self.config.webhook_timeout, self.config.webhook_retry_delay)
         self._own_files_dir = self.config.files_dir is None and self.config.db_path == ":memory:"
         if self.config.files_dir is not None:
@@ -40,6 +46,7 @@ class Emulator:
     def _published(self, changes: Changes) -> None:
         if changes.events:
             self.hub.publish(changes.events)
+            self._on_loop(self.typing.after_commit, changes.events)
         if changes.webhooks and self._loop is not None:
             if threading.get_ident() == self._loop_thread:
                 self._submit(changes)
@@ -49,6 +56,13 @@ class Emulator:
     def _submit(self, changes: Changes) -> None:
         for webhook in changes.webhooks:
             self.webhooks.submit(webhook.app_id, webhook.type, webhook.data)
+
+    def _on_loop(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn`` on the serving loop's thread (typing and presence live there)."""
+        if self._loop is None or threading.get_ident() == self._loop_thread:
+            fn(*args)
+        else:
+            self._loop.call_soon_threadsafe(fn, *args)
 
     def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         """Serve from ``loop``: commits from other threads hand their events and webhooks to it."""
@@ -64,11 +78,13 @@ class Emulator:
         paths = self.store.file_paths(app_id)
         self.store.reset(app_id)
         self.hub.resync(app_id, self.store.latest_seq(app_id), "the app was reset")
+        self._on_loop(self.typing.forget_app, app_id)
         for path in paths:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
 
     async def aclose(self) -> None:
+        self.typing.close()
         self.hub.close_all()
         await self.webhooks.aclose()
 

@@ -32,7 +32,7 @@ from .changes import users as user_changes
 from .events import JSON, Changes, FeedEvent, Webhook
 from .filters import Condition
 from .migrations import migrate
-from .queries import apps, conversations, files, messages, participants, reactions, users
+from .queries import apps, conversations, files, messages, participants, reactions, search, users
 from .rules import CONVERSATION_FIELDS, USER_FIELDS
 from .storage import Storage
 
@@ -102,9 +102,12 @@ class Store:
         with self._db.lock:
             return users.exists(self._db, app_id, user_id)
 
-    def list_users(self, app_id: str, limit: int, starting_after: str | None) -> list[JSON]:
+    def list_users(
+        self, app_id: str, limit: int, starting_after: str | None, only: tuple[list[str], bool] | None = None
+    ) -> list[JSON]:
+        """Users by id; ``only=(ids, True)`` keeps those ids, ``(ids, False)`` the others."""
         with self._db.lock:
-            return [render.user(r) for r in users.page(self._db, app_id, limit, starting_after)]
+            return [render.user(r) for r in users.page(self._db, app_id, limit, starting_after, only)]
 
     def put_user(self, app_id: str, user_id: str, patch: JSON, *, fire_webhooks: bool = True) -> None:
         """Create or update with PATCH semantics; ``None`` values reset a field."""
@@ -142,6 +145,11 @@ class Store:
         with self._db.lock:
             found = participants.row(self._db, app_id, cid, uid)
             return render.listed_participant(found) if found else None
+
+    def participant_ids(self, app_id: str, cid: str) -> list[str]:
+        """The conversation's participants, in joining order (empty when it does not exist)."""
+        with self._db.lock:
+            return list(participants.of_conversation(self._db, app_id, cid))
 
     def participant_access(self, app_id: str, conversation_id: str, user_id: str) -> str | None:
         with self._db.lock:
@@ -287,6 +295,39 @@ class Store:
         with self._db.lock:
             rows = reactions.page(self._db, app_id, mid, emoji, limit, starting_after)
             return [{"userId": r["user_id"], "createdAt": r["created_at"]} for r in rows]
+
+    # -- search ----------------------------------------------------------------------------------
+
+    def search_messages(
+        self, app_id: str, user_id: str, match: str, limit: int, starting_after: str | None, condition: Condition | None
+    ) -> list[JSON]:
+        """``[{"conversation", "message"}]`` of the user's matching messages, newest first; ``match``
+        is :func:`.search_words.match_expression` of the query, ``condition`` a compiled filter."""
+        with self._db.lock:
+            rows = search.messages(self._db, app_id, user_id, match, limit, starting_after, condition)
+            viewed = user_views.messages_of(self._db, app_id, rows, user_id)
+            seen: dict[str, JSON] = {}
+            out = []
+            for row, message in zip(rows, viewed, strict=True):
+                cid = row["conversation_id"]
+                if cid not in seen:
+                    found = conversations.of_user(self._db, app_id, user_id, cid)
+                    assert found is not None
+                    seen[cid] = views.user_conversation(self._db, found, user_id)
+                out.append({"conversation": seen[cid], "message": message})
+            return out
+
+    def search_conversations(
+        self, app_id: str, user_id: str, match: str, limit: int, starting_after: str | None, condition: Condition | None
+    ) -> list[JSON]:
+        """The user's conversations whose subject, or whose ``custom.search``, has every query word;
+        in the order of the user's conversation list."""
+        found = search.conversations_matching(match, app_id)
+        if condition is not None:
+            found = Condition(f"({found.sql}) AND ({condition.sql})", (*found.params, *condition.params))
+        with self._db.lock:
+            rows = conversations.user_page(self._db, app_id, user_id, limit, starting_after, False, None, None, found)
+            return [views.user_conversation(self._db, r, user_id) for r in rows]
 
     # -- files -----------------------------------------------------------------------------------
 

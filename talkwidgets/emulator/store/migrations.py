@@ -6,6 +6,9 @@ derived data (the search index of existing messages) are added here."""
 
 from __future__ import annotations
 
+import json
+
+from .queries import search
 from .storage import Storage
 
 SCHEMA_VERSION = 2
@@ -21,4 +24,9 @@ def migrate(db: Storage) -> None:
     columns = {r["name"] for r in db.all("PRAGMA table_info(participants)")}
     if "marked_unread" not in columns:
         db.execute("ALTER TABLE participants ADD COLUMN marked_unread INTEGER NOT NULL DEFAULT 0")
+    # the search index of what the file already holds (new tables start empty)
+    for row in db.all("SELECT app_id, id, conversation_id, data FROM messages"):
+        search.index_message(db, row["app_id"], row["conversation_id"], row["id"], json.loads(row["data"])["content"])
+    for row in db.all("SELECT app_id, id, data FROM conversations"):
+        search.index_conversation(db, row["app_id"], row["id"], json.loads(row["data"]))
     db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")

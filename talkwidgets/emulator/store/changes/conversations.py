@@ -9,7 +9,7 @@ from ...errors import not_found
 from .. import rules, views
 from .. import webhook_payloads as payloads
 from ..events import JSON
-from ..queries import conversations, participants, users
+from ..queries import conversations, participants, search, users
 from ..storage import Storage
 from . import participants as participant_changes
 
@@ -25,13 +25,16 @@ def put(
     found = conversations.row(db, app_id, conversation_id)
     changed = False
     if found is None:
-        conversations.insert(db, app_id, conversation_id, rules.merge_fields({}, patch, rules.CONVERSATION_FIELDS), now)
+        data = rules.merge_fields({}, patch, rules.CONVERSATION_FIELDS)
+        conversations.insert(db, app_id, conversation_id, data, now)
+        search.index_conversation(db, app_id, conversation_id, data)
     else:
         old = json.loads(found["data"])
         data = rules.merge_fields(old, patch, rules.CONVERSATION_FIELDS)
         changed = data != old
         if changed:
             conversations.update_data(db, app_id, conversation_id, data)
+            search.index_conversation(db, app_id, conversation_id, data)
     existing = participants.of_conversation(db, app_id, conversation_id)
     newcomers = [u for u in dict.fromkeys(participant_ids) if u not in existing]
     rules.require_room(len(existing) + len(newcomers), max_participants)

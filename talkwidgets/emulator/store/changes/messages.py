@@ -10,7 +10,7 @@ from ...errors import InvalidError, not_found
 from .. import render, rules, views
 from .. import webhook_payloads as payloads
 from ..events import JSON
-from ..queries import conversations, files, messages, participants
+from ..queries import conversations, files, messages, participants, search
 from ..storage import Storage
 
 
@@ -62,6 +62,7 @@ def send(
             "custom": rules.merge_map(None, item.get("custom")),
         }
         messages.insert(db, app_id, message_id, conversation_id, number, sender, ts, data)
+        search.index_message(db, app_id, conversation_id, message_id, content)
         conversations.set_last_message(db, app_id, conversation_id, message_id, ts)
         message = render.message(data, sender, ts, read_until)
         db.emit(app_id, "message.sent", conversation_id, parts.keys(), {"message": message})
@@ -110,6 +111,7 @@ def edit(db: Storage, app_id: str, conversation_id: str, message_id: str, patch:
     data.update(rules.derived_fields(data["content"]))
     data["editedAt"] = now_ms()
     messages.update_data(db, app_id, message_id, data)
+    search.index_message(db, app_id, conversation_id, message_id, data["content"])
     parts = participants.of_conversation(db, app_id, conversation_id)
     message = render.message(data, found["sender_id"], found["created_at"], render.read_untils(parts))
     db.emit(app_id, "message.updated", conversation_id, parts.keys(), {"message": message})

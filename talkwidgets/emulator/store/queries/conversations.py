@@ -116,7 +116,7 @@ def set_last_message(db: Storage, app_id: str, conversation_id: str, message_id:
 
 
 def delete(db: Storage, app_id: str, conversation_id: str) -> None:
-    """The conversation with its participations, messages and their reactions."""
-    for table in ("participants", "messages", "reactions"):
+    """The conversation with its participations, messages, their reactions and the search words."""
+    for table in ("participants", "messages", "reactions", "message_words", "conversation_words"):
         db.execute(f"DELETE FROM {table} WHERE app_id=? AND conversation_id=?", (app_id, conversation_id))
     db.execute("DELETE FROM conversations WHERE app_id=? AND id=?", (app_id, conversation_id))

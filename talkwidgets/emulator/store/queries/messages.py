@@ -98,9 +98,10 @@ def update_data(db: Storage, app_id: str, message_id: str, data: JSON) -> None:
 
 
 def delete(db: Storage, app_id: str, message_id: str) -> None:
-    """The message and its reactions."""
+    """The message, its reactions and its search words."""
     db.execute("DELETE FROM messages WHERE app_id=? AND id=?", (app_id, message_id))
-    db.execute("DELETE FROM reactions WHERE app_id=? AND message_id=?", (app_id, message_id))
+    for table in ("reactions", "message_words"):
+        db.execute(f"DELETE FROM {table} WHERE app_id=? AND message_id=?", (app_id, message_id))
 
 
 # -- unread -------------------------------------------------------------------------------------
