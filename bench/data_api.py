@@ -310,11 +310,19 @@ def machine() -> str:
 
 
 def report(results: dict[str, Any]) -> str:
-    lat = results["latency"]
+    lines = [f"Date: {results['date']}. Machine: {results['machine']}.", ""]
+    if "latency" in results:
+        lines += latency_table(results["latency"])
+    if "load_more" in results:
+        lines += load_more_table(results["load_more"])
+    if "search" in results:
+        lines += search_table(results["search"])
+    return "\n".join(lines)
+
+
+def latency_table(lat: dict[str, Any]) -> list[str]:
     raw, ses = lat["raw_feed_ms"], lat["session_ms"]
-    lines = [
-        f"Date: {results['date']}. Machine: {results['machine']}.",
-        "",
+    return [
         "**POST → `subscribe_messages` snapshot** (from the POST being sent; raw feed in the same run)",
         "",
         "| | p50 ms | p99 ms | samples |",
@@ -322,11 +330,14 @@ def report(results: dict[str, Any]) -> str:
         f"| raw feed (`message.sent` frame) | {raw['p50']:.2f} | {raw['p99']:.2f} | {raw['n']} |",
         f"| `subscribe_messages` `on_snapshot` | {ses['p50']:.2f} | {ses['p99']:.2f} | {ses['n']} |",
         f"| ratio | {ses['p50'] / raw['p50']:.2f}× | {ses['p99'] / raw['p99']:.2f}× | |",
+        f"Lost: raw feed {lat['lost_raw']}, session {lat['lost_session']}.",
         "",
     ]
-    lm = results["load_more"]
+
+
+def load_more_table(lm: dict[str, Any]) -> list[str]:
     s, r = lm["session_ms"], lm["rest_ms"]
-    lines += [
+    return [
         f"**`load_more(100)` at {lm['history']:,} messages** (from a window of 30; REST: the same 100 in one GET)",
         "",
         "| | p50 ms | p99 ms | samples |",
@@ -336,8 +347,10 @@ def report(results: dict[str, Any]) -> str:
         f"| ratio | {s['p50'] / r['p50']:.2f}× | {s['p99'] / r['p99']:.2f}× | |",
         "",
     ]
-    se = results["search"]
-    lines += [
+
+
+def search_table(se: dict[str, Any]) -> list[str]:
+    lines = [
         f"**Search over {se['messages']:,} messages** (seeded in {se['seed_s']:.0f} s)",
         "",
         "| query | results (3 + 50) | REST first page p50 / p99 ms | `set_query` p50 / p99 ms "
@@ -351,23 +364,27 @@ def report(results: dict[str, Any]) -> str:
             f"{q['set_query_ms']['p50']:.1f} / {q['set_query_ms']['p99']:.1f} | "
             f"{q['load_more_50_ms']['p50']:.1f} / {q['load_more_50_ms']['p99']:.1f} |"
         )
-    return "\n".join(lines)
+    return lines
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument("--only", choices=("latency", "load_more", "search"), help="run one measurement")
     args = parser.parse_args()
     rng = random.Random(10)
     messages, trials, searches = (40, 10, 5) if args.quick else (300, 60, 30)
     results: dict[str, Any] = {"date": time.strftime("%Y-%m-%d"), "machine": machine()}
-    print("1/3 message latency...", file=sys.stderr, flush=True)
-    results["latency"] = await message_latency(messages)
-    print("2/3 load_more at 10,000 messages...", file=sys.stderr, flush=True)
-    results["load_more"] = await load_more_at_depth(10_000, trials)
-    print("3/3 search over 100,000 messages...", file=sys.stderr, flush=True)
-    results["search"] = await search_latency(100, 1000, searches, rng)
+    if args.only in (None, "latency"):
+        print("message latency...", file=sys.stderr, flush=True)
+        results["latency"] = await message_latency(messages)
+    if args.only in (None, "load_more"):
+        print("load_more at 10,000 messages...", file=sys.stderr, flush=True)
+        results["load_more"] = await load_more_at_depth(10_000, trials)
+    if args.only in (None, "search"):
+        print("search over 100,000 messages...", file=sys.stderr, flush=True)
+        results["search"] = await search_latency(100, 1000, searches, rng)
     print(report(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
