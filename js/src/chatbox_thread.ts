@@ -141,7 +141,7 @@ export class Thread {
   show(list: readonly Message[], reset: boolean): void {
     const s = this.scroller;
     const wasAtBottom = reset || this.atBottom();
-    const fromBottom = s.scrollHeight - s.scrollTop;
+    const anchor = wasAtBottom ? null : this.anchor();
     const before = this.shownIds;
     if (!this.rows.show(list)) return;
     const first = list[0]?.id ?? "";
@@ -149,15 +149,33 @@ export class Thread {
     this.shownIds = { first, last };
     this.placeAll();
     this.pending.arrived((mid) => !!this.rows.get(mid));
-    const prepended = !reset && before.first !== first && !!before.first && !!this.rows.get(before.first);
     const appended = !reset && before.last !== last && !!last;
     if (wasAtBottom) this.toBottom(false);
-    else if (prepended && !appended) s.scrollTop = s.scrollHeight - fromBottom;
-    if (appended && !reset) this.arrived(list, before.last, wasAtBottom);
-    this.top.textContent = "";
+    else if (anchor?.el.isConnected) s.scrollTop += anchor.el.getBoundingClientRect().bottom - anchor.bottom;
+    if (appended) this.arrived(list, before.last, wasAtBottom);
     this.syncTop();
     if (this.newestInView || (wasAtBottom && this.visible())) this.seen();
     this.maybeLoadMore();
+  }
+
+  /**
+   * What the reader looks at: the first message whose bubble line ends inside the view, and where
+   * it ends. After an update the view is moved so it ends there again, whatever changed above it
+   * (older messages, a day divider or a sender's name that went, a resized image).
+   */
+  private anchor(): { el: Element; bottom: number } | null {
+    const rows = this.rowsEl.children;
+    const top = this.scroller.scrollTop;
+    let lo = 0;
+    let hi = rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const el = rows[mid] as HTMLElement;
+      if (el.offsetTop + el.offsetHeight <= top) lo = mid + 1;
+      else hi = mid;
+    }
+    const line = rows[lo]?.querySelector(".tw-cb-line");
+    return line ? { el: line, bottom: line.getBoundingClientRect().bottom } : null;
   }
 
   /** Group and day classes for every row from its neighbours (class toggles only where they change). */
@@ -270,8 +288,11 @@ export class Thread {
     this.maybeLoadMore();
   }
 
+  /** Near the top of a shown, laid-out thread (or one too short to scroll): ask for older messages. */
   maybeLoadMore(): void {
-    if (this.scroller.scrollTop < LOAD_MORE_MARGIN && this.host.canLoadMore() && this.host.live()) {
+    const s = this.scroller;
+    if (!this.rowsEl.childElementCount || !s.clientHeight) return;
+    if (s.scrollTop < LOAD_MORE_MARGIN && this.host.canLoadMore() && this.host.live()) {
       this.top.textContent = "Loading earlier messages…";
       this.host.send({ op: "load_more", count: LOAD_MORE_COUNT });
     }
@@ -410,10 +431,11 @@ export class Thread {
   }
 
   private closePicker(): void {
-    if (!this.picker) return;
-    this.picker.closest(".tw-cb-msg")?.classList.remove("tw-cb-msg--picking");
-    this.picker.remove();
-    this.picker = null;
+    const picker = this.picker;
+    if (!picker) return;
+    this.picker = null; // first: removing the focused picker fires focusout, which closes it again
+    picker.closest(".tw-cb-msg")?.classList.remove("tw-cb-msg--picking");
+    picker.remove();
   }
 
   private reactors(row: MessageRow, emoji: string, el: HTMLElement): void {

@@ -352,7 +352,10 @@ class Chatbox(PatchedListSync, TalkWidget):
         details = feed.details if feed else None
         if feed is None or details is None or self._reading:
             return
-        if details.unread_message_count == 0 and not details.is_unread:
+        last = details.last_message.created_at if details.last_message else 0
+        # read_until behind the newest message also counts: your own messages do not move it, and
+        # everyone_read_until (the read ticks on the other side) waits for every participant's
+        if details.unread_message_count == 0 and not details.is_unread and details.read_until >= last:
             return
         self._reading = True
         self._spawn(self._mark_read(feed))
