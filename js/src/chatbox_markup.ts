@@ -28,11 +28,19 @@ function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** The text of a node and everything in it, iteratively (hostile data can nest without end). */
 function textOf(node: unknown): string {
-  if (typeof node === "string") return node;
-  if (!isObj(node)) return "";
-  if (typeof node.text === "string") return node.text;
-  return Array.isArray(node.children) ? node.children.map(textOf).join("") : "";
+  let out = "";
+  const stack: unknown[] = [node];
+  while (stack.length) {
+    const n = stack.pop();
+    if (typeof n === "string") out += n;
+    else if (isObj(n)) {
+      if (typeof n.text === "string") out += n.text;
+      else if (Array.isArray(n.children)) for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
+    }
+  }
+  return out;
 }
 
 function params(v: unknown): Record<string, string> {
