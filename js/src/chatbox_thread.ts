@@ -13,12 +13,12 @@ import {
   fill,
   type MessageRow,
   place,
-  QUICK_REACTIONS,
   type RowContext,
   setToolsTabbable,
   showRead,
 } from "./chatbox_message";
 import { PendingMessages } from "./chatbox_pending";
+import { RowTools } from "./chatbox_tools";
 import type { Message, Typing } from "./chatbox_types";
 import { h, LiveRegion } from "./dom";
 import { icon } from "./icons";
@@ -66,14 +66,17 @@ export class Thread {
   private newestInView = false;
   private unseen = 0;
   private current: MessageRow | null = null;
-  private picker: HTMLDivElement | null = null;
-  private confirmTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly tools: RowTools;
   private lastRead = "";
   private shownIds: { first: string; last: string } = { first: "", last: "" };
 
   constructor(host: ThreadHost) {
     this.host = host;
     this.urls = new FileUrls((m) => host.send(m));
+    this.tools = new RowTools(
+      (id) => host.send({ op: "delete", id }),
+      (text) => this.live.say(text),
+    );
     this.el = h("div", "tw-cb-threadwrap");
     this.scroller = h("div", "tw-cb-thread", { role: "log", "aria-label": "Messages", tabindex: "-1" });
     this.top = h("div", "tw-cb-top");
@@ -131,7 +134,7 @@ export class Thread {
   dispose(): void {
     this.observer?.disconnect();
     this.urls.dispose();
-    clearTimeout(this.confirmTimer);
+    this.tools.dispose();
     document.removeEventListener("visibilitychange", this.onVisible);
   }
 
@@ -350,10 +353,10 @@ export class Thread {
       case "react":
       case "unreact":
         this.host.send({ op: "react", id: m.id, emoji: arg, on: what === "react" });
-        this.closePicker();
+        this.tools.closePicker();
         break;
       case "picker":
-        this.openPicker(row);
+        this.tools.openPicker(row, (emoji, on) => this.act(row, on ? "react" : "unreact", emoji));
         break;
       case "reply":
         this.host.reply(m);
@@ -362,80 +365,12 @@ export class Thread {
         this.host.edit(m);
         break;
       case "delete":
-        this.confirmDelete(row);
+        this.tools.confirmDelete(row);
         break;
       case "quote":
         if (arg && !this.scrollTo(arg)) this.host.send({ op: "find", id: arg });
         break;
     }
-  }
-
-  private confirmDelete(row: MessageRow): void {
-    const btn = row.el.querySelector<HTMLButtonElement>(".tw-cb-tool--trash");
-    if (!btn || !row.msg) return;
-    if (btn.dataset.confirm === "1") {
-      clearTimeout(this.confirmTimer);
-      this.host.send({ op: "delete", id: row.msg.id });
-      return;
-    }
-    btn.dataset.confirm = "1";
-    btn.setAttribute("aria-label", "Delete this message? Press again to confirm");
-    btn.title = "Press again to delete";
-    btn.classList.add("tw-cb-tool--confirm");
-    this.live.say("Press delete again to confirm");
-    clearTimeout(this.confirmTimer);
-    this.confirmTimer = setTimeout(() => {
-      btn.dataset.confirm = "";
-      btn.classList.remove("tw-cb-tool--confirm");
-      btn.setAttribute("aria-label", "Delete");
-      btn.title = "Delete";
-    }, 4000);
-  }
-
-  private openPicker(row: MessageRow): void {
-    this.closePicker();
-    const m = row.msg;
-    if (!m) return;
-    const picker = h("div", "tw-cb-picker", { role: "toolbar", "aria-label": "Reactions" });
-    const mine = new Set((m.reactions ?? []).filter((r) => r.current_user_reacted).map((r) => r.emoji));
-    for (const emoji of QUICK_REACTIONS) {
-      const b = h("button", "tw-cb-picker-emoji", { type: "button", "aria-label": `React with ${emoji}` });
-      b.textContent = emoji;
-      b.setAttribute("aria-pressed", String(mine.has(emoji)));
-      b.addEventListener("click", (e) => {
-        e.stopPropagation();
-        this.act(row, mine.has(emoji) ? "unreact" : "react", emoji);
-      });
-      picker.append(b);
-    }
-    picker.addEventListener("keydown", (e) => {
-      const buttons = [...picker.querySelectorAll("button")];
-      const i = buttons.indexOf(document.activeElement as HTMLButtonElement);
-      if (e.key === "Escape") {
-        e.preventDefault();
-        this.closePicker();
-        row.el.querySelector<HTMLButtonElement>(".tw-cb-tool--smile")?.focus();
-      } else if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
-        e.preventDefault();
-        buttons[(i + (e.key === "ArrowRight" ? 1 : -1) + buttons.length) % buttons.length]?.focus();
-      }
-      e.stopPropagation();
-    });
-    picker.addEventListener("focusout", (e) => {
-      if (!picker.contains(e.relatedTarget as Node)) this.closePicker();
-    });
-    row.el.querySelector(".tw-cb-tools")?.append(picker);
-    row.el.classList.add("tw-cb-msg--picking");
-    this.picker = picker;
-    picker.querySelector("button")?.focus();
-  }
-
-  private closePicker(): void {
-    const picker = this.picker;
-    if (!picker) return;
-    this.picker = null; // first: removing the focused picker fires focusout, which closes it again
-    picker.closest(".tw-cb-msg")?.classList.remove("tw-cb-msg--picking");
-    picker.remove();
   }
 
   private reactors(row: MessageRow, emoji: string, el: HTMLElement): void {
