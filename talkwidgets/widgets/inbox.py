@@ -53,8 +53,17 @@ class Inbox(TalkWidget):
         require_session(self, session)
         selected = options.get("selected_id")
         conversations = ConversationList(session, filter=filter, selected_id=selected)
-        chatbox = Chatbox(session, selected)
-        super().__init__(session, options, _list=conversations, _chatbox=chatbox)
+        try:
+            chatbox = Chatbox(session, selected)
+        except Exception:  # no half-made Inbox stays subscribed
+            conversations.close()
+            raise
+        try:
+            super().__init__(session, options, _list=conversations, _chatbox=chatbox)
+        except Exception:
+            conversations.close()
+            chatbox.close()
+            raise
         self.list: ConversationList = conversations
         """The ``ConversationList`` on the left (or on top)."""
         self.chatbox: Chatbox = chatbox
