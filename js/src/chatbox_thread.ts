@@ -29,6 +29,8 @@ export const LOAD_MORE_MARGIN = 400;
 export const LOAD_MORE_COUNT = 30;
 /** Closer than this to the bottom counts as "at the newest message" (px). */
 const BOTTOM_SLACK = 48;
+/** The conversation is marked read this long after its newest message came into view. */
+export const READ_DELAY_MS = 400;
 
 /** What the thread asks of its Chatbox. */
 export interface ThreadHost {
@@ -67,7 +69,11 @@ export class Thread {
   private unseen = 0;
   private current: MessageRow | null = null;
   private readonly tools: RowTools;
+  /** Rows filled since the last placement, and whether any left: only their neighbourhood is re-placed. */
+  private readonly changed = new Set<MessageRow>();
+  private removedSome = false;
   private lastRead = "";
+  private readTimer: ReturnType<typeof setTimeout> | undefined;
   private shownIds: { first: string; last: string } = { first: "", last: "" };
 
   constructor(host: ThreadHost) {
@@ -112,10 +118,13 @@ export class Thread {
     this.rows = new KeyedRows(this.rowsEl, {
       create: (id) => createRow(id),
       update: (row, m) => {
-        if (row.msg !== m) fill(row, m, this.ctx);
+        if (row.msg === m) return;
+        fill(row, m, this.ctx);
+        this.changed.add(row);
       },
       removed: (row) => {
         if (this.current === row) this.current = null;
+        this.removedSome = true;
       },
     });
     this.scroller.addEventListener("scroll", () => this.onScroll(), { passive: true });
@@ -135,6 +144,7 @@ export class Thread {
     this.observer?.disconnect();
     this.urls.dispose();
     this.tools.dispose();
+    clearTimeout(this.readTimer);
     document.removeEventListener("visibilitychange", this.onVisible);
   }
 
@@ -150,7 +160,7 @@ export class Thread {
     const first = list[0]?.id ?? "";
     const last = list[list.length - 1]?.id ?? "";
     this.shownIds = { first, last };
-    this.placeAll();
+    this.placeChanged();
     this.pending.arrived((mid) => !!this.rows.get(mid));
     const appended = !reset && before.last !== last && !!last;
     if (wasAtBottom) this.toBottom(false);
@@ -179,6 +189,38 @@ export class Thread {
     }
     const line = rows[lo]?.querySelector(".tw-cb-line");
     return line ? { el: line, bottom: line.getBoundingClientRect().bottom } : null;
+  }
+
+  /**
+   * Group and day classes from the neighbours, for the rows that changed and the rows next to them
+   * (a new message touches three rows, whatever the history loaded); everything after a removal.
+   */
+  private placeChanged(): void {
+    if (this.removedSome || this.changed.size > this.rowsEl.childElementCount / 2) {
+      this.placeAll();
+    } else {
+      const touched = new Set<MessageRow>();
+      for (const row of this.changed) {
+        if (!row.el.isConnected) continue;
+        touched.add(row);
+        const prev = this.rowOf(row.el.previousElementSibling);
+        const next = this.rowOf(row.el.nextElementSibling);
+        if (prev) touched.add(prev);
+        if (next) touched.add(next);
+      }
+      for (const row of touched) this.placeOne(row);
+    }
+    this.changed.clear();
+    this.removedSome = false;
+  }
+
+  private placeOne(row: MessageRow): void {
+    const m = row.msg;
+    if (!m) return;
+    const prev = this.rowOf(row.el.previousElementSibling)?.msg ?? undefined;
+    const next = this.rowOf(row.el.nextElementSibling)?.msg ?? undefined;
+    const newDay = !prev || !sameDay(prev.created_at, m.created_at);
+    place(row, newDay, newDay || !sameGroup(prev, m), !sameGroup(m, next));
   }
 
   /** Group and day classes for every row from its neighbours (class toggles only where they change). */
@@ -318,13 +360,21 @@ export class Thread {
     return document.visibilityState !== "hidden";
   }
 
-  /** The newest message is in view: tell the kernel (it marks the conversation read if it is unread). */
+  /**
+   * The newest message is in view: tell the kernel (it marks the conversation read if it is
+   * unread), once things settle (READ_DELAY_MS), so that a burst of messages is one read, not one
+   * per message.
+   */
   private seen(): void {
-    if (!this.visible() || !this.host.live()) return;
-    const last = this.shownIds.last;
-    if (!last || last === this.lastRead) return;
-    this.lastRead = last;
-    this.host.send({ op: "read" });
+    if (this.readTimer !== undefined) return;
+    this.readTimer = setTimeout(() => {
+      this.readTimer = undefined;
+      if (!this.visible() || !this.host.live() || !(this.newestInView || this.atBottom())) return;
+      const last = this.shownIds.last;
+      if (!last || last === this.lastRead) return;
+      this.lastRead = last;
+      this.host.send({ op: "read" });
+    }, READ_DELAY_MS);
   }
 
   // --- sending -------------------------------------------------------------------------------------

@@ -78,10 +78,11 @@ class Chatbox(PatchedListSync, TalkWidget):
     conversation_id = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     """The conversation shown; set it to switch (``None``: none)."""
 
-    messages = traitlets.List(traitlets.Dict(), read_only=True).tag(sync=True)
+    messages = traitlets.List(read_only=True).tag(sync=True)
     """The loaded messages, oldest first, as JSON dicts (docs/widgets.md, "Message dicts"):
     ``id, type, conversation_id, sender, created_at, edited_at, origin, plaintext, content,
-    custom, reactions, referenced_message_id, referenced_message``. No file URL, no file token."""
+    custom, reactions, referenced_message_id, referenced_message``. No file URL, no file token.
+    (No per-item trait type: traitlets would check all of them on every new message.)"""
 
     conversation = traitlets.Dict().tag(sync=True)
     """The header's view of the conversation: ``id, subject, photo_url, custom, access,
