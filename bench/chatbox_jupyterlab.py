@@ -179,7 +179,9 @@ SEND_LIST = """async ({base, app, secret, text, timeoutMs}) => {
 # Runs the cell that shows the photo Chatbox, then times until its 10 images are decoded and laid
 # out; records each image box's size when it first appears and when its image has loaded.
 FIRST_RENDER = """async ({timeoutMs}) => {
-  const app = window.jupyterapp;
+  const app = window.jupyterapp, nb = window.__twNotebook;
+  nb.content.activeCell.node.scrollIntoView({block: "start"});  // lazy images load only in view
+  await new Promise((r) => setTimeout(r, 200));
   const t0 = performance.now();
   const run = app.commands.execute("notebook:run-cell");
   const first = new Map();
