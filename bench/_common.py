@@ -1,18 +1,9 @@
-"""Helpers shared by the benchmarks: ports, percentiles and numbered message texts."""
+"""Helpers shared by the benchmarks: percentiles and numbered message texts (ports: ``tests.process_support``)."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-
 MARKER = "~seq"
 """Message texts carry ``~seq`` and a 6-digit number, so a frame can be matched without parsing it."""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -37,13 +28,3 @@ def marker_index(text: str | bytes) -> int | None:
         return None
     digits = text[at + len(MARKER) : at + len(MARKER) + 6]
     return int(digits) if digits.isdigit() else None
-
-
-def stop(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
-    """End a server subprocess: politely, then for good after 10 s."""
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()

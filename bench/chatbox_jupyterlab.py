@@ -1,7 +1,7 @@
 """Chatbox in a real JupyterLab: POST -> DOM delay and kernel -> browser bytes per new message.
 
-    .venv/bin/python bench/chatbox_jupyterlab.py                    # 30 measured messages per config
-    .venv/bin/python bench/chatbox_jupyterlab.py --messages 10 --json out.json
+    .venv/bin/python -m bench.chatbox_jupyterlab                    # 30 measured messages per config
+    .venv/bin/python -m bench.chatbox_jupyterlab --messages 10 --json out.json
 
 Not a test. Starts its own JupyterLab (loopback, free port, token, private Jupyter dirs in a temp
 dir removed afterwards) and Debian's headless Chromium, opens a bench notebook and measures, one
@@ -39,13 +39,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from _common import percentile  # noqa: E402
-from browser_support import launch_browser  # noqa: E402
-from jupyter_support import CommTap, kernel_exec, open_notebook, run_cell, start_jupyterlab, write_notebook  # noqa: E402
+from bench._common import percentile
+from tests.browser_support import ROOT, launch_browser
+from tests.jupyter_support import CommTap, kernel_exec, open_notebook, run_cell, start_jupyterlab, write_notebook
 
 APP = "bench-chat"
 LONG = 5_000

@@ -1,7 +1,7 @@
 """ConversationList in a real JupyterLab: POST -> DOM delay and kernel -> browser bytes per update.
 
-    .venv/bin/python bench/conversation_list_jupyterlab.py                 # 30 messages per config
-    .venv/bin/python bench/conversation_list_jupyterlab.py --messages 10 --sizes 20,1000 --json out.json
+    .venv/bin/python -m bench.conversation_list_jupyterlab                 # 30 messages per config
+    .venv/bin/python -m bench.conversation_list_jupyterlab --messages 10 --sizes 20,1000 --json out.json
 
 Not a test.  Starts its own JupyterLab (loopback, free port, token, private Jupyter dirs in a temp
 dir that is removed afterwards) and Debian's headless Chromium, opens a bench notebook and, for each
@@ -38,16 +38,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
-from browser_support import launch_browser  # noqa: E402
-from jupyter_support import (
+from tests.browser_support import launch_browser
+from tests.jupyter_support import (
     CommTap,
     kernel_exec,
     open_notebook,
     run_cell,
-    start_jupyterlab,  # noqa: E402
+    start_jupyterlab,
     write_notebook,
 )
 
@@ -69,8 +66,8 @@ async with httpx.AsyncClient(base_url=f"{{server.base_url}}/v1/{app}", timeout=3
         cid = f"c{{i:04d}}"
         (await http.put(f"/conversations/{{cid}}", json={{"participants": ["alice", "bob"],
                                                          "subject": f"Project thread {{i}}"}})).raise_for_status()
-        (await http.post(f"/conversations/{{cid}}/messages",
-                         json=[{{"sender": "alice", "text": f"Kick-off notes for thread {{i}}, see you there"}}])).raise_for_status()
+        kickoff = {{"sender": "alice", "text": f"Kick-off notes for thread {{i}}, see you there"}}
+        (await http.post(f"/conversations/{{cid}}/messages", json=[kickoff])).raise_for_status()
 
 
 class NaiveList(ConversationList):
@@ -297,7 +294,8 @@ def main() -> int:
     }
     print(f"\n{env}\n")
     print(
-        "| loaded | variant | delay p50 (ms) | delay p95 (ms) | POST start→DOM p50 (ms) | bytes/update (p50) | max | frames/update |"
+        "| loaded | variant | delay p50 (ms) | delay p95 (ms) | POST start→DOM p50 (ms) "
+        "| bytes/update (p50) | max | frames/update |"
     )
     print("|---:|---|---:|---:|---:|---:|---:|---:|")
     for r in results:

@@ -1,6 +1,6 @@
 """Front-end cost of the ConversationList bundle in headless Chromium (not a test).
 
-    .venv/bin/python bench/conversation_list_render.py [N ...]     # default: 100 1000 5000
+    .venv/bin/python -m bench.conversation_list_render [N ...]     # default: 100 1000 5000
 
 Per list size N: time to render N rows, to apply a one-op patch (a conversation at
 the middle moves to the top, with a new message), and to reconcile a full trait
@@ -10,12 +10,8 @@ change of the same list (what a resync costs).
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
-from browser_support import conversation_list_state, launch_browser, open_harness  # noqa: E402
+from tests.browser_support import conversation_list_state, launch_browser, open_harness
 
 MEASURE = """async ({n}) => {
   const now = Date.now();
@@ -43,7 +39,8 @@ MEASURE = """async ({n}) => {
   }
   await frame();
   t = performance.now();
-  window.tw.kernelSet({conversations: window.tw.model.get("conversations").map((c) => JSON.parse(JSON.stringify(c))), _seq: 100});
+  const copies = window.tw.model.get("conversations").map((c) => JSON.parse(JSON.stringify(c)));
+  window.tw.kernelSet({conversations: copies, _seq: 100});
   document.body.offsetHeight;
   const resync = performance.now() - t;
   patches.sort((a, b) => a - b);

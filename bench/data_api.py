@@ -15,12 +15,13 @@ Three measurements, each against a ``talkwidgets serve`` subprocess (in-memory d
    route, ``limit=100&startingAfter=<the 30th>``) with httpx. Target: at most 3 x the GET.
 3. **Search over 100,000 messages** (100 conversations x 1,000 messages of random words):
    ``set_query`` (the first 3 results) and ``load_more(50)`` for a frequent word, a rare word, a
-   word prefix and two words, beside the bare REST search request that ``set_query`` makes.
+   prefix 10 words share, two words and a word of one message, beside the bare REST search
+   request that ``set_query`` makes.
 
 Run from the repository root::
 
-    .venv/bin/python bench/data_api.py            # full run
-    .venv/bin/python bench/data_api.py --quick    # fewer samples, for a smoke run
+    .venv/bin/python -m bench.data_api            # full run
+    .venv/bin/python -m bench.data_api --quick    # fewer samples, for a smoke run
 
 It prints markdown tables (``--json PATH`` also writes the raw figures). Nothing here is a test.
 """
@@ -45,11 +46,11 @@ import httpx
 import websockets
 from websockets.asyncio.client import connect
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench._common import marker_index, percentile, text_of
+from talkwidgets.session import get_talk_session
+from tests.process_support import free_port, stop_process
 
-from talkwidgets.session import get_talk_session  # noqa: E402
-from _common import free_port, marker_index, percentile, stop, text_of  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 APP_ID = "bench"
 SECRET = "sk_test_bench_secret_key_0123456789abcdef"
@@ -89,7 +90,7 @@ class Server:
         raise RuntimeError("server did not start")
 
     def stop(self) -> None:
-        stop(self.proc)
+        stop_process(self.proc)
         os.unlink(self.seed_path)
 
 
@@ -265,7 +266,7 @@ async def search_latency(conversations: int, per: int, trials: int, rng: random.
             for label, query in (
                 ("frequent word", "w000"),
                 ("rare word", "w499"),
-                ("prefix of 100 words", "w01"),
+                ("prefix of 10 words", "w01"),
                 ("two words", "w003 w007"),
                 ("one message", f"end042x{per // 2:04d}"),
             ):
@@ -330,6 +331,7 @@ def latency_table(lat: dict[str, Any]) -> list[str]:
         f"| raw feed (`message.sent` frame) | {raw['p50']:.2f} | {raw['p99']:.2f} | {raw['n']} |",
         f"| `subscribe_messages` `on_snapshot` | {ses['p50']:.2f} | {ses['p99']:.2f} | {ses['n']} |",
         f"| ratio | {ses['p50'] / raw['p50']:.2f}× | {ses['p99'] / raw['p99']:.2f}× | |",
+        "",
         f"Lost: raw feed {lat['lost_raw']}, session {lat['lost_session']}.",
         "",
     ]
@@ -362,7 +364,11 @@ def search_table(se: dict[str, Any]) -> list[str]:
             f"| {label} (`{q['query']}`) | {q['results_after_load_more']} | "
             f"{q['rest_first_page_ms']['p50']:.1f} / {q['rest_first_page_ms']['p99']:.1f} | "
             f"{q['set_query_ms']['p50']:.1f} / {q['set_query_ms']['p99']:.1f} | "
-            f"{q['load_more_50_ms']['p50']:.1f} / {q['load_more_50_ms']['p99']:.1f} |"
+            + (
+                f"{q['load_more_50_ms']['p50']:.1f} / {q['load_more_50_ms']['p99']:.1f} |"
+                if q["results_after_load_more"] > 3
+                else "– (nothing left to load) |"
+            )
         )
     return lines
 

@@ -21,8 +21,8 @@ and all subscribers live in this (client) process and share one ``time.perf_coun
 
 Run from the repository root::
 
-    .venv/bin/python bench/feed_throughput.py            # 300 messages per configuration
-    .venv/bin/python bench/feed_throughput.py --quick    # 50 messages, for a smoke run
+    .venv/bin/python -m bench.feed_throughput            # 300 messages per configuration
+    .venv/bin/python -m bench.feed_throughput --quick    # 50 messages, for a smoke run
 
 It prints a markdown table (and ``--json PATH`` writes the raw figures). Nothing here is a test:
 timings depend on the machine and its load.
@@ -46,11 +46,11 @@ import httpx
 import websockets
 from websockets.asyncio.client import connect
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench._common import MARKER, marker_index, percentile, text_of
+from talkwidgets.model.auth import mint_user_token
+from tests.process_support import free_port, stop_process
 
-from talkwidgets.model.auth import mint_user_token  # noqa: E402
-from _common import MARKER, free_port, marker_index, percentile, stop, text_of  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 APP_ID = "bench"
 SECRET = "sk_test_bench_secret_key_0123456789abcdef"
@@ -245,7 +245,7 @@ async def run_emulator(subscribers: int, messages: int) -> tuple[Result, str]:
                 task.cancel()
         return summarise("emulator", rec, sent, answered), frame
     finally:
-        stop(proc)
+        stop_process(proc)
 
 
 # -- baseline run ----------------------------------------------------------------------------------
@@ -254,7 +254,8 @@ async def run_emulator(subscribers: int, messages: int) -> tuple[Result, str]:
 async def run_baseline(subscribers: int, messages: int, template: str) -> Result:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--baseline-server", str(port)],
+        [sys.executable, "-m", "bench.feed_throughput", "--baseline-server", str(port)],
+        cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -289,7 +290,7 @@ async def run_baseline(subscribers: int, messages: int, template: str) -> Result
             task.cancel()
         return summarise("baseline", rec, sent, answered)
     finally:
-        stop(proc)
+        stop_process(proc)
 
 
 # -- report ----------------------------------------------------------------------------------------

@@ -21,8 +21,8 @@ conversations take as parsed JSON (dicts), and their size as JSON bytes on the w
 The emulator runs in a subprocess (``talkwidgets serve``, in-memory database); the session, the raw
 feed client and the sender share this process and its event loop. Run from the repository root::
 
-    .venv/bin/python bench/session_latency.py            # 200 measured messages per configuration
-    .venv/bin/python bench/session_latency.py --quick    # 40, for a smoke run
+    .venv/bin/python -m bench.session_latency            # 200 measured messages per configuration
+    .venv/bin/python -m bench.session_latency --quick    # 40, for a smoke run
 
 It prints markdown tables (``--json PATH`` also writes the raw figures). Nothing here is a test.
 """
@@ -49,11 +49,11 @@ import httpx
 import websockets
 from websockets.asyncio.client import connect
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench._common import marker_index, percentile, text_of
+from talkwidgets.session import get_talk_session
+from tests.process_support import free_port, stop_process
 
-from talkwidgets.session import get_talk_session  # noqa: E402
-from _common import free_port, marker_index, percentile, stop, text_of  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 APP_ID = "bench"
 SECRET = "sk_test_bench_secret_key_0123456789abcdef"
@@ -157,7 +157,7 @@ class Emulator:
         raise RuntimeError("emulator did not start")
 
     def stop(self) -> None:
-        stop(self.proc)
+        stop_process(self.proc)
 
 
 async def seed(em: Emulator, http: httpx.AsyncClient, n: int) -> float:
@@ -507,7 +507,8 @@ def tables(results: list[Result], memory: Memory | None) -> str:
             "|---|---:|",
             f"| held by the subscription (window of {memory.conversations} minus window of 20) "
             f"| {memory.window_kib_per_1000:.0f} |",
-            f"| `ConversationSnapshot`s with their last message (sender shared) | {memory.snapshots_kib_per_1000:.0f} |",
+            "| `ConversationSnapshot`s with their last message (sender shared) "
+            f"| {memory.snapshots_kib_per_1000:.0f} |",
             f"| the same conversations as parsed JSON (dicts) | {memory.wire_dicts_kib_per_1000:.0f} |",
             f"| the same conversations as compact JSON bytes | {memory.json_kib_per_1000:.0f} |",
         ]

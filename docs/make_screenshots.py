@@ -1,6 +1,6 @@
 """Render the widget bundles in headless Chromium and save docs screenshots.
 
-    .venv/bin/python docs/make_screenshots.py        # writes docs/img/{conversation_list,chatbox,inbox}_{light,dark}.png
+    .venv/bin/python -m docs.make_screenshots   # docs/img/{conversation_list,chatbox,inbox}_{light,dark}.png
 
 Uses the browser-test harness (tests/browser_support.py) on the built bundle in
 talkwidgets/static/ (build it first: `pip install -e .` or `cd js && npm run build`).
@@ -11,14 +11,12 @@ CSS when available (falling back to a small built-in set), applied to the contai
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+from tests.browser_support import ORIGIN, STATIC, conversation_list_state, launch_browser, mount, open_harness
 
-from browser_support import ORIGIN, STATIC, conversation_list_state, launch_browser, mount, open_harness  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 OUT = ROOT / "docs" / "img"
 NOW_MS = 1_795_860_000_000  # a fixed "now" (Sat 28 Nov 2026, 10:00 UTC), so the times are stable
@@ -359,7 +357,8 @@ def serve_landscape(page: Any) -> None:
 
 def deliver_urls(page: Any) -> None:
     page.evaluate(
-        "(u) => window.tw.deliver({op: 'files', urls: {cm5: [u + '/img/spec.pdf'], cm6: [u + '/img/mockup.svg'], cm8: [u + '/img/v.webm']}})",
+        """(u) => window.tw.deliver({op: 'files', urls: {
+            cm5: [u + '/img/spec.pdf'], cm6: [u + '/img/mockup.svg'], cm8: [u + '/img/v.webm']}})""",
         ORIGIN,
     )
 
@@ -380,7 +379,9 @@ function model(state) {
     set: (k, v) => { state[k] = v; (listeners.get("change:" + k) || []).forEach((f) => f()); },
     on: (ev, f) => listeners.set(ev, [...(listeners.get(ev) || []), f]),
     off: () => {},
-    send: (c) => { if (c && c.op === "ping") (listeners.get("msg:custom") || []).forEach((f) => f({op: "pong", n: c.n}, [])); },
+    send: (c) => {
+      if (c && c.op === "ping") (listeners.get("msg:custom") || []).forEach((f) => f({op: "pong", n: c.n}, []));
+    },
     save_changes: () => {},
   };
   m.deliver = (msg) => (listeners.get("msg:custom") || []).forEach((f) => f(msg, []));
@@ -393,7 +394,10 @@ window.mountInbox = async (listState, chatState, urls) => {
   await chat.initialize?.({model: cm, signal, experimental: {}});
   const children = {"anywidget:list": [list, lm], "anywidget:chat": [chat, cm]};
   const host = {
-    getWidget: async (ref) => ({exports: {}, render: async ({el}) => { const [w, m] = children[ref]; await w.render({model: m, el, signal, experimental: {}}); }}),
+    getWidget: async (ref) => ({exports: {}, render: async ({el}) => {
+      const [w, m] = children[ref];
+      await w.render({model: m, el, signal, experimental: {}});
+    }}),
     getModel: async (ref) => children[ref][1],
   };
   const im = model({selected_id: "design", list_width: 340, _list: "anywidget:list", _chatbox: "anywidget:chat"});
@@ -451,7 +455,10 @@ def shoot_chatbox(browser: Any, kind: str) -> Path:
     serve_landscape(page)
     mount(page, sample_chat())
     page.evaluate(
-        "() => { const h = document.querySelector('.tw-host'); h.style.width = '520px'; document.getElementById('theme').style.display = 'inline-block'; }"
+        """() => {
+        document.querySelector('.tw-host').style.width = '520px';
+        document.getElementById('theme').style.display = 'inline-block';
+    }"""
     )
     apply_theme(page, kind, "--tw-cb-height", "820px")
     deliver_urls(page)

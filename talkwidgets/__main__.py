@@ -12,10 +12,35 @@ import sys
 from .__about__ import __version__
 
 
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
+
+
 def _serve(args: argparse.Namespace) -> int:
     from .emulator import Emulator, EmulatorConfig, load_seed, serve
 
-    config = EmulatorConfig(db_path=args.db, max_upload_bytes=int(args.max_upload_mb * 1024 * 1024))
+    if not args.host.strip():
+        print("talkwidgets serve: --host is empty; give an address (127.0.0.1: this machine only)", file=sys.stderr)
+        return 2
+    if not _is_loopback(args.host):
+        print(
+            f"talkwidgets serve: warning: --host {args.host} makes the emulator reachable from other machines. "
+            "Anyone who reaches it and learns the secret key or a token can read and change all its data, "
+            "and uploaded files are served without credentials. It speaks plain HTTP (no TLS)."
+            + ("" if args.public_url else " File URLs use the address each client connected to; set --public-url."),
+            file=sys.stderr,
+            flush=True,
+        )
+    config = EmulatorConfig(
+        db_path=args.db, max_upload_bytes=int(args.max_upload_mb * 1024 * 1024), public_url=args.public_url
+    )
     emulator = Emulator(config)
     existed = emulator.store.app(args.app_id) is not None
     secret = emulator.store.ensure_app(args.app_id, args.secret_key, args.webhook_url)
@@ -87,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", default=None, help="JSON file of users/conversations/messages to load")
     s.add_argument("--max-upload-mb", type=float, default=25.0)
     s.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
+    s.add_argument(
+        "--public-url",
+        default=None,
+        help="base URL clients use to reach this server, for the URLs of uploaded files (default: http://HOST:PORT)",
+    )
     s.set_defaults(func=_serve)
     lab = sub.add_parser(
         "lab",

@@ -1,7 +1,7 @@
 """Real-Chromium test support for the widget front ends, without Jupyter.
 
-Import the fixtures into a test module (``from browser_support import browser, page``)
-rather than through ``conftest.py``.  The page harness serves the *built* bundles from
+Registered as a pytest plugin in ``conftest.py`` (fixtures ``browser`` and ``page``); test modules,
+benchmarks and ``docs/make_screenshots.py`` import the functions.  The page harness serves the *built* bundles from
 ``talkwidgets/static/`` on a made-up origin answered by ``page.route`` (nothing touches
 the network) and runs them against a small fake anywidget model:
 

@@ -22,14 +22,26 @@ class Feed:
         frame: dict[str, Any] = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
         return frame
 
+    async def event(self) -> dict[str, Any]:
+        frame = await self.frame()
+        assert frame["op"] == "event", frame
+        return frame
+
     async def until(self, predicate: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
-        """Frames up to and including the first one matching ``predicate``."""
-        frames = []
-        while True:
-            frame = await self.frame()
-            frames.append(frame)
-            if predicate(frame):
-                return frames
+        """Frames up to and including the first one matching ``predicate``; bounded as a whole."""
+        frames: list[dict[str, Any]] = []
+
+        async def collect() -> list[dict[str, Any]]:
+            while True:
+                frame = await self.frame()
+                frames.append(frame)
+                if predicate(frame):
+                    return frames
+
+        try:
+            return await asyncio.wait_for(collect(), TIMEOUT)
+        except asyncio.TimeoutError:
+            raise AssertionError(f"no matching frame within {TIMEOUT} s; got {frames}") from None
 
     async def send(self, frame: dict[str, Any]) -> None:
         await self.ws.send(json.dumps(frame))
@@ -38,14 +50,20 @@ class Feed:
         await self.ws.close()
 
 
-async def open_feed(server: Any, token: str | None = None, **params: Any) -> Feed:
+async def open_feed(
+    server: Any, token: str | None = None, *, prefix: str = "/v1", header: bool = True, **params: Any
+) -> Feed:
+    """A feed of ``server``'s app with ``token`` (the secret key by default), in the header or the query."""
     query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
-    url = f"ws://127.0.0.1:{server.embedded.port}/v1/{server.app_id}/feed" + (f"?{query}" if query else "")
-    headers = {"Authorization": f"Bearer {token or server.secret_key}"}
+    url = f"ws://127.0.0.1:{server.embedded.port}{prefix}/{server.app_id}/feed" + (f"?{query}" if query else "")
+    token = token or server.secret_key
+    headers = {"Authorization": f"Bearer {token}"} if header else None
+    if not header:
+        url += ("&" if query else "?") + urllib.parse.urlencode({"token": token})
     ws = await connect(url, additional_headers=headers, open_timeout=TIMEOUT, close_timeout=2)
     feed = Feed(ws)
     feed.hello = await feed.frame()
-    assert feed.hello["op"] == "hello", feed.hello
+    assert feed.hello["op"] == "hello" and feed.hello["v"] == 2, feed.hello
     return feed
 
 

@@ -1,7 +1,7 @@
 """Real JupyterLab (and Voilà) support for the end-to-end tier and the in-JupyterLab benchmark.
 
-Import the fixture into a test module (``from jupyter_support import jupyterlab``), not through
-``conftest.py``.  Everything runs on loopback:
+Registered as a pytest plugin in ``conftest.py`` (fixtures ``jupyterlab`` and ``lab_page``); test modules
+and benchmarks import the functions.  Everything runs on loopback:
 
 * :func:`start_jupyterlab` / :func:`start_voila` spawn the server with this interpreter on a free
   ``127.0.0.1`` port with a token, all Jupyter state (config, data, runtime, settings, workspaces,
@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,16 +40,12 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.process_support import free_port, stop_process
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / ".ci" / "artifacts"
 TOKEN = "talkwidgets-e2e-token"
 START_TIMEOUT = 90.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def isolated_env(base: Path) -> dict[str, str]:
@@ -109,13 +104,7 @@ class ServerProcess:
             return ""
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc, grace=15)
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -258,8 +247,10 @@ KERNEL_EXEC = """async (code) => {
   let stdout = "", stderr = "", error = null;
   future.onIOPub = (msg) => {
     const t = msg.header.msg_type;
-    if (t === "stream") { if (msg.content.name === "stdout") stdout += msg.content.text; else stderr += msg.content.text; }
-    else if (t === "error") error = msg.content.ename + ": " + msg.content.evalue;
+    if (t === "stream") {
+      if (msg.content.name === "stdout") stdout += msg.content.text;
+      else stderr += msg.content.text;
+    } else if (t === "error") error = msg.content.ename + ": " + msg.content.evalue;
   };
   const reply = await future.done;
   return {status: reply.content.status, stdout, stderr, error};
@@ -447,7 +438,7 @@ def save_artifacts(name: str, page: Any = None, server: ServerProcess | None = N
     if page is not None:
         try:
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
-        except Exception as exc:  # noqa: BLE001 - best effort: a dead page must not hide the real failure
+        except Exception as exc:  # best effort: a dead page must not hide the real failure
             extra += f"\n(screenshot failed: {exc})"
     if server is not None:
         (ARTIFACTS / f"{name}.{server.name}.log").write_text(server.log_text())
@@ -461,7 +452,7 @@ def lab_page(browser: Any, jupyterlab: ServerProcess, request: pytest.FixtureReq
     """A Chromium page for JupyterLab tests, with the widget's comm frames tapped (``page.comm_tap``)
     and page errors collected (``page.page_errors``); on failure both go to ``.ci/artifacts/``.
 
-    Test modules import it together with ``browser`` (browser_support) and ``jupyterlab``.
+    It uses ``browser`` (browser_support, one per module) and ``jupyterlab`` (one per session).
     """
     ctx = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="en-GB", timezone_id="UTC")
     ctx.grant_permissions(["local-network-access"])  # the page's fetch to the emulator (127.0.0.1)

@@ -172,7 +172,7 @@ def make_av() -> None:
     import imageio_ffmpeg
 
     exe = imageio_ffmpeg.get_ffmpeg_exe()
-    for name, args in FFMPEG_JOBS.items():
+    for args in FFMPEG_JOBS.values():
         cmd = [exe, "-hide_banner", "-loglevel", "error", "-y", *args]
         print("ffmpeg", shlex.join(cmd[1:]))
         subprocess.run(cmd, cwd=HERE, check=True)

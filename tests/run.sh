@@ -26,13 +26,19 @@ say "pip install -e .[test]"
 .venv/bin/pip install -q --upgrade pip
 .venv/bin/pip install -q -e '.[test]'
 
-# 3) Front-end unit tests, when the JS toolchain is present.
+# 3) Front-end checks and unit tests (tsc, Biome lint and format, vitest), when the JS toolchain is present.
 if [ -f js/package-lock.json ] && [ -d js/test ]; then
   say "js tests"
   (cd js && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm test --silent)
 fi
 
-# 4) pytest last, so its summary closes the run.
+# 4) Static checks: lint, format and strict types; any finding fails the run.
+say "ruff check, ruff format --check, mypy"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy
+
+# 5) pytest last, so its summary closes the run.
 say "pytest"
 export CHROMIUM_PATH=${CHROMIUM_PATH:-/usr/bin/chromium} REQUIRE_BROWSER=${REQUIRE_BROWSER:-1}
 exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

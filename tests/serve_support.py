@@ -1,9 +1,9 @@
-"""``talkwidgets serve`` as a subprocess for session tests: started on a free port, killed with -9
-to test restarts, stopped for good at the end."""
+"""``talkwidgets serve`` as a subprocess for session tests (started on a free port, killed with -9
+to test restarts, stopped for good at the end), and a TCP relay that cuts a client off the network."""
 
 from __future__ import annotations
 
-import socket
+import asyncio
 import subprocess
 import sys
 import time
@@ -12,11 +12,9 @@ from typing import Any
 
 import httpx
 
+from tests.process_support import free_port, stop_process
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["Cut", "free_port", "kill_hard", "start_serve", "stop_process"]
 
 
 def start_serve(
@@ -39,21 +37,8 @@ def start_serve(
             out = proc.stdout.read().decode() if proc.stdout else ""
             raise AssertionError(f"talkwidgets serve exited: {out}")
         time.sleep(0.05)
-    stop(proc)
+    stop_process(proc)
     raise AssertionError("talkwidgets serve did not start within 60 s")
-
-
-def stop(proc: subprocess.Popen[Any], grace: float = 10.0) -> None:
-    """End the server politely, then for good; bounded. Closes its pipe."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(grace)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(grace)
-    if proc.stdout is not None:
-        proc.stdout.close()
 
 
 def kill_hard(proc: subprocess.Popen[Any]) -> None:
@@ -62,3 +47,57 @@ def kill_hard(proc: subprocess.Popen[Any]) -> None:
     proc.wait(10)
     if proc.stdout is not None:
         proc.stdout.close()
+
+
+class Cut:
+    """A TCP relay on a free loopback port in front of a server, that a test can cut and restore.
+
+    ``cut()`` drops every relayed connection and stops accepting new ones (connections are
+    refused, as if the network were down); ``restore()`` accepts again on the same port. Only
+    bytes pass through it: what it tests is the client's own reconnecting.
+    """
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.port = free_port()
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def restore(self) -> None:
+        if self._server is None:
+            self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port, reuse_address=True)
+
+    async def cut(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        for writer in list(self._writers):
+            writer.transport.abort()
+        self._writers.clear()
+        if server is not None:
+            await server.wait_closed()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            writer.transport.abort()
+            return
+        self._writers |= {writer, up_writer}
+
+        async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                dst.transport.abort()
+                self._writers.discard(dst)
+
+        await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer))

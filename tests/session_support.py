@@ -1,14 +1,18 @@
-"""Helpers for session tests: an admin REST client on the shared embedded emulator, bounded waits."""
+"""Session tests: an admin REST client on the shared embedded emulator, the ``world`` fixture, bounded waits.
+
+Registered as a pytest plugin in ``conftest.py``; test modules import the helpers.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
+import pytest
 
 from talkwidgets.emulator import shared_server
 
@@ -50,6 +54,17 @@ class Admin:
 
     async def aclose(self) -> None:
         await self.http.aclose()
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[tuple[str, Admin]]:
+    """A fresh app on the shared embedded emulator with users alice, bob and carol, and an admin client."""
+    app_id = new_app_id()
+    admin = Admin.embedded(app_id)
+    for uid in ("alice", "bob", "carol"):
+        await admin.user(uid)
+    yield app_id, admin
+    await admin.aclose()
 
 
 async def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:

@@ -7,8 +7,9 @@ import json
 from typing import Any
 
 import pytest
-from browser_support import browser, mount, open_harness, page  # noqa: F401 - fixtures
 from playwright.sync_api import expect
+
+from tests.browser_support import mount, open_harness
 
 pytestmark = pytest.mark.browser
 
@@ -123,7 +124,7 @@ def hostile_messages() -> list[dict[str, Any]]:
     ]
 
 
-def test_hostile_data_renders_as_text_and_keeps_the_layout(page: Any) -> None:  # noqa: F811
+def test_hostile_data_renders_as_text_and_keeps_the_layout(page: Any) -> None:
     open_harness(page, "chatbox")
     people = [{"id": f"p{i}", "name": f"{EVIL} {RTL} {i}", "photo_url": None, "online": i % 2 == 0} for i in range(300)]
     mount(
@@ -195,7 +196,7 @@ def test_hostile_data_renders_as_text_and_keeps_the_layout(page: Any) -> None:  
     assert page.page_errors == [], page.page_errors
 
 
-def test_patches_grouping_pending_and_the_new_messages_button(page: Any) -> None:  # noqa: F811
+def test_patches_grouping_pending_and_the_new_messages_button(page: Any) -> None:
     open_harness(page, "chatbox")
     history = [message(n, ANA if n % 7 else ME, f"line {n}") for n in range(1, 61)]
     mount(page, state(history))
@@ -251,7 +252,7 @@ def test_patches_grouping_pending_and_the_new_messages_button(page: Any) -> None
     assert page.page_errors == [], page.page_errors
 
 
-def test_keyboard_reply_edit_react_delete(page: Any) -> None:  # noqa: F811
+def test_keyboard_reply_edit_react_delete(page: Any) -> None:
     open_harness(page, "chatbox")
     mount(page, state([message(1, ANA, "question?"), message(2, ME, "my answer")]))
     box = page.locator(".tw-cb-input")
@@ -293,7 +294,7 @@ def test_keyboard_reply_edit_react_delete(page: Any) -> None:  # noqa: F811
     assert page.page_errors == [], page.page_errors
 
 
-def test_typing_files_read_ticks_and_draft(page: Any) -> None:  # noqa: F811
+def test_typing_files_read_ticks_and_draft(page: Any) -> None:
     open_harness(page, "chatbox")
     image = {"type": "file", "subtype": "image", "filename": "cat.png", "size": 10, "width": 800, "height": 600}
     voice = {"type": "file", "subtype": "voice", "filename": "v.webm", "size": 10, "duration": 75.4}

@@ -14,17 +14,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, require_bundle, require_chromium
-from jupyter_support import (
-    jupyterlab,  # noqa: F401 - session fixture
-    kernel_eval_until,
-    kernel_exec,
-    lab_page,  # noqa: F401
-    open_notebook,
-    run_all,
-    write_notebook,
-)
 from playwright.sync_api import expect
+
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, require_bundle, require_chromium
+from tests.jupyter_support import kernel_eval_until, kernel_exec, open_notebook, run_all, write_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.jupyterlab, pytest.mark.slow]
 
@@ -95,7 +88,7 @@ def _row_top(page: Any, view: str, mid: str) -> float:
     )
 
 
-def test_two_people_chat_live_in_one_notebook(lab_page: Any, jupyterlab: Any) -> None:  # noqa: F811
+def test_two_people_chat_live_in_one_notebook(lab_page: Any, jupyterlab: Any) -> None:
     require_bundle("chatbox")
     require_bundle("inbox")
     page = lab_page

@@ -17,13 +17,14 @@ from typing import Any
 
 import httpx
 import pytest
-from browser_support import browser, require_bundle  # noqa: F401 - module fixture
-from jupyter_support import TOKEN, ServerProcess, free_port, isolated_env, save_artifacts, write_notebook
 from playwright.sync_api import expect
+
+from tests.browser_support import require_bundle
+from tests.jupyter_support import TOKEN, ServerProcess, isolated_env, save_artifacts, write_notebook
+from tests.process_support import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.jupyterlab, pytest.mark.slow]
 
-pytest.importorskip("notebook")
 
 CELLS = [
     """\
@@ -91,7 +92,7 @@ def notebook7() -> Iterator[ServerProcess]:
 
 
 def test_inbox_chats_in_notebook7_and_keeps_its_shortcuts_away(
-    browser: Any,  # noqa: F811
+    browser: Any,
     notebook7: ServerProcess,
     request: pytest.FixtureRequest,
 ) -> None:

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import browser, require_bundle  # noqa: F401 - module fixture
-from jupyter_support import ServerProcess, save_artifacts, start_voila, write_notebook
 from playwright.sync_api import expect
+
+from tests.browser_support import require_bundle
+from tests.jupyter_support import ServerProcess, save_artifacts, start_voila, write_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.jupyterlab, pytest.mark.slow]
 
-pytest.importorskip("voila")
 
 CELLS = [
     """\
@@ -56,7 +56,7 @@ def voila_server() -> Iterator[ServerProcess]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def test_inbox_chats_live_in_voila(browser: Any, voila_server: ServerProcess, request: pytest.FixtureRequest) -> None:  # noqa: F811
+def test_inbox_chats_live_in_voila(browser: Any, voila_server: ServerProcess, request: pytest.FixtureRequest) -> None:
     require_bundle("inbox")
     require_bundle("chatbox")
     ctx = browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-GB", timezone_id="UTC")

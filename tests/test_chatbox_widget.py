@@ -11,11 +11,11 @@ import json
 from typing import Any
 
 import pytest
-from session_support import wait_until
-from widget_support import from_browser
 
-from talkwidgets import Chatbox, ImageFileMetadata, InvalidArgumentError, SentMessage, get_talk_session
+from talkwidgets import Chatbox, ImageFileMetadata, InvalidArgumentError, SendFileBlock, SentMessage, get_talk_session
 from talkwidgets.widgets._list_sync import apply_ops
+from tests.session_support import wait_until
+from tests.widget_support import from_browser
 
 
 class CommRecorder:
@@ -62,12 +62,8 @@ async def test_messages_oldest_first_as_documented_dicts_without_urls_or_tokens(
     for n in range(3):
         await admin.send("chat", "bob", f"*hello* {n}")
     alice = await get_talk_session(app_id=app_id, user_id="alice")
-    from talkwidgets.model.wire import to_json  # noqa: F401  (the shape is ours, not to_json's)
-
     png = b"\x89PNG\r\n\x1a\n" + b"0" * 64
     token = await alice.upload_image(png, ImageFileMetadata("cat.png", width=640, height=480))
-    from talkwidgets import SendFileBlock
-
     await alice.conversation("chat").send(content=[SendFileBlock(file_token=token)])
     box, comm = await _open(app_id)
     await wait_until(lambda: len(box.messages) == 4, what="4 messages")

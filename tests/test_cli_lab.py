@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,18 +11,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.process_support import free_port, stop_process
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.jupyterlab
 def test_lab_serves_the_quickstart_notebook(tmp_path: Path) -> None:
-    port, token = _free_port(), "cli-lab-test"
+    port, token = free_port(), "cli-lab-test"
     env = dict(
         os.environ,
         JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
@@ -73,12 +68,7 @@ def test_lab_serves_the_quickstart_notebook(tmp_path: Path) -> None:
         assert notebook.status_code == 200 and notebook.json()["type"] == "notebook"
         assert httpx.get(f"{url}/lab", params={"token": token}, timeout=10).status_code == 200
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+        stop_process(proc, grace=20)
 
 
 def test_lab_explains_a_missing_notebook() -> None:

@@ -22,7 +22,8 @@ from urllib.parse import urljoin
 import httpx
 import psutil
 import pytest
-from jupyter_support import free_port, isolated_env
+
+from tests.jupyter_support import free_port, isolated_env
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "examples" / "notebooks"

@@ -6,14 +6,21 @@ import time
 from typing import Any
 
 import pytest
-from browser_support import browser, conversation_list_state, mount, open_harness, page  # noqa: F401
 from playwright.sync_api import expect
 
 from talkwidgets.widgets._list_sync import apply_ops, diff_ops
+from tests.browser_support import conversation_list_state, mount, open_harness
 
 pytestmark = pytest.mark.browser
 
 NOW_MS = int(time.time() * 1000)
+
+
+@pytest.fixture(autouse=True)
+def _now() -> None:
+    """Each test measures times from its own start, not from the module import (minutes apart in a long run)."""
+    global NOW_MS
+    NOW_MS = int(time.time() * 1000)
 
 
 def user(uid: str, name: str | None = None) -> dict[str, Any]:
@@ -73,7 +80,10 @@ def file_block(subtype: str | None, filename: str = "file.bin") -> list[dict[str
 
 
 @pytest.fixture()
-def cl(page: Any) -> Any:  # noqa: F811
+def cl(page: Any) -> Any:
+    # The page's clock starts at NOW_MS, the instant the test data is dated from: relative times
+    # ("now", "5m") do not depend on how long the module waited to run on a busy machine.
+    page.clock.install(time=NOW_MS / 1000)
     return open_harness(page, "conversation_list")
 
 
@@ -256,7 +266,7 @@ def test_connection_indicator(cl: Any, connection: str, title: str) -> None:
     expect(dot).to_have_class(_has(f"tw-cl-conn--{connection}"))
 
 
-def test_relative_time_stays_current(page: Any) -> None:  # noqa: F811
+def test_relative_time_stays_current(page: Any) -> None:
     page.clock.install(time=NOW_MS / 1000)
     open_harness(page)
     mount(page, conversation_list_state(conversations=[conv("a", last=message(user("a"), "x", ago_ms=30_000))]))

@@ -15,9 +15,8 @@ import pytest
 from talkwidgets import ConversationList, GenericFileMetadata, SendFileBlock, get_talk_session
 from talkwidgets.emulator import EmbeddedServer
 from talkwidgets.widgets._list_sync import apply_ops
-
-from session_support import wait_until
-from widget_support import browser_update, from_browser
+from tests.session_support import wait_until
+from tests.widget_support import browser_update, from_browser
 
 
 class CommRecorder:

@@ -8,9 +8,9 @@ import time
 
 import jwt
 import pytest
-from conftest import assert_error, auth, make_conversation, make_users, ok, send
 
 from talkwidgets.emulator import EmulatorConfig
+from tests.server_support import assert_error, auth, make_conversation, make_users, ok, send
 
 PREFIXES = ["/v1", "/public_api/v1"]
 

@@ -5,70 +5,28 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-import urllib.parse
 
 import httpx
 import pytest
 import websockets
-from conftest import make_conversation, make_users, ok, send
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 
 from talkwidgets.emulator import EmulatorConfig
-
-TIMEOUT = 10  # only to avoid hanging; every wait below normally ends within milliseconds
-
-
-class Feed:
-    def __init__(self, ws: ClientConnection) -> None:
-        self.ws = ws
-        self.hello: dict | None = None
-
-    async def frame(self) -> dict:
-        return json.loads(await asyncio.wait_for(self.ws.recv(), TIMEOUT))
-
-    async def event(self) -> dict:
-        frame = await self.frame()
-        assert frame["op"] == "event", frame
-        return frame
-
-    async def until(self, predicate) -> list[dict]:
-        """Frames up to and including the first one matching ``predicate``."""
-        frames = []
-        while True:
-            frame = await self.frame()
-            frames.append(frame)
-            if predicate(frame):
-                return frames
-
-
-async def open_feed(server, token: str | None = None, *, prefix: str = "/v1", header: bool = True, **params) -> Feed:
-    query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
-    url = f"ws://127.0.0.1:{server.embedded.port}{prefix}/{server.app_id}/feed" + (f"?{query}" if query else "")
-    token = token or server.secret_key
-    headers = {"Authorization": f"Bearer {token}"} if header else None
-    if not header:
-        url += ("&" if query else "?") + urllib.parse.urlencode({"token": token})
-    ws = await connect(url, additional_headers=headers, open_timeout=TIMEOUT, close_timeout=2)
-    feed = Feed(ws)
-    feed.hello = await feed.frame()
-    assert feed.hello["op"] == "hello" and feed.hello["v"] == 2
-    return feed
-
-
-def is_text(text: str):
-    return lambda f: f.get("type") == "message.sent" and f["data"]["message"]["text"] == text
+from tests.feed_client import TIMEOUT, is_text, open_feed
+from tests.server_support import make_conversation, make_users, ok, send
 
 
 @pytest.fixture
-def world(client):
+def chats(client):
+    """The secret-key client, after users alice, bob, carol, dave and conversations ab, bc exist."""
     make_users(client, "alice", "bob", "carol", "dave")
     make_conversation(client, "ab", "alice", "bob")
     make_conversation(client, "bc", "bob", "carol")
     return client
 
 
-async def test_user_sees_only_own_conversations(server, world):
-    client = world
+async def test_user_sees_only_own_conversations(server, chats):
+    client = chats
     alice = await open_feed(server, server.user_token("alice"))
     assert alice.hello["userId"] == "alice" and alice.hello["resumed"] is False
     carol = await open_feed(server, server.user_token("carol"))
@@ -88,8 +46,8 @@ async def test_user_sees_only_own_conversations(server, world):
     await carol.ws.close()
 
 
-async def test_event_types_and_ordering(server, world, user_client):
-    client = world
+async def test_event_types_and_ordering(server, chats, user_client):
+    client = chats
     alice = await open_feed(server, server.user_token("alice"))
     start = alice.hello["seq"]
     ok(client.put("/conversations/ab/participants/carol"))  # participant.joined
@@ -142,8 +100,8 @@ async def test_event_types_and_ordering(server, world, user_client):
     await alice.ws.close()
 
 
-async def test_leaver_and_renamer_are_told(server, world, user_client):
-    client = world
+async def test_leaver_and_renamer_are_told(server, chats, user_client):
+    client = chats
     carol = await open_feed(server, server.user_token("carol"))
     dave = await open_feed(server, server.user_token("dave"))
     ok(user_client("carol").delete("/conversations/bc/participants/carol"))
@@ -158,8 +116,8 @@ async def test_leaver_and_renamer_are_told(server, world, user_client):
     await dave.ws.close()
 
 
-async def test_resume_after_reconnect_gets_exactly_the_missed_events(server, world):
-    client = world
+async def test_resume_after_reconnect_gets_exactly_the_missed_events(server, chats):
+    client = chats
     alice = await open_feed(server, server.user_token("alice"))
     send(client, "ab", "seen live", sender="bob")
     last = (await alice.until(is_text("seen live")))[-1]["seq"]
@@ -191,9 +149,9 @@ async def test_resume_after_reconnect_gets_exactly_the_missed_events(server, wor
     await alice.ws.close()
 
 
-async def test_resume_during_concurrent_writes_has_no_gaps_or_duplicates(server, world):
+async def test_resume_during_concurrent_writes_has_no_gaps_or_duplicates(server, chats):
     """An admin feed resuming from 0 while writes land must see every seq exactly once."""
-    client = world
+    client = chats
     send(client, "ab", "before", sender="alice")
     done = threading.Event()
 
@@ -219,14 +177,13 @@ async def test_resume_during_concurrent_writes_has_no_gaps_or_duplicates(server,
     await admin.ws.close()
 
 
-async def test_admin_feed_sees_everything_and_ping_pong(server, world, user_client):
-    client = world
+async def test_admin_feed_sees_everything_and_ping_pong(server, chats, user_client):
+    client = chats
     admin = await open_feed(server)
     assert admin.hello["userId"] is None
     await admin.ws.send(json.dumps({"op": "ping"}))
     assert await admin.frame() == {"op": "pong"}
-    await admin.ws.send("not json at all")  # ignored
-    await admin.ws.send(json.dumps({"op": "dance"}))  # ignored
+    await admin.ws.send(json.dumps({"op": "dance"}))  # an unknown op is ignored (frames that are not JSON close it)
     await admin.ws.send(json.dumps({"op": "ping"}))
     assert await admin.frame() == {"op": "pong"}
     send(client, "ab", "in ab", sender="alice")
@@ -255,7 +212,7 @@ async def test_admin_feed_sees_everything_and_ping_pong(server, world, user_clie
     await other.ws.close()
 
 
-async def test_handshake_refusals(server, world):
+async def test_handshake_refusals(server, chats):
     async def status_of(**kwargs) -> tuple[int, dict]:
         with pytest.raises(websockets.exceptions.InvalidStatus) as info:
             await open_feed(server, **kwargs)
@@ -286,8 +243,8 @@ async def test_handshake_refusals(server, world):
     assert info.value.response.status_code == 401
 
 
-async def test_reset_sends_resync_and_seq_keeps_counting(server, world):
-    client = world
+async def test_reset_sends_resync_and_seq_keeps_counting(server, chats):
+    client = chats
     alice = await open_feed(server, server.user_token("alice"))
     admin = await open_feed(server)
     send(client, "ab", "before reset", sender="bob")
@@ -311,20 +268,24 @@ async def test_reset_sends_resync_and_seq_keeps_counting(server, world):
         await feed.ws.close()
 
 
-async def test_token_expiry_closes_with_4001(server, world):
+async def test_token_expiry_closes_with_4001(server, chats):
     alice = await open_feed(server, server.user_token("alice", ttl=2))
-    send(world, "ab", "still valid", sender="bob")
+    send(chats, "ab", "still valid", sender="bob")
     assert (await alice.event())["data"]["message"]["text"] == "still valid"
-    with pytest.raises(websockets.exceptions.ConnectionClosed) as info:
+
+    async def until_closed() -> None:
         while True:
-            await asyncio.wait_for(alice.ws.recv(), TIMEOUT)
+            await alice.ws.recv()
+
+    with pytest.raises(websockets.exceptions.ConnectionClosed) as info:
+        await asyncio.wait_for(until_closed(), TIMEOUT)
     assert info.value.rcvd is not None and info.value.rcvd.code == 4001
     assert alice.ws.close_code == 4001
 
 
 @pytest.mark.parametrize("server_config", [EmulatorConfig(event_retention=5)], indirect=True)
-async def test_resync_beyond_retention_or_latest(server, world):
-    client = world
+async def test_resync_beyond_retention_or_latest(server, chats):
+    client = chats
     # the store prunes every 500 events; reach exactly 500 with messages (10 per request)
     admin = await open_feed(server)
     have = admin.hello["seq"]

@@ -7,9 +7,9 @@ import urllib.parse
 
 import httpx
 import pytest
-from conftest import assert_error, make_conversation, make_users, message_ids, ok
 
 from talkwidgets.emulator import EmulatorConfig
+from tests.server_support import assert_error, make_conversation, make_users, message_ids, ok
 
 LIMIT = 64 * 1024
 

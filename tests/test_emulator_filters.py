@@ -13,7 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import assert_error, make_conversation, make_users, ok, send
+
+from tests.server_support import assert_error, make_conversation, make_users, ok, send
 
 # -- this test's own evaluation ----------------------------------------------------------------
 

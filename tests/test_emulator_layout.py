@@ -20,6 +20,8 @@ DOMAIN = (
     "errors",
     "principal",
     "validate",
+    "json_input",
+    "openapi",
     "bodies",
     "reaction_emoji",
     "presence",

@@ -8,10 +8,10 @@ import sqlite3
 from pathlib import Path
 
 import httpx
-from conftest import auth, ok
 
 from talkwidgets.emulator import EmbeddedServer, EmulatorConfig
 from talkwidgets.emulator.store.migrations import SCHEMA_VERSION
+from tests.server_support import auth, ok
 
 V1_SCHEMA = """
 CREATE TABLE apps (id TEXT PRIMARY KEY, secret_key TEXT NOT NULL, webhook_url TEXT, created_at INTEGER NOT NULL);

@@ -6,7 +6,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import assert_error, make_conversation, make_users, ok
+
+from tests.server_support import assert_error, make_conversation, make_users, ok
 
 KEYS = {"userId", "access", "notify", "joinedAt", "readUntil"}
 

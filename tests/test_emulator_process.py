@@ -5,13 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import queue
 import signal
-import socket
-import subprocess
-import sys
-import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -19,89 +13,9 @@ import pytest
 from websockets.asyncio.client import connect
 
 from talkwidgets.model.auth import mint_user_token
+from tests.serve_process import TIMEOUT
 
-TIMEOUT = 20  # only to avoid hanging
 KEY = "sk_test_process_tests_" + "k" * 40
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Proc:
-    """A ``talkwidgets serve`` subprocess whose output is collected line by line."""
-
-    def __init__(self, *args: str, port: int | None = None) -> None:
-        self.port = port or free_port()
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.popen = subprocess.Popen(
-            [sys.executable, "-m", "talkwidgets", "serve", "--port", str(self.port), *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.output: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.popen.stdout is not None
-        for line in self.popen.stdout:
-            self.lines.put(line.rstrip("\n"))
-
-    def read_until(self, needle: str) -> list[str]:
-        deadline = time.monotonic() + TIMEOUT
-        while not any(needle in line for line in self.output):
-            try:
-                self.output.append(self.lines.get(timeout=max(0.01, deadline - time.monotonic())))
-            except queue.Empty:
-                pytest.fail(f"no {needle!r} in output within {TIMEOUT}s: {self.output}")
-        return self.output
-
-    def banner(self) -> dict[str, str]:
-        out = {}
-        for line in self.read_until("Press Ctrl-C"):
-            key, sep, value = line.strip().partition(":")
-            if sep:
-                out[key.strip()] = value.strip()
-        return out
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def wait_healthy(self) -> None:
-        deadline = time.monotonic() + TIMEOUT
-        while time.monotonic() < deadline:
-            assert self.popen.poll() is None, f"server exited: {self.output}"
-            try:
-                if httpx.get(f"{self.base_url}/_emulator/health", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.05)
-        pytest.fail("server did not become healthy")
-
-    def kill(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.kill()
-            self.popen.wait(TIMEOUT)
-
-
-@pytest.fixture
-def procs():
-    started: list[Proc] = []
-
-    def start(*args: str, port: int | None = None) -> Proc:
-        p = Proc(*args, port=port)
-        started.append(p)
-        return p
-
-    yield start
-    for p in started:
-        p.kill()
 
 
 def test_cli_banner_generated_key_and_sigint(procs):
@@ -190,10 +104,14 @@ async def _feed_frames(url: str, token: str, until_seq: int | None) -> list[dict
     """The hello frame, then (with ``until_seq``) frames up to the event with that seq."""
     async with connect(url, additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=TIMEOUT) as ws:
         frames = [json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))]
-        while until_seq is not None:
-            frames.append(json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT)))
-            if frames[-1]["op"] == "event" and frames[-1]["seq"] >= until_seq:
-                break
+
+        async def up_to_seq() -> None:
+            while until_seq is not None:
+                frames.append(json.loads(await ws.recv()))
+                if frames[-1]["op"] == "event" and frames[-1]["seq"] >= until_seq:
+                    break
+
+        await asyncio.wait_for(up_to_seq(), TIMEOUT)
         return frames
 
 

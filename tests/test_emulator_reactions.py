@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import assert_error, auth, make_conversation, make_users, ok, send, start_server
-from feed_client import is_text, open_feed
 
 from talkwidgets.emulator import EmulatorConfig
+from tests.feed_client import is_text, open_feed
+from tests.server_support import assert_error, auth, make_conversation, make_users, ok, send, start_server
 
 HEART_UNQUALIFIED = "\u2764"  # ❤ without its variation selector
 HEART = "\u2764\ufe0f"  # ❤️ fully qualified

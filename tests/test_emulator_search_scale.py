@@ -12,12 +12,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import auth, make_conversation, make_users, ok, start_server
 
 from talkwidgets.emulator import EmulatorConfig
 from talkwidgets.emulator.store.filters import parse_filter
 from talkwidgets.emulator.store.queries.search import message_search_sql
 from talkwidgets.emulator.store.search_words import match_expression
+from tests.server_support import auth, make_conversation, make_users, ok, start_server
 
 WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "theta", "kappa", "lambda", "sigma"]
 COPIES = 100

@@ -9,11 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import assert_error, make_conversation, make_users, ok, send
-from feed_client import TIMEOUT, is_text, open_feed
 from websockets.exceptions import ConnectionClosed
 
 from talkwidgets.emulator import EmulatorConfig
+from tests.feed_client import TIMEOUT, is_text, open_feed
+from tests.server_support import assert_error, make_conversation, make_users, ok, send
 
 SHORT = 0.4  # seconds of typing in these tests, so the server's timer fires soon
 
@@ -193,12 +193,12 @@ def test_presence_routes_auth_and_bad_input(server, world, user_client) -> None:
         {"op": "watch", "presence": [f"u{n}" for n in range(1001)]},
     ],
 )
-async def test_a_bad_watch_closes_with_4000(server, world, frame: dict[str, Any]) -> None:
+async def test_a_bad_watch_closes_with_1007(server, world, frame: dict[str, Any]) -> None:
     feed = await open_feed(server, server.user_token("bob"))
     await feed.send(frame)
     with pytest.raises(ConnectionClosed) as closed:
         await asyncio.wait_for(feed.ws.recv(), TIMEOUT)
-    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4000
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1007
     assert closed.value.rcvd.reason.startswith("watch:")
 
 

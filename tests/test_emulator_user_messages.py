@@ -7,7 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import assert_error, make_conversation, make_users, message_ids, ok, send
+
+from tests.server_support import assert_error, make_conversation, make_users, message_ids, ok, send
 
 MARKUP = "*bold* see <https://example.com|the site> or <actionlink:buy?item=1|Buy> and https://talkjs.com"
 

@@ -3,16 +3,16 @@
 The "kernel" (session, widget) runs on an asyncio loop in a thread. The page's fake anywidget model
 talks to it over a WebSocket, like a Jupyter comm: ``model.send(content, _, buffers)`` arrives at
 ipywidgets' ``Widget._handle_msg`` as a ``custom`` comm message with its buffers, and
-``widget.send``/trait changes come back as ``msg:custom``/``change:*`` events. Bytes therefore really travel browser -> kernel -> emulator (chunked
-path) or browser -> emulator (direct path).
+``widget.send``/trait changes come back as ``msg:custom``/``change:*`` events. Bytes therefore really
+travel browser -> kernel -> emulator (chunked path) or browser -> emulator (direct path).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
-import json
 import threading
 import time
 import tracemalloc
@@ -22,9 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, open_harness, page, require_chromium  # noqa: F401
 from playwright.sync_api import expect
-from session_support import Admin, new_app_id
 
 from talkwidgets import (
     AudioBlock,
@@ -41,6 +39,9 @@ from talkwidgets import (
     get_talk_session,
 )
 from talkwidgets.emulator import EmbeddedServer, EmulatorConfig, shared_server
+from talkwidgets.widgets._upload_rules import format_bytes
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, open_harness, require_chromium
+from tests.session_support import Admin, new_app_id
 
 pytestmark = pytest.mark.browser
 
@@ -51,7 +52,10 @@ ORIGIN = "http://talkwidgets.test"
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Chromium with a fake microphone; the harness origin counts as secure (getUserMedia needs that)."""
+    """Chromium with a fake microphone; the harness origin counts as secure (getUserMedia needs that).
+
+    Overrides browser_support's ``browser`` in this module, so its ``page`` fixture opens pages here.
+    """
     require_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -207,7 +211,9 @@ DROP_JS = """
 async ([name, type, size, fill]) => {
   const piece = new Uint8Array(Math.min(size, 1 << 20)).fill(fill);
   const parts = [];
-  for (let left = size; left > 0; left -= piece.length) parts.push(left >= piece.length ? piece : piece.subarray(0, left));
+  for (let left = size; left > 0; left -= piece.length) {
+    parts.push(left >= piece.length ? piece : piece.subarray(0, left));
+  }
   const file = new File(parts, name, { type });
   const dt = new DataTransfer();
   dt.items.add(file);
@@ -267,7 +273,7 @@ class Setup:
         return self.page.locator(".tw-fd-row").nth(index)
 
 
-def _mount(kernel: Kernel, page: Any, session: Any, admin: Admin | None, **traits: Any) -> Setup:  # noqa: F811
+def _mount(kernel: Kernel, page: Any, session: Any, admin: Admin | None, **traits: Any) -> Setup:
     widget = kernel.call(lambda: FileDrop(session, **traits))
     bridge = CommBridge(kernel, widget)
     page.context.grant_permissions(["local-network-access"])  # the page reaches 127.0.0.1 (bridge, emulator)
@@ -294,7 +300,7 @@ def _mount(kernel: Kernel, page: Any, session: Any, admin: Admin | None, **trait
 
 
 @pytest.fixture()
-def make(kernel: Kernel, page: Any) -> Iterator[Callable[..., Setup]]:  # noqa: F811
+def make(kernel: Kernel, page: Any) -> Iterator[Callable[..., Setup]]:
     """``make(**traits)``: a FileDrop for alice on the shared embedded emulator, rendered in the page."""
     made: list[Setup] = []
 
@@ -444,8 +450,26 @@ def test_direct_path_sends_the_bytes_straight_to_the_emulator(make: Any) -> None
     assert isinstance(block, ImageBlock) and (block.width, block.height) == (80, 60)
 
 
+def test_a_target_asked_on_hover_sends_the_next_file_without_waiting_for_an_offer(make: Any) -> None:
+    fd = make(direct=True)
+    fd.page.locator(".tw-fd-zone").hover()  # the pointer over the zone: a file may come
+    fd.wait(lambda: [m for m in fd.bridge.received if m["op"] == "target"], "a target request")
+    fd.page.wait_for_function("() => window.tw.received.some((m) => m.op === 'target')")
+    fd.pick(MEDIA / "image.png")
+    [upload] = fd.finished()
+    assert upload.status == "done" and upload.path == "direct", upload
+    assert fd.sent_ops() == ["target", "direct_begin", "direct_done"]
+    begin = next(m for m in fd.bridge.received if m["op"] == "direct_begin")
+    assert begin["own_target"] is True
+    received = fd.page.evaluate("() => window.tw.received.map((m) => m.op)")
+    assert "direct" not in received, received  # no per-file offer was sent
+    [ref] = fd.kernel.run(fd.widget.send_to("files"))
+    block = fd.kernel.run(ref.get()).content[0]
+    assert isinstance(block, ImageBlock) and (block.width, block.height) == (64, 48)
+
+
 def test_chunked_path_when_direct_is_off(make: Any) -> None:
-    fd = make(direct=False)
+    fd = make(direct=False, chunk_size=MiB)
     fd.drop("data.bin", "application/octet-stream", 2 * MiB + 123)
     [upload] = fd.finished()
     assert upload.status == "done" and upload.path == "chunked"
@@ -476,27 +500,36 @@ def test_type_not_accepted_and_too_large_send_no_bytes(make: Any) -> None:
 
 
 def test_cancel_mid_transfer_stops_sending_and_leaves_nothing(make: Any) -> None:
-    fd = make(direct=False)
+    fd = make(direct=False, chunk_size=MiB)
     store = shared_server()
     files_before = set(store.emulator.store.file_paths())
-    # slow the kernel down a little so the cancel lands mid-transfer
+    # The kernel takes the first chunk and holds the others unacknowledged, so the browser stops at
+    # its window and the cancel lands mid-transfer whatever the machine's speed.
     original = fd.widget._chunk
+    held: list[Any] = []
 
-    def slow_chunk(*args: Any) -> None:
-        time.sleep(0.05)
-        original(*args)
+    def first_chunk_only(fid: str, msg: Any, buffers: Any) -> None:
+        if fd.widget._transfers[fid].pipe.received == 0:
+            original(fid, msg, buffers)
+        else:
+            held.append(msg)
 
-    fd.widget._chunk = slow_chunk  # type: ignore[method-assign]
+    fd.widget._chunk = first_chunk_only  # type: ignore[method-assign]
     fd.drop("big.bin", "application/octet-stream", 24 * MiB)  # under the emulator's 25 MiB
-    spool = fd.wait(
-        lambda: (t := fd.widget._transfers.get(next(iter(fd.widget._transfers), ""))) and t.received > 0 and t.spool,
+    # the backend upload is open, with the first chunk of its body sent
+    upload_task = fd.wait(
+        lambda: (
+            (t := fd.widget._transfers.get(next(iter(fd.widget._transfers), ""))) and t.pipe.received > 0 and t.task
+        ),
         "the first acknowledged chunk",
     )
     expect(fd.row().locator(".tw-fd-progress")).to_have_attribute("aria-valuenow", _positive())
     fd.row().get_by_role("button", name="Cancel big.bin").click()
     expect(fd.row().locator(".tw-fd-status")).to_have_text("Cancelled")
     [upload] = fd.finished()
-    assert upload.status == "cancelled" and spool.closed and not fd.kernel.call(lambda: fd.widget._transfers)
+    assert upload.status == "cancelled" and not fd.kernel.call(lambda: fd.widget._transfers)
+    fd.wait(upload_task.done, "the backend upload to stop")
+    assert upload_task.cancelled()
     chunks = fd.sent_ops().count("chunk")
     assert 0 < chunks < 24 and fd.sent_ops()[-1] == "cancel"
     fd.page.wait_for_timeout(300)
@@ -519,7 +552,7 @@ def small_server() -> Iterator[EmbeddedServer]:
 def test_server_413_reaches_the_row(
     kernel: Kernel,
     page: Any,
-    small_server: EmbeddedServer,  # noqa: F811
+    small_server: EmbeddedServer,
     direct: bool,
 ) -> None:
     secret = small_server.ensure_app("fd413")
@@ -542,10 +575,11 @@ def test_server_413_reaches_the_row(
         assert upload.status == "error" and ("limit" in upload.error.lower() or "413" in upload.error)
         expect(fd.row().locator(".tw-fd-error")).to_contain_text(upload.error[:30])
         expect(fd.row()).to_have_attribute("data-state", "error")
-        ops = fd.sent_ops()
+        ops = [op for op in fd.sent_ops() if op != "target"]  # the drag asked for an upload target
         if direct:  # the browser's own POST got 413: it says so, then tries the chunked path (also 413)
             assert ops[:3] == ["direct_begin", "direct_failed", "begin"], ops
-            assert "HTTP 413" in fd.bridge.received[1]["reason"]
+            failed = next(m for m in fd.bridge.received if m["op"] == "direct_failed")
+            assert "HTTP 413" in failed["reason"]
         assert small_server.emulator.store.file_paths() == []
     finally:
         fd.bridge.close()
@@ -612,7 +646,7 @@ def _proc_kib(field: str) -> int:
 @pytest.mark.slow
 def test_200_mib_through_chunks_keeps_kernel_memory_bounded(
     kernel: Kernel,
-    page: Any,  # noqa: F811
+    page: Any,
     record_property: Any,
 ) -> None:
     size = 200 * MiB
@@ -661,14 +695,17 @@ def test_200_mib_through_chunks_keeps_kernel_memory_bounded(
         f"\n200 MiB chunked: peak RSS growth {rss_growth / MiB:.1f} MiB, "
         f"tracemalloc peak growth {traced_growth / MiB:.1f} MiB (window {window} x chunk {chunk_size // MiB} MiB)"
     )
-    # The bound: window x chunk_size (4 MiB of unacknowledged chunks) plus a fixed 24 MiB allowance for
-    # what else holds bytes at one time in this single process: the transport's copies of the in-flight
-    # chunks (WebSocket frame and message, up to 2 x 4 MiB here, a comm's ZMQ frames in Jupyter), the
-    # emulator's multipart parser (an in-memory spool of up to 1 MiB per part before it rolls to disk,
-    # plus its 1 MiB copy buffer), httpx's 64 KiB read chunks, and allocator slack (glibc arenas of the
-    # three threads involved: kernel loop, emulator, Playwright). A leak of the file (or buffering it
-    # anywhere) would show as ~200 MiB.
-    bound = window * chunk_size + 24 * MiB
+    # The bound, what may hold bytes at one time in this single process (kernel, bridge and emulator):
+    # - (window + 1) x chunk_size: the unacknowledged chunks waiting for the upload, and the one it writes;
+    # - 4 x chunk_size: a chunk's copies on its way in and out: the WebSocket reader's buffer and the
+    #   message it makes (in Jupyter: ZeroMQ frames, read without a copy), the chunk's copy into the
+    #   request (h11 joins its data), the socket's unsent remainder (asyncio's transport buffer);
+    # - a fixed 24 MiB: the emulator's multipart parser (an in-memory spool of up to 1 MiB per part
+    #   before it rolls to disk, plus its 1 MiB copy buffer) and allocator slack (glibc arenas of the
+    #   three threads involved: kernel loop, emulator, Playwright).
+    # With the defaults (4 x 4 MiB) that is 60 MiB; a leak of the file (or buffering it anywhere)
+    # would show as ~200 MiB.
+    bound = (window + 1) * chunk_size + 4 * chunk_size + 24 * MiB
     assert traced_growth <= bound, f"tracemalloc grew {traced_growth / MiB:.1f} MiB"
     assert rss_growth <= bound, f"RSS grew {rss_growth / MiB:.1f} MiB"
 
@@ -678,7 +715,9 @@ def test_200_mib_through_chunks_keeps_kernel_memory_bounded(
 SHOWCASE_STATE = {
     "rows": [],
     "accept": "image/*,video/*,audio/*,.pdf",
-    "max_size": 50 * MiB,
+    "max_size": 0,
+    "backend_max_size": 25 * MiB,
+    "limit_note": "the limit of the embedded emulator",
     "multiple": True,
     "recorder": True,
     "direct": False,
@@ -700,7 +739,7 @@ def _kernel_row(id_: str, name: str, kind: str, size: int, status: str, error: s
     }
 
 
-def _showcase(page: Any, *, record: bool) -> None:  # noqa: F811
+def _showcase(page: Any, *, record: bool) -> None:
     open_harness(page, "file_drop")
     page.add_style_tag(content=".tw-host { width: 460px; margin: 0; } body { padding: 20px; }")
     page.evaluate("(s) => window.tw.mount(s)", SHOWCASE_STATE)
@@ -725,17 +764,20 @@ def _showcase(page: Any, *, record: bool) -> None:  # noqa: F811
         _kernel_row("k2", "voice-2026-11-28-093012.webm", "voice", 38_912, "done", duration=4.2),
         _kernel_row(video, "site-walkthrough.mp4", "video", 8 * MiB, "sending", width=1280, height=720, duration=84.5),
         _kernel_row(pdf, "quarterly-report.pdf", "file", 2_411_724, "uploading"),
-        _kernel_row(
-            "k3",
-            "drone-footage-4k.mov",
-            "video",
-            48 * MiB,
-            "error",
-            "files are limited to 26214400 bytes on this server",
-            width=3840,
-            height=2160,
-            duration=95.0,
-        ),
+        {  # refused before sending: "Not sent"
+            **_kernel_row(
+                "k3",
+                "drone-footage-4k.mov",
+                "video",
+                48 * MiB,
+                "error",
+                "too large: 48 MiB, the limit is 25 MiB",
+                width=3840,
+                height=2160,
+                duration=95.0,
+            ),
+            "path": "none",
+        },
         _kernel_row("k4", "draft-v2.mp3", "audio", 3_145_728, "cancelled", duration=187.0),
     ]
     page.evaluate(f"(r) => {tw}.kernelSet({{rows: r}})", rows)
@@ -755,7 +797,7 @@ def test_rows_in_every_state(browser: Any, scheme: str) -> None:
         timezone_id="UTC",
     )
     try:
-        page = ctx.new_page()  # noqa: F811
+        page = ctx.new_page()
         page.set_default_timeout(10_000)
         if scheme == "dark":
             page.add_init_script("document.documentElement.style.setProperty('--page-bg', '#111214')")
@@ -779,3 +821,96 @@ def test_rows_in_every_state(browser: Any, scheme: str) -> None:
             )
     finally:
         ctx.close()
+
+
+# -- the backend's upload limit: the limit the drop zone shows is the server's, and a larger file
+# never leaves the browser (no begin, no chunk, no request to /files: only a "refused" note).
+
+LIMIT = 5 * MiB + 123  # not a round number: the widget must use the server's, not a guess
+
+
+@pytest.fixture()
+def limit_server() -> Iterator[EmbeddedServer]:
+    with EmbeddedServer(EmulatorConfig(max_upload_bytes=LIMIT)) as srv:
+        yield srv
+
+
+@pytest.fixture()
+def mount(kernel: Kernel, page: Any, limit_server: EmbeddedServer) -> Iterator[Any]:
+    server = limit_server
+    made: list[tuple[Setup, Any]] = []
+
+    def factory(**traits: Any) -> Setup:
+        secret = server.ensure_app("limits")
+
+        async def start() -> tuple[Any, Admin]:
+            admin = Admin(server.base_url, "limits", secret)
+            await admin.user("alice")
+            return await get_talk_session("limits", "alice", secret_key=secret, host=server.base_url), admin
+
+        session, admin = kernel.run(start())
+        fd = _mount(kernel, page, session, admin, **traits)
+        made.append((fd, session))
+        return fd
+
+    yield factory
+    for fd, session in made:
+        fd.bridge.close()
+        kernel.call(fd.widget.close)
+        kernel.run(fd.admin.aclose())
+        kernel.run(session.aclose())
+
+
+def _requests_to(page: Any, base_url: str) -> list[str]:
+    seen: list[str] = []
+    page.on("request", lambda request: seen.append(request.url) if request.url.startswith(base_url) else None)
+    return seen
+
+
+@pytest.mark.parametrize("direct", [True, False], ids=["direct", "chunked"])
+def test_the_limit_shown_is_the_servers_and_a_larger_file_never_leaves_the_browser(
+    mount: Any, limit_server: EmbeddedServer, direct: bool
+) -> None:
+    server = limit_server
+    published = httpx.get(f"{server.base_url}/_emulator/health", timeout=10).json()["limits"]["maxUploadBytes"]
+    assert published == LIMIT
+    fd = mount(direct=direct)
+    hint = fd.page.locator(".tw-fd-zone-hint")
+    expect(hint).to_have_text(f"Any file · up to {format_bytes(published)}")  # "5 MiB"
+    expect(hint).to_have_attribute("title", f"the limit of the server at {server.base_url}")
+    assert fd.kernel.call(lambda: fd.widget.backend_max_size) == published
+    requests = _requests_to(fd.page, server.base_url)
+
+    fd.drop("too-big.bin", "application/octet-stream", published + 1)
+    expect(fd.row().locator(".tw-fd-status")).to_have_text("Not sent")
+    expect(fd.row().locator(".tw-fd-error")).to_have_text(
+        f"too large: {published + 1:,} bytes, the limit is {published:,} bytes (5 MiB)"
+    )
+    [upload] = fd.finished()
+    assert (upload.status, upload.path, upload.size) == ("error", "none", published + 1)
+    # no begin, no direct_begin, no chunk; the drag may have asked for an upload target (no bytes)
+    assert [op for op in fd.sent_ops() if op != "target"] == ["refused"]
+    assert [m["op"] for m in fd.bridge.received if m["op"] != "target"] == ["refused"]
+    assert requests == [] and server.emulator.store.file_paths() == []
+
+    # A file of exactly the limit goes through: the limit is the server's, not a lower guess.
+    fd.drop("just-fits.bin", "application/octet-stream", published)
+    expect(fd.row(1).locator(".tw-fd-status")).to_have_text("Done", timeout=30_000)
+    uploads = fd.finished(2)
+    assert uploads[1].status == "done" and uploads[1].path == ("direct" if direct else "chunked")
+    assert len(server.emulator.store.file_paths()) == 1
+
+
+def test_max_size_above_the_servers_limit_shows_the_servers(mount: Any, limit_server: EmbeddedServer) -> None:
+    server = limit_server
+    fd = mount(max_size=100 * MiB, direct=False)
+    expect(fd.page.locator(".tw-fd-zone-hint")).to_have_text("Any file · up to 5 MiB")
+    assert fd.kernel.call(lambda: fd.widget.max_size) == LIMIT
+    notices = fd.kernel.call(lambda: [o["text"] for o in fd.widget.output.outputs])
+    assert notices == [
+        f"FileDrop: max_size 100 MiB is more than the backend takes; it is now 5 MiB "
+        f"(the limit of the server at {server.base_url}).\n"
+    ]
+    fd.drop("big.bin", "application/octet-stream", 6 * MiB)
+    expect(fd.row().locator(".tw-fd-error")).to_have_text("too large: 6 MiB, the limit is 5 MiB")
+    assert fd.sent_ops() == ["refused"]

@@ -4,11 +4,13 @@ sending into a conversation. The far end of the comm is a recorder that plays th
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import httpx
 import pytest
+import traitlets
 
 from talkwidgets import (
     AudioFileMetadata,
@@ -23,11 +25,11 @@ from talkwidgets import (
 )
 from talkwidgets.emulator import EmbeddedServer, EmulatorConfig
 from talkwidgets.widgets.file_drop import accepts, build_metadata
-
-from session_support import Admin, new_app_id, wait_until
-from widget_support import from_browser
+from tests.session_support import Admin, new_app_id, wait_until
+from tests.widget_support import from_browser
 
 MiB = 1024 * 1024
+ACK_TIMEOUT = 10.0
 
 
 class Browser:
@@ -48,7 +50,10 @@ class Browser:
     def last(self, fid: str) -> dict[str, Any]:
         return [m for m in self.inbox if m["id"] == fid][-1]
 
-    def send_file(
+    def ops(self, fid: str) -> list[str]:
+        return [m["op"] for m in self.inbox if m["id"] == fid]
+
+    async def send_file(
         self,
         fid: str,
         data: bytes,
@@ -58,7 +63,10 @@ class Browser:
         mime: str = "",
         metadata: dict[str, Any] | None = None,
         end: bool = True,
+        chunks: int | None = None,
     ) -> None:
+        """``begin``, then the chunks (only the first ``chunks`` of them, if given) with at most
+        ``window`` unacknowledged, then ``end``; stops early when the kernel says ``failed``."""
         self.post(
             {
                 "op": "begin",
@@ -73,13 +81,16 @@ class Browser:
         ready = self.last(fid)
         assert ready["op"] == "ready", ready
         size, window = ready["chunk_size"], ready["window"]
-        in_flight: list[int] = []
-        for seq, offset in enumerate(range(0, len(data), size)):
-            while len(in_flight) >= window:  # backpressure: wait for an ack
-                acked = [m["seq"] for m in self.inbox if m["id"] == fid and m["op"] == "ack"]
-                in_flight = [s for s in in_flight if s not in acked]
+        for seq, offset in enumerate(list(range(0, len(data), size))[:chunks]):
+            if seq >= window:  # backpressure: chunk `seq` may go once chunk `seq - window` is acknowledged
+                needed = seq - window + 1
+                await wait_until(
+                    lambda: self.ops(fid).count("ack") >= needed or "failed" in self.ops(fid),  # noqa: B023
+                    what=f"ack {needed - 1} of {fid}",
+                )
+            if "failed" in self.ops(fid):
+                return
             self.post({"op": "chunk", "id": fid, "seq": seq, "offset": offset}, [data[offset : offset + size]])
-            in_flight.append(seq)
         if end:
             self.post({"op": "end", "id": fid})
 
@@ -111,9 +122,9 @@ async def test_each_kind_becomes_its_metadata_class_and_a_file_message(setup) ->
     ]
     payload = {fid: bytes([i]) * (1000 + i) for i, (fid, *_rest) in enumerate(cases)}
     for fid, name, kind, mime, meta, _cls in cases:
-        browser.send_file(fid, payload[fid], name=name, kind=kind, mime=mime, metadata=meta)
+        await browser.send_file(fid, payload[fid], name=name, kind=kind, mime=mime, metadata=meta)
     await wait_until(lambda: len(widget.done) == 5, what="five uploads")
-    for (fid, name, kind, _mime, meta, cls), upload in zip(cases, widget.uploads):
+    for (fid, name, kind, _mime, meta, cls), upload in zip(cases, widget.uploads, strict=True):
         assert type(upload.metadata) is cls and upload.filename == name and upload.kind == kind
         for key, value in meta.items():
             assert getattr(upload.metadata, key) == value
@@ -152,33 +163,91 @@ async def test_undecodable_values_stay_unknown_and_rules_are_enforced(setup) -> 
     assert browser.last("big")["op"] == "rejected" and "limit" in browser.last("big")["reason"]
     widget.max_size = 0
 
-    browser.send_file("o", b"x" * 10, name="o.bin", kind="file", end=False)
+    await browser.send_file("o", b"x" * 10, name="o.bin", kind="file", end=False)
     browser.post({"op": "chunk", "id": "o", "seq": 5, "offset": 99}, [b"y"])  # out of order
     assert browser.last("o")["op"] == "failed" and widget.uploads[-1].status == "error"
     browser.post({"op": "begin", "id": "n", "name": "", "size": 1, "kind": "file"})
     assert browser.last("n")["op"] == "rejected"
 
 
+async def test_chunks_stream_into_the_upload_as_they_arrive(setup) -> None:
+    """The backend upload starts at ``begin`` and takes each chunk as it comes: a chunk is
+    acknowledged only once the upload has taken it, and the file token exists as soon as the last
+    chunk went out, whether or not ``end`` has arrived yet."""
+    session, widget, browser, admin = setup
+    widget.chunk_size = MiB
+    data = bytes(range(256)) * (9 * MiB // 256) + b"tail"  # 10 chunks of 1 MiB, the last one short
+    await browser.send_file("s", data, name="stream.bin", kind="file", end=False)
+    upload = widget.uploads[0]
+    await wait_until(lambda: upload.status == "done", what="the upload to finish without `end`")
+    acks = [m for m in browser.inbox if m["op"] == "ack"]
+    assert [a["seq"] for a in acks] == list(range(10)) and acks[-1]["received"] == len(data)
+    assert widget._transfers == {}
+    browser.post({"op": "end", "id": "s"})  # late, and harmless
+    assert browser.ops("s")[-1] == "done" and upload.status == "done"
+    ref = (await widget.send_to("files"))[0]
+    block = (await ref.get()).content[0]
+    async with httpx.AsyncClient() as http:
+        assert (await http.get(block.url)).content == data
+
+
+async def test_the_window_is_enforced_in_the_kernel(setup) -> None:
+    """A browser that sends more than ``window`` chunks before the upload takes them is refused:
+    otherwise the kernel would hold whatever it is sent."""
+    session, widget, browser, admin = setup
+    gate = asyncio.Event()
+    original = session.upload
+
+    async def slow_upload(data: Any, metadata: Any) -> Any:
+        await gate.wait()  # the upload takes no chunk until the test opens the gate
+        return await original(data, metadata)
+
+    session.upload = slow_upload  # type: ignore[method-assign]
+    browser.post({"op": "begin", "id": "w", "name": "w.bin", "size": 6 * MiB, "type": "", "kind": "file"})
+    window = browser.last("w")["window"]
+    for seq in range(window + 1):
+        browser.post({"op": "chunk", "id": "w", "seq": seq, "offset": seq * MiB}, [b"x" * MiB])
+    reason = f"more than window={window} chunks unacknowledged"
+    assert browser.last("w") == {"op": "failed", "id": "w", "reason": reason}
+    assert widget.uploads[0].status == "error" and widget._transfers == {}
+    gate.set()
+
+
 async def test_cancel_and_a_server_413_leave_nothing_behind() -> None:
-    with EmbeddedServer(EmulatorConfig(max_upload_bytes=2 * MiB)) as server:
+    with EmbeddedServer(EmulatorConfig(max_upload_bytes=8 * MiB)) as server:
         secret = server.ensure_app("fd413")
         admin = Admin(server.base_url, "fd413", secret)
         await admin.user("alice")
         session = await get_talk_session("fd413", "alice", secret_key=secret, host=server.base_url)
-        widget = FileDrop(session)
+        widget = FileDrop(session, chunk_size=MiB)
         browser = Browser(widget)
         files_before = set(server.emulator.store.file_paths())
 
-        browser.send_file("c", b"z" * (3 * MiB), name="half.bin", kind="file", end=False)
-        spool = widget._transfers["c"].spool
+        # Cancel while the upload is under way: half of the file went out, the rest never comes.
+        await browser.send_file("c", b"z" * (MiB + 512 * 1024), name="half.bin", kind="file", end=False, chunks=1)
+        await wait_until(lambda: browser.ops("c").count("ack") == 1, what="the first chunk taken by the upload")
+        task = widget._transfers["c"].task
+        assert task is not None and not task.done()  # the request is open, its body half sent
         browser.post({"op": "cancel", "id": "c"})
-        assert spool.closed and widget.uploads[0].status == "cancelled" and "c" not in widget._transfers
+        assert widget.uploads[0].status == "cancelled" and "c" not in widget._transfers
+        await wait_until(task.done, what="the upload to stop")
+        assert task.cancelled()
+        # the emulator saw the request cut short: it can take the next upload and stored nothing
+        await browser.send_file("ok", b"k" * 100, name="fine.bin", kind="file")
+        await wait_until(lambda: widget.uploads[-1].status == "done", what="the next upload")
+        assert len(server.emulator.store.file_paths()) == len(files_before) + 1
 
-        browser.send_file("big", b"z" * (3 * MiB), name="too-big.bin", kind="file")
+        # Over the server's limit: the widget refuses what is over the limit it was told
+        # (test_upload_limit_honest.py); here the limit drops after the widget asked (a server
+        # restarted with a smaller one), so the server's own 413 must reach the row.
+        await wait_until(lambda: widget.backend_max_size == 8 * MiB, what="the widget to learn the limit")
+        server.emulator.config.max_upload_bytes = 2 * MiB
+        files_before = set(server.emulator.store.file_paths())
+        await browser.send_file("big", b"z" * (3 * MiB), name="too-big.bin", kind="file")
         await wait_until(lambda: widget.uploads[-1].status == "error", what="413 to reach the row")
         assert "3145728" in widget.uploads[-1].error or "limit" in widget.uploads[-1].error.lower()
-        assert browser.last("big")["op"] == "failed"
-        assert set(server.emulator.store.file_paths()) == files_before
+        assert browser.last("big")["op"] == "failed" and browser.ops("big").count("failed") == 1
+        assert set(server.emulator.store.file_paths()) == files_before and widget._transfers == {}
         widget.close()
         await session.aclose()
         await admin.aclose()
@@ -203,6 +272,7 @@ async def test_direct_path_offers_a_short_lived_token_by_message_only(setup) -> 
         "width": "2",
         "height": "2",
     }
+    assert offer["expires_in"] == 300  # the browser may keep the target for its next files
     async with httpx.AsyncClient() as http:  # what the browser does with the offer
         answer = await http.post(
             offer["url"],
@@ -221,16 +291,54 @@ async def test_direct_path_offers_a_short_lived_token_by_message_only(setup) -> 
     widget.direct = False
     browser.post({"op": "direct_begin", "id": "e", "name": "x.bin", "size": 1, "kind": "file"})
     assert browser.last("e")["op"] == "no_direct"
-    browser.send_file("e", b"1", name="x.bin", kind="file")  # the fallback continues the same row
+    await browser.send_file("e", b"1", name="x.bin", kind="file")  # the fallback continues the same row
     await wait_until(lambda: widget.uploads[-1].status == "done", what="fallback upload")
     assert len(widget.uploads) == 2 and widget.uploads[-1].path == "chunked"
 
 
+async def test_a_target_ahead_of_time_and_a_direct_upload_without_an_offer(setup) -> None:
+    """Protocol 2: the browser asks for an upload target before any file (``target``), then
+    announces a file it already uploads with it (``direct_begin`` with ``own_target``): the kernel
+    records the row and sends no offer; ``direct_done`` finishes it as on the per-file path."""
+    session, widget, browser, admin = setup
+    browser.post({"op": "target", "id": "t1"})
+    target = await wait_until(lambda: next((m for m in browser.inbox if m["id"] == "t1"), None), what="a target")
+    assert target["op"] == "target" and target["expires_in"] == 300
+    assert target["url"].endswith(f"/v1/{session.app_id}/files")
+    assert target["token"] not in json.dumps(widget.get_state(), default=str)
+
+    begin = {"op": "direct_begin", "id": "g", "name": "a.png", "size": 4, "type": "image/png", "kind": "image"}
+    browser.post({**begin, "metadata": {"width": 3, "height": 1}, "own_target": True})
+    assert widget.uploads[0].status == "sending" and widget.uploads[0].path == "direct"
+    async with httpx.AsyncClient() as http:  # what the browser does with its target
+        answer = await http.post(
+            target["url"],
+            headers={"Authorization": f"Bearer {target['token']}"},
+            files={"file": ("a.png", b"\x89PNG", "image/png")},
+            data={"subtype": "image", "width": "3", "height": "1"},
+        )
+    browser.post({"op": "direct_done", "id": "g", "file_token": answer.json()["fileToken"], "size": 4})
+    assert browser.ops("g") == ["done"]  # no offer was sent for it
+    block = (await (await widget.send_to("files"))[0].get()).content[0]
+    assert isinstance(block, ImageBlock) and (block.width, block.height) == (3, 1)
+
+    # with the direct path off in the kernel: no target, and a file already on its way is told to use chunks
+    widget.direct = False
+    browser.post({"op": "target", "id": "t2"})
+    await wait_until(lambda: browser.ops("t2"), what="an answer")
+    assert browser.ops("t2") == ["no_direct"]
+    browser.post({**begin, "id": "h", "own_target": True})
+    assert browser.ops("h") == ["no_direct"]
+    await browser.send_file("h", b"1234", name="a.png", kind="image", mime="image/png")
+    await wait_until(lambda: widget.uploads[-1].status == "done", what="the chunked fallback")
+    assert widget.uploads[-1].path == "chunked" and len(widget.uploads) == 2
+
+
 async def test_trait_validation() -> None:
     session = await get_talk_session(app_id=new_app_id(), user_id="alice")
-    with pytest.raises(Exception):
+    with pytest.raises(traitlets.TraitError, match="chunk_size"):
         FileDrop(session, chunk_size=1024)
-    with pytest.raises(Exception):
+    with pytest.raises(traitlets.TraitError, match="window"):
         FileDrop(session, window=0)
     with pytest.raises(TypeError):
         FileDrop("alice")  # type: ignore[arg-type]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 import traitlets
-from session_support import wait_until
-from widget_support import from_browser
 
 from talkwidgets import Chatbox, ConversationList, Inbox, InvalidArgumentError, get_talk_session
+from tests.session_support import wait_until
+from tests.widget_support import from_browser
 
 
 async def test_selection_from_the_browser_and_from_python_opens_the_chatbox(world) -> None:

@@ -15,18 +15,17 @@ import time
 from typing import Any
 
 import pytest
-from browser_support import browser, require_bundle  # noqa: F401 - session fixture
-from jupyter_support import (
+from playwright.sync_api import expect
+
+from tests.browser_support import require_bundle
+from tests.jupyter_support import (
     ServerProcess,
-    jupyterlab,
     kernel_eval_until,
     kernel_exec,
-    lab_page,  # noqa: F401
     open_notebook,
     run_all,
     write_notebook,
 )
-from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.jupyterlab, pytest.mark.slow]
 
@@ -58,7 +57,7 @@ inbox
 ROWS = ".jp-OutputArea-output .tw-cl .tw-cl-item"
 
 
-def test_conversation_list_in_jupyterlab(lab_page: Any, jupyterlab: ServerProcess) -> None:  # noqa: F811
+def test_conversation_list_in_jupyterlab(lab_page: Any, jupyterlab: ServerProcess) -> None:
     page = lab_page
     require_bundle("conversation_list")
     write_notebook(jupyterlab.root / "e2e.ipynb", [SETUP, SHOW])

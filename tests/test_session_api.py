@@ -9,6 +9,7 @@ import weakref
 import pytest
 
 from talkwidgets import (
+    AuthenticationError,
     InvalidArgumentError,
     MessageSnapshot,
     NotFoundError,
@@ -21,8 +22,7 @@ from talkwidgets import (
 )
 from talkwidgets.emulator import EmbeddedServer
 from talkwidgets.model.auth import mint_user_token
-
-from session_support import Admin, new_app_id, wait_until
+from tests.session_support import Admin, new_app_id, wait_until
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ async def test_registry_replaces_a_session_that_hit_an_unrecoverable_error() -> 
         bad = await get_talk_session("err-app", "alice", token="not-a-jwt", host=server.base_url)
         errors: list[Exception] = []
         sub_errors = bad.on_error(errors.append)
-        with pytest.raises(Exception):
+        with pytest.raises(AuthenticationError):
             await bad.user("alice").get()
         assert bad.errored and len(errors) == 1 and isinstance(errors[0], TalkSessionError)
         with pytest.raises(TalkSessionError):
@@ -198,6 +198,26 @@ async def test_a_user_token_cannot_reach_other_peoples_conversations(app_id: str
         await alice.conversation("private").send("let me in")
     with pytest.raises(NotFoundError):
         await alice.conversation("nowhere").send("hello?")
+    await admin.aclose()
+
+
+async def test_message_refs_are_cached_and_hide_other_peoples_messages(app_id: str) -> None:
+    """As docs/api.md says: one ``MessageRef`` per id, and ``get`` is ``None`` for a non-participant."""
+    admin = Admin.embedded(app_id)
+    for uid in ("alice", "bob", "carol"):
+        await admin.user(uid)
+    await admin.conversation("private", "bob", "carol")
+    hidden = await admin.send("private", "bob", "not for alice")
+    await admin.conversation("shared", "alice", "bob")
+    visible = await admin.send("shared", "bob", "for alice")
+    alice = await get_talk_session(app_id=app_id, user_id="alice")
+    conv = alice.conversation("shared")
+    assert conv.message(visible) is conv.message(visible)
+    assert conv.message(visible) is not conv.message(hidden)
+    with pytest.raises(InvalidArgumentError, match="message id"):
+        conv.message("")
+    assert (await conv.message(visible).get()).plaintext == "for alice"
+    assert await alice.conversation("private").message(hidden).get() is None
     await admin.aclose()
 
 

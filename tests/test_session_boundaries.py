@@ -9,11 +9,11 @@ import asyncio
 import time
 
 import pytest
-from session_support import Admin, ids, wait_until
 
 from talkwidgets import ActiveState, AuthenticationError, GenericFileMetadata, TalkSessionError, get_talk_session
 from talkwidgets.emulator import shared_server
 from talkwidgets.model.auth import mint_user_token, token_expiry
+from tests.session_support import Admin, ids, wait_until
 
 
 async def conversations_for_alice(admin: Admin, count: int) -> None:

@@ -11,7 +11,6 @@ import logging
 from typing import Literal
 
 import pytest
-from session_support import Admin, ids, wait_until
 
 from talkwidgets import (
     AudioBlock,
@@ -27,6 +26,7 @@ from talkwidgets import (
 from talkwidgets.emulator import shared_server
 from talkwidgets.model.files import UPLOAD_KIND_BY_NAME, UPLOAD_KINDS
 from talkwidgets.widgets.file_drop import build_metadata
+from tests.session_support import Admin, ids, wait_until
 
 FILE_BLOCKS = (GenericFileBlock, ImageBlock, VideoBlock, AudioBlock, VoiceBlock)
 

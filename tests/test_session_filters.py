@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 
 from talkwidgets import InvalidArgumentError, get_talk_session
-
-from session_support import Admin, ids, wait_until
+from tests.session_support import Admin, ids, wait_until
 
 # -- this test's own evaluation of a filter (snake_case keys, as the user writes them) -----------------
 

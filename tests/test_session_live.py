@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,14 +15,8 @@ import pytest
 from talkwidgets import TalkSessionError, get_talk_session
 from talkwidgets.emulator import EmbeddedServer
 from talkwidgets.model.auth import mint_user_token
-
-from session_support import Admin, ids, wait_until
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.process_support import free_port, stop_process
+from tests.session_support import Admin, ids, wait_until
 
 
 async def test_token_fetcher_renews_short_tokens_without_losing_updates() -> None:
@@ -54,7 +47,7 @@ async def test_token_fetcher_renews_short_tokens_without_losing_updates() -> Non
             await asyncio.sleep(1.5)
             await admin.send("c", "bob", f"tick {n}")
             await wait_until(
-                lambda: (m := sub.state.latest_snapshot[0].last_message) and m.plaintext == f"tick {n}",
+                lambda n=n: (m := sub.state.latest_snapshot[0].last_message) and m.plaintext == f"tick {n}",
                 what=f"tick {n}",
             )
         assert len(fetched) >= 2, "the fetcher renews tokens before they expire"
@@ -128,7 +121,7 @@ def _start_server(db: Path, port: int, secret: str) -> subprocess.Popen[bytes]:
 
 
 async def test_server_restart_with_a_file_database_loses_no_update(tmp_path: Path) -> None:
-    port, secret = _free_port(), "sk_test_restart_secret_0123456789abcdef"
+    port, secret = free_port(), "sk_test_restart_secret_0123456789abcdef"
     db = tmp_path / "chat.sqlite3"
     proc = _start_server(db, port, secret)
     try:
@@ -148,6 +141,7 @@ async def test_server_restart_with_a_file_database_loses_no_update(tmp_path: Pat
 
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
+        stop_process(proc)  # already gone: releases its pipe
         await wait_until(lambda: "reconnecting" in statuses, what="the client to notice the outage")
         proc = _start_server(db, port, secret)
         # written right after the restart, possibly before the client is back: must still arrive
@@ -165,8 +159,7 @@ async def test_server_restart_with_a_file_database_loses_no_update(tmp_path: Pat
         await session.aclose()
         await admin.aclose()
     finally:
-        proc.kill()
-        proc.wait(10)
+        stop_process(proc)
 
 
 async def test_a_failing_token_fetcher_ends_the_session_through_on_error() -> None:

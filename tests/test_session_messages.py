@@ -26,9 +26,8 @@ from talkwidgets import (
     parse_markup,
 )
 from talkwidgets.model import ActionLinkNode, AutoLinkNode, LinkNode, MarkupNode
-
-from serve_support import free_port, start_serve, stop
-from session_support import wait_until
+from tests.serve_support import free_port, start_serve, stop_process
+from tests.session_support import wait_until
 
 
 def texts(sub: Any) -> list[str]:
@@ -61,7 +60,6 @@ async def test_two_users_messages_arrive_in_order_with_edits_deletions_and_quote
         await bob.conversation("c").send(f"more {n}")
     await wait_until(lambda: len(texts(sub)) == 5, what="three more messages")
     assert texts(sub) == ["more 2", "more 1", "more 0", "and hello to you", "hello alice"]
-    kept = sub.state.latest_snapshot[3]
 
     await first.edit("hello *everyone*")
     await wait_until(lambda: texts(sub)[-1] == "hello everyone", what="the edit")
@@ -75,7 +73,6 @@ async def test_two_users_messages_arrive_in_order_with_edits_deletions_and_quote
     assert sub.state.latest_snapshot[3].id == reply.id
     assert sub.state.latest_snapshot[3].referenced_message is None
     assert sub.state.latest_snapshot[3].referenced_message_id == first.id
-    assert kept.id == reply.id
     # every list alice was shown was newest first
     for snaps, _ in seen:
         assert [m.created_at for m in snaps] == sorted((m.created_at for m in snaps), reverse=True)
@@ -232,7 +229,7 @@ async def test_2500_messages_window_of_30_load_more_to_loaded_all_with_memory_bo
             sub.unsubscribe()
         await alice.aclose()
     finally:
-        stop(proc)
+        stop_process(proc)
 
 
 async def test_load_more_after_the_oldest_loaded_item_vanished_unseen_reads_the_window_again(world) -> None:

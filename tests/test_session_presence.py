@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from talkwidgets import FewTypingSnapshot, ManyTypingSnapshot, get_talk_session
-
-from session_support import wait_until
+from tests.session_support import wait_until
 
 
 def typists(sub: Any) -> list[str] | str | None:

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from talkwidgets import InvalidArgumentError, TalkRequestError, get_talk_session
-
-from session_support import wait_until
+from tests.session_support import wait_until
 
 THUMB = "\U0001f44d"
 HEART = "\u2764"  # stored in its fully-qualified form, with U+FE0F

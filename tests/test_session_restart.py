@@ -3,11 +3,13 @@ a server restart (``talkwidgets serve`` on a SQLite file, killed with -9).
 
 Alice subscribes to a conversation's messages, the conversation, its participants, bob as a
 participant, bob as a user, bob's online status, who is typing, and the reactions to a message.
-Bob (his own session, his own user token) sends, edits, reacts, renames himself, changes the
-subject and his settings, adds and removes carol, and types: once on a quiet connection, once right
-after alice's feed is made to reconnect, and once right after the server restarts (so most of it
-happens while alice is still reconnecting). After each round every subscription must show what the
-server holds, and the message list must have grown in order without losing anything.
+Alice also keeps a conversation list filtered on a custom key. Bob (his own session, his own
+user token) sends, edits, reacts, renames himself, changes the subject, the custom data and his
+settings, adds and removes carol, and types. Alice reaches the server through a
+relay that the test can cut: bob acts once with alice connected, once while alice is cut off (her
+feed drops and reconnects), once after alice's new token made her feed reconnect, and once while
+alice is cut off and the server is killed and restarted. After each round every subscription must
+show what the server holds, and the message list must have grown in order without losing anything.
 """
 
 from __future__ import annotations
@@ -18,9 +20,8 @@ from typing import Any
 
 from talkwidgets import FewTypingSnapshot, get_talk_session
 from talkwidgets.model.auth import mint_user_token
-
-from serve_support import free_port, kill_hard, start_serve, stop
-from session_support import Admin, wait_until
+from tests.serve_support import Cut, free_port, kill_hard, start_serve, stop_process
+from tests.session_support import Admin, wait_until
 
 APP = "scenario"
 SECRET = "sk_test_scenario_secret_0123456789abcdef"
@@ -51,15 +52,18 @@ async def test_every_subscription_follows_the_other_user_across_a_reconnect_and_
     proc = start_serve(db, port, APP, SECRET)
     host = f"http://127.0.0.1:{port}"
     admin = Admin(host, APP, SECRET)
+    relay = Cut(port)
     try:
         for uid in ("alice", "bob", "carol"):
             await admin.user(uid)
         await admin.conversation("c", "alice", "bob", subject="Start")
-        alice = await get_talk_session(APP, "alice", token_fetcher=token_fetcher("alice"), host=host)
+        await relay.restore()
+        alice = await get_talk_session(APP, "alice", token_fetcher=token_fetcher("alice"), host=relay.url)
         bob = await get_talk_session(APP, "bob", token_fetcher=token_fetcher("bob"), host=host)
         first = await bob.conversation("c").send("first")
         chat = alice.conversation("c")
-        rec = {name: Recorder() for name in ("messages", "conv", "parts", "part", "user", "online", "typing", "reacts")}
+        names = ("messages", "conv", "parts", "part", "user", "online", "typing", "reacts", "filtered")
+        rec = {name: Recorder() for name in names}
         subs = {
             "messages": chat.subscribe_messages(rec["messages"]),
             "conv": chat.subscribe(rec["conv"]),
@@ -69,6 +73,10 @@ async def test_every_subscription_follows_the_other_user_across_a_reconnect_and_
             "online": alice.user("bob").subscribe_online(rec["online"]),
             "typing": chat.subscribe_typing(rec["typing"]),
             "reacts": chat.message(first.id).reactions(THUMB).subscribe(rec["reacts"]),
+            # a filtered list the conversation joins and leaves as bob changes its custom data
+            "filtered": alice.subscribe_conversations(
+                rec["filtered"], filter={"custom": {"round": ("oneOf", ["quiet", "new token"])}}
+            ),
         }
         bob_inbox = bob.subscribe_conversations()  # bob holds a feed connection: he is online
         await bob_inbox.connected
@@ -85,11 +93,12 @@ async def test_every_subscription_follows_the_other_user_across_a_reconnect_and_
             thumb = b.message(first.id).reactions(THUMB)
             await (thumb.add() if n % 2 == 0 else thumb.remove())
             await bob.current_user.set(name=f"Bob {label}")
-            await b.set(subject=f"Subject {label}")
+            await b.set(subject=f"Subject {label}", custom={"round": label})
             await b.participant("bob").edit(notify=[True, False, "MentionsOnly"][n % 3])
             carol = b.participant("carol")
             await (carol.set() if n % 2 == 0 else carol.delete())
-            await b.mark_as_typing()  # last: a message sent afterwards would end it
+            if n % 2:  # rounds while alice is cut off: only a re-read after reconnecting can show it
+                await b.mark_as_typing()  # last: a message sent afterwards would end it
 
         async def everything_shows(label: str, n: int) -> None:
             truth = [m["id"] for m in await server_messages(admin)]
@@ -102,8 +111,11 @@ async def test_every_subscription_follows_the_other_user_across_a_reconnect_and_
                 "part": lambda s: s.notify == notify and s.user.name == f"Bob {label}",
                 "user": lambda s: s.name == f"Bob {label}",
                 "online": lambda s: s.is_connected and s.user.name == f"Bob {label}",
-                "typing": lambda s: isinstance(s, FewTypingSnapshot) and [u.id for u in s.users] == ["bob"],
+                "typing": lambda s: (
+                    isinstance(s, FewTypingSnapshot) and [u.id for u in s.users] == (["bob"] if n % 2 else [])
+                ),
                 "reacts": lambda s: [r.user.id for r in s] == (["bob"] if n % 2 == 0 else []),
+                "filtered": lambda s: [c.id for c in s] == (["c"] if n % 2 == 0 else []),
             }
             for name, check in checks.items():
                 sub = subs[name]
@@ -124,15 +136,25 @@ async def test_every_subscription_follows_the_other_user_across_a_reconnect_and_
         await round_of_actions("quiet", 0)
         await everything_shows("quiet", 0)
 
-        alice.set_token(mint_user_token(APP, "alice", SECRET, ttl=3600))  # the feed reconnects with it
-        await round_of_actions("reconnect", 1)
-        await everything_shows("reconnect", 1)
+        await relay.cut()  # alice is off the network: her feed drops
+        await wait_until(lambda: alice.connection == "reconnecting", what="alice to notice the cut")
+        await round_of_actions("cut off", 1)  # all of it while alice cannot hear
+        assert alice.connection == "reconnecting"
+        await relay.restore()
+        await everything_shows("cut off", 1)
 
+        alice.set_token(mint_user_token(APP, "alice", SECRET, ttl=3600))  # the feed reconnects with it
+        await round_of_actions("new token", 2)
+        await everything_shows("new token", 2)
+
+        await relay.cut()
         kill_hard(proc)
-        await wait_until(lambda: "reconnecting" in statuses, timeout=20, what="alice to notice the outage")
         proc = start_serve(db, port, APP, SECRET)
-        await round_of_actions("restart", 2)  # while alice is still reconnecting
-        await everything_shows("restart", 2)
+        await wait_until(lambda: alice.connection == "reconnecting", what="alice to notice the outage")
+        await round_of_actions("restart", 3)  # after the restart, before alice is back
+        assert alice.connection == "reconnecting"
+        await relay.restore()
+        await everything_shows("restart", 3)
         assert statuses[-1] == "connected"
 
         # in order, nothing lost: every list of messages alice saw was newest first, each new one
@@ -144,7 +166,7 @@ async def test_every_subscription_follows_the_other_user_across_a_reconnect_and_
         created = [[m.created_at for m in s] for s in rec["messages"].seen if s is not None]
         assert all(c == sorted(c, reverse=True) for c in created)
         every_text = {m.plaintext for s in rec["messages"].seen if s for m in s}
-        for label in ("quiet", "reconnect", "restart"):
+        for label in ("quiet", "cut off", "new token", "restart"):
             assert {f"{label} one", f"{label} two", f"{label} one, edited"} <= every_text
         assert all(sub.state.type == "active" for sub in subs.values())
 
@@ -156,4 +178,5 @@ async def test_every_subscription_follows_the_other_user_across_a_reconnect_and_
         await bob.aclose()
     finally:
         await admin.aclose()
-        stop(proc)
+        await relay.cut()
+        stop_process(proc)

@@ -119,3 +119,18 @@ async def test_conversation_search_subject_or_custom_search_never_a_mix(world) -
     assert await found("apollo", conversation_filter={"custom": {"search": "exists"}}) == ["b", "c"]
     assert await found("nothing") == []
     assert statuses[-1] == "loadedAll"
+
+
+async def test_a_full_page_of_50_is_one_read_and_the_end_shows_on_the_next(world) -> None:
+    app_id, admin = world
+    await admin.conversation("c", "alice", "bob")
+    for n in range(53):
+        await admin.send("c", "bob", f"needle {n}")
+    alice = await get_talk_session(app_id=app_id, user_id="alice")
+    statuses: list[str] = []
+    search = alice.search_messages(lambda results, status: statuses.append(status))
+    await search.set_query("needle")
+    state = await search.load_more(50)  # exactly the 50 that are left
+    assert len(state.results) == 53 and state.loaded_all is False
+    state = await search.load_more(1)  # finds nothing more: now it knows
+    assert len(state.results) == 53 and state.loaded_all is True and statuses[-1] == "loadedAll"

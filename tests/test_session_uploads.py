@@ -27,6 +27,7 @@ from talkwidgets import (
     PayloadTooLargeError,
     SendFileBlock,
     TalkSession,
+    UploadStream,
     VideoBlock,
     VideoFileMetadata,
     VoiceBlock,
@@ -34,8 +35,7 @@ from talkwidgets import (
     get_talk_session,
 )
 from talkwidgets.emulator import EmbeddedServer, EmulatorConfig
-
-from session_support import new_app_id, wait_until
+from tests.session_support import new_app_id, wait_until
 
 MEDIA = Path(__file__).resolve().parent / "fixtures" / "media"
 DURATION_TOLERANCE = 0.05
@@ -295,6 +295,45 @@ async def test_empty_file_uploads(chat: Chat) -> None:
     block, live = await chat.send_and_receive(token)
     assert block.size == 0 and live.size == 0
     assert (await chat.http.get(block.url)).content == b""
+
+
+# --------------------------------------------------------------------------- streams
+
+
+async def _pieces(*parts: bytes) -> Any:
+    for part in parts:
+        yield memoryview(part)
+
+
+async def test_an_upload_stream_is_sent_as_it_arrives(chat: Chat) -> None:
+    """``UploadStream``: bytes from an async iterable (memoryviews too), with the filename encoded as
+    for any other upload; a stream shorter or longer than its size fails and stores nothing."""
+    name = 'odd "name".bin'
+    parts = [bytes([i]) * (100_000 + i) for i in range(5)]
+    data = b"".join(parts)
+    token = await chat.session.upload_file(UploadStream(len(data), _pieces(*parts)), GenericFileMetadata(name))
+    block, _live = await chat.send_and_receive(token)
+    assert block.filename == name and block.size == len(data)
+    assert (await chat.http.get(block.url)).content == data
+
+    with EmbeddedServer() as server:
+        secret = server.ensure_app("streams")
+        session = await get_talk_session("streams", "alice", secret_key=secret, host=server.base_url)
+        try:
+            with pytest.raises(InvalidArgumentError, match="ended after 3 of its 5 bytes"):
+                await session.upload_file(UploadStream(5, _pieces(b"abc")), GenericFileMetadata("short.bin"))
+            with pytest.raises(InvalidArgumentError, match="more than its size of 2 bytes"):
+                await session.upload_file(UploadStream(2, _pieces(b"abc")), GenericFileMetadata("long.bin"))
+            assert server.emulator.store.file_paths() == []
+            assert not session.errored
+            token = await session.upload_file(UploadStream(0, _pieces()), GenericFileMetadata("empty.bin"))
+            assert token and len(server.emulator.store.file_paths()) == 1
+        finally:
+            await session.aclose()
+    with pytest.raises(InvalidArgumentError, match="size must be"):
+        UploadStream(-1, _pieces())
+    with pytest.raises(TypeError, match="async iterable"):
+        UploadStream(3, [b"abc"])  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- the server's limit

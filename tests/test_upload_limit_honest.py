@@ -15,13 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
-from session_support import Admin, new_app_id, wait_until
-from widget_support import from_browser
 
 from talkwidgets import FileDrop, UploadLimit, get_talk_session
 from talkwidgets.emulator import EmbeddedServer, EmulatorConfig, shared_server
 from talkwidgets.session._limits import CLOUD_REASON
 from talkwidgets.widgets._upload_rules import format_bytes, too_large
+from tests.session_support import Admin, new_app_id, wait_until
+from tests.widget_support import from_browser
 
 MiB = 1024 * 1024
 

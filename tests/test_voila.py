@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import browser, require_bundle  # noqa: F401 - session fixture
-from jupyter_support import ServerProcess, save_artifacts, start_voila, write_notebook
 from playwright.sync_api import expect
 
-pytestmark = [pytest.mark.browser, pytest.mark.jupyterlab, pytest.mark.slow]
+from tests.browser_support import require_bundle
+from tests.jupyter_support import ServerProcess, save_artifacts, start_voila, write_notebook
 
-pytest.importorskip("voila")
+pytestmark = [pytest.mark.browser, pytest.mark.jupyterlab, pytest.mark.slow]
 
 CELLS = [
     """\
@@ -64,7 +63,7 @@ def voila_server() -> Iterator[ServerProcess]:
 
 def test_conversation_list_renders_in_voila(
     browser: Any,
-    voila_server: ServerProcess,  # noqa: F811
+    voila_server: ServerProcess,
     request: pytest.FixtureRequest,
 ) -> None:
     require_bundle("conversation_list")

@@ -6,9 +6,8 @@ import asyncio
 import threading
 
 from talkwidgets import ConversationList, get_talk_session
-
-from session_support import Admin, new_app_id, wait_until
-from widget_support import from_browser
+from tests.session_support import Admin, new_app_id, wait_until
+from tests.widget_support import from_browser
 
 
 async def test_messages_from_a_subshell_thread_run_on_the_session_loop() -> None:

@@ -3,7 +3,7 @@
  * patches are replayed row by row), grouping by sender and day, older messages loaded when
  * scrolled near the top with the scroll position kept, a "new messages" button while scrolled away
  * from the newest, read marking when the newest message is in view, messages being sent shown at
- * once (and their failure), the reaction picker and the keyboard (↑/↓ between messages, Tab to a
+ * once (and their failure), the reaction tools and the keyboard (↑/↓ between messages, Tab to a
  * message's tools, Escape back).
  */
 import { FileUrls } from "./chatbox_files";
@@ -18,6 +18,7 @@ import {
   showRead,
 } from "./chatbox_message";
 import { PendingMessages } from "./chatbox_pending";
+import { ReactorNames } from "./chatbox_reactors";
 import { RowTools } from "./chatbox_tools";
 import type { Message, Typing } from "./chatbox_types";
 import { h, LiveRegion } from "./dom";
@@ -63,7 +64,7 @@ export class Thread {
   private readonly live = new LiveRegion("tw-cb-sr");
   private readonly ctx: RowContext;
   private readonly pending: PendingMessages;
-  private readonly reactorNames = new Map<string, string>();
+  private readonly reactorNames: ReactorNames;
   private observer: IntersectionObserver | null = null;
   private newestInView = false;
   private unseen = 0;
@@ -79,6 +80,7 @@ export class Thread {
   constructor(host: ThreadHost) {
     this.host = host;
     this.urls = new FileUrls((m) => host.send(m));
+    this.reactorNames = new ReactorNames((m) => host.send(m));
     this.tools = new RowTools(
       (id) => host.send({ op: "delete", id }),
       (text) => this.live.say(text),
@@ -113,7 +115,7 @@ export class Thread {
         return host.actions();
       },
       act: (row, what, arg) => this.act(row, what, arg),
-      reactors: (row, emoji, el) => this.reactors(row, emoji, el),
+      reactors: (row, emoji, el) => this.reactorNames.request(row, emoji, el),
     };
     this.rows = new KeyedRows(this.rowsEl, {
       create: (id) => createRow(id),
@@ -423,31 +425,9 @@ export class Thread {
     }
   }
 
-  private reactors(row: MessageRow, emoji: string, el: HTMLElement): void {
-    const r = row.msg?.reactions?.find((x) => x.emoji === emoji);
-    if (!row.msg || !r) return;
-    const key = `${row.msg.id}\u0000${emoji}\u0000${r.count}`;
-    const known = this.reactorNames.get(key);
-    if (known !== undefined) {
-      el.title = known;
-      return;
-    }
-    this.reactorNames.set(key, "");
-    this.host.send({ op: "reactors", id: row.msg.id, emoji });
-  }
-
   /** The kernel's answer to `reactors`: shown as the pill's tooltip. */
   takeReactors(id: string, emoji: string, names: string[]): void {
-    const row = this.rows.get(id);
-    const r = row?.msg?.reactions?.find((x) => x.emoji === emoji);
-    if (!row || !r) return;
-    const more = r.count - names.length;
-    const text = names.length ? `${names.join(", ")}${more > 0 ? ` and ${more} more` : ""}` : "";
-    this.reactorNames.set(`${id}\u0000${emoji}\u0000${r.count}`, text);
-    for (const pill of row.el.querySelectorAll<HTMLElement>(".tw-cb-reaction")) {
-      if (pill.querySelector(".tw-cb-reaction-emoji")?.textContent === emoji)
-        pill.title = `${text} reacted with ${emoji}`;
-    }
+    this.reactorNames.take(this.rows.get(id), id, emoji, names);
   }
 
   // --- keyboard --------------------------------------------------------------------------------

@@ -393,6 +393,7 @@ export class ConversationListView {
     if (this.banner.textContent !== bannerText) this.banner.textContent = bannerText;
     this.banner.hidden = bannerText === "";
     this.banner.classList.toggle("tw-cl-banner--info", !offline && !error && state === "unsubscribed");
+    this.banner.classList.toggle("tw-cl-banner--warn", link.reason === "silent"); // may come back: a warning
 
     // Without a kernel nothing is live, whatever the session said last.
     const dot = link.live ? connection : link.reason === "silent" ? "kernel-silent" : "kernel-offline";

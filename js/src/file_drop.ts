@@ -166,6 +166,9 @@ export class FileDropView {
       update: (els, row) => this.fillRow(els, row),
     });
 
+    // A file may come soon: have an upload target ready, so that it goes straight to the backend.
+    for (const ev of ["pointerenter", "focus", "dragenter"]) this.zone.addEventListener(ev, () => this.up.prepare());
+    this.recBtn.addEventListener("pointerenter", () => this.up.prepare());
     this.zone.addEventListener("click", () => this.pick());
     // Like a native button: Enter opens the picker on keydown, Space on keyup (keydown only stops scrolling).
     this.zone.addEventListener("keydown", (e) => {
@@ -253,6 +256,7 @@ export class FileDropView {
     const text = offlineText(state);
     if (this.offline.textContent !== text) this.offline.textContent = text;
     this.offline.hidden = !text;
+    this.offline.dataset.reason = state.reason ?? "";
   }
 
   private pick(): void {
@@ -389,11 +393,11 @@ export class FileDropView {
     r.bar.setAttribute("aria-label", `${row.name}: ${row.status}`);
     if (row.progress === null) {
       r.bar.removeAttribute("aria-valuenow");
-      r.fill.style.width = "";
+      r.fill.style.transform = "";
     } else {
       const pct = Math.floor(row.progress * 100);
       r.bar.setAttribute("aria-valuenow", String(pct));
-      r.fill.style.width = `${(row.progress * 100).toFixed(2)}%`;
+      r.fill.style.transform = `scaleX(${row.progress.toFixed(4)})`;
     }
     r.error.textContent = row.error;
     r.error.hidden = !row.error;

@@ -113,6 +113,22 @@ export function effectiveLimit(maxSize: number, backendMax: number): number {
   return limits.length ? Math.min(...limits) : 0;
 }
 
+/**
+ * The multipart fields besides the file part for a direct upload of `kind` with cleaned `values`:
+ * what the kernel's metadata classes give (`form_fields()` in talkwidgets/model/files.py), so a
+ * browser holding an upload target sends the same as for a per-file offer.
+ */
+export function formFields(kind: Kind, values: MediaValues): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (kind !== "file") out.subtype = kind;
+  const v = cleanValues(kind, values);
+  for (const key of ["width", "height", "duration"] as const) {
+    const n = v[key];
+    if (typeof n === "number") out[key] = String(n);
+  }
+  return out;
+}
+
 export interface ChunkPlan {
   seq: number;
   offset: number;

@@ -1,8 +1,11 @@
 /**
  * The browser half of docs/upload-protocol.md, without any DOM: transfers of files to the kernel,
  * each on one of two paths, with cancel.
- *   direct path (policy.direct()):  direct_begin -> {op:"direct", url, token, fields} -> fetch POST multipart
- *                                   -> direct_done {file_token} | direct_failed -> the chunked path
+ *   direct path (policy.direct()):  direct_begin -> {op:"direct", url, token, fields, expires_in} -> fetch POST
+ *                                   multipart -> direct_done {file_token} | direct_failed -> the chunked path
+ *   with a held target:             direct_begin {own_target: true} and the fetch at once (no round trip);
+ *                                   the kernel may still answer rejected / no_direct (the fetch is aborted)
+ *   a target ahead of time:         prepare() -> {op:"target"} -> {op:"target", url, token, expires_in}
  *   chunked path:                   begin -> ready {chunk_size, window} -> chunk+buffer ... (at most
  *                                   `window` unacknowledged) -> ack ... -> end -> done | failed
  *   cancel:                         stop reading/sending, abort the fetch, {op:"cancel", id}
@@ -17,15 +20,19 @@
  * limits from an UploadPolicy and the files' width/height/duration through a MediaProbe, so any
  * widget (a drop zone, a composer's attachments) can own one. Nothing goes into model state: the
  * uploader keeps each file's progress (acknowledged bytes) locally. Tokens only ever travel in
- * messages and are used once, for the fetch.
+ * messages; one is kept in memory for the next direct uploads until shortly before it expires
+ * (`TARGET_MARGIN_MS`), and dropped when it fails, when the direct path is turned off, or when the
+ * kernel goes.
  */
-import { ChunkWindow, cleanValues, type Kind, kindOf, type MediaValues, refusal } from "./upload_core";
+import { ChunkWindow, cleanValues, formFields, type Kind, kindOf, type MediaValues, refusal } from "./upload_core";
 import type { KernelChannel } from "./widget_model";
 
 /** No answer from the kernel for this long while it should answer (ready, ack, direct offer): give up. */
 export const STALL_MS = 30_000;
 export const KERNEL_RESTARTED = "the kernel restarted";
 export const KERNEL_SILENT = "the kernel did not answer for 30 s (it may have restarted)";
+/** A held upload target is not used when it expires within this long. */
+export const TARGET_MARGIN_MS = 30_000;
 
 /** What the uploader asks of its widget, read at the moment a file is added. */
 export interface UploadPolicy {
@@ -85,8 +92,17 @@ interface Entry extends Upload {
   added: number;
   n: number;
   abort: AbortController | null;
+  /** Uploading directly with the held target (the kernel sent no offer for it). */
+  ownTarget: boolean;
   inbox: Msg[];
   wake: ((m: Msg | null) => void) | null;
+}
+
+/** Where the browser may upload directly, with a user token the kernel gave, until `expiresAt` (this page's clock). */
+interface DirectTarget {
+  url: string;
+  token: string;
+  expiresAt: number;
 }
 
 /** Thrown inside a transfer whose entry already ended (cancelled, failed, kernel gone): unwinds quietly. */
@@ -115,6 +131,9 @@ export class Uploader {
   private readonly offs: Array<() => void>;
   private closed = false;
   private counter = 0;
+  /** The upload target held for direct uploads, and the id of the `target` request under way. */
+  private target: DirectTarget | null = null;
+  private targetRequest: { id: string; at: number } | null = null;
 
   constructor(channel: KernelChannel, policy: UploadPolicy, probe: MediaProbe) {
     this.channel = channel;
@@ -127,6 +146,35 @@ export class Uploader {
   dispose(): void {
     for (const e of this.entries.values()) if (!FINAL.has(e.phase)) this.stop(e);
     for (const off of this.offs.splice(0)) off();
+    this.target = null;
+  }
+
+  /**
+   * A file may come soon (the pointer is over the drop zone, a drag entered it, the picker opens):
+   * ask the kernel for an upload target now, so that the file goes straight to the backend without
+   * waiting for an offer. Does nothing when the direct path is off, a target is held or asked for.
+   */
+  prepare(): void {
+    if (this.closed || !this.policy.direct() || this.heldTarget()) return;
+    if (this.targetRequest && Date.now() - this.targetRequest.at < STALL_MS) return;
+    this.targetRequest = { id: newId(), at: Date.now() };
+    this.channel.send({ op: "target", id: this.targetRequest.id });
+  }
+
+  /** The target to upload to without asking, if one is held and lives long enough. */
+  private heldTarget(): DirectTarget | null {
+    if (this.target && (!this.policy.direct() || this.target.expiresAt - TARGET_MARGIN_MS <= Date.now())) {
+      this.target = null;
+    }
+    return this.target;
+  }
+
+  /** Keep the url and token of a `target` or `direct` message that says how long they live. */
+  private holdTarget(m: Msg): void {
+    const ttl = Number(m.expires_in);
+    if (typeof m.url === "string" && m.url && typeof m.token === "string" && m.token && ttl > 0) {
+      this.target = { url: m.url, token: m.token, expiresAt: Date.now() + ttl * 1000 };
+    }
   }
 
   /** Call `fn` after every change of any upload; returns the unsubscribe function. */
@@ -174,6 +222,7 @@ export class Uploader {
       n: ++this.counter,
       refused: false,
       abort: null,
+      ownTarget: false,
       inbox: [],
       wake: null,
     };
@@ -220,16 +269,12 @@ export class Uploader {
         e.path = "direct";
         e.announced = true;
         this.changed();
-        this.channel.send({ op: "direct_begin", ...begin });
-        const offer = await this.next(e, ["direct", "no_direct"]);
-        if (offer.op === "direct") {
-          const token = await this.directUpload(e, offer);
-          if (token !== null) {
-            this.channel.send({ op: "direct_done", id: e.id, file_token: token, size: e.size });
-            e.phase = "uploading";
-            this.changed();
-            return; // `done` (or `failed`) ends it
-          }
+        const token = await this.direct(e, begin);
+        if (token !== null) {
+          this.channel.send({ op: "direct_done", id: e.id, file_token: token, size: e.size });
+          e.phase = "uploading";
+          this.changed();
+          return; // `done` (or `failed`) ends it
         }
         e.path = "chunked";
       }
@@ -241,11 +286,34 @@ export class Uploader {
     }
   }
 
-  /** POST the file to the backend; the file token, or null after telling the kernel it failed. */
-  private async directUpload(e: Entry, offer: Msg): Promise<string | null> {
+  /** The direct path: the file token, or null when the chunked path is to carry the file. */
+  private async direct(e: Entry, begin: Record<string, unknown>): Promise<string | null> {
+    const held = this.heldTarget();
+    if (held) {
+      // no round trip: the kernel hears of the file while it is already on its way
+      e.ownTarget = true;
+      this.channel.send({ op: "direct_begin", ...begin, own_target: true });
+      const token = await this.directUpload(e, held, formFields(e.kind, e.values));
+      if (token === null && this.target === held) this.target = null; // maybe revoked: ask again next time
+      return token;
+    }
+    this.channel.send({ op: "direct_begin", ...begin });
+    const offer = await this.next(e, ["direct", "no_direct"]);
+    if (offer.op !== "direct") return null;
+    this.holdTarget(offer);
     const url = typeof offer.url === "string" ? offer.url : "";
     const token = typeof offer.token === "string" ? offer.token : "";
     const fields = offer.fields && typeof offer.fields === "object" ? (offer.fields as Record<string, unknown>) : {};
+    return this.directUpload(e, { url, token }, fields);
+  }
+
+  /** POST the file to the backend; the file token, or null after telling the kernel it failed. */
+  private async directUpload(
+    e: Entry,
+    target: { url: string; token: string },
+    fields: Record<string, unknown>,
+  ): Promise<string | null> {
+    const { url, token } = target;
     let reason: string;
     try {
       const form = new FormData();
@@ -332,8 +400,17 @@ export class Uploader {
 
   private onMessage(m: unknown): void {
     if (!isMsg(m)) return;
+    if (m.id === this.targetRequest?.id) {
+      this.targetRequest = null;
+      if (m.op === "target") this.holdTarget(m);
+      return;
+    }
     const e = this.entries.get(m.id);
     if (!e || FINAL.has(e.phase)) return;
+    if (m.op === "no_direct" && e.ownTarget) {
+      e.abort?.abort(); // the kernel turned the direct path off: this file takes the chunked path
+      return;
+    }
     if (m.op === "done") {
       this.finish(e, "done", "");
     } else if (m.op === "rejected" || m.op === "failed") {
@@ -348,6 +425,7 @@ export class Uploader {
   private kernelGone(): void {
     if (this.closed) return;
     this.closed = true;
+    this.target = null;
     for (const e of this.entries.values()) {
       if (FINAL.has(e.phase)) continue;
       this.stop(e);

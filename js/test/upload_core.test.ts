@@ -7,6 +7,7 @@ import {
   formatBytes,
   formatClock,
   formatDuration,
+  formFields,
   kindOf,
   metaSummary,
   recordingName,
@@ -56,6 +57,21 @@ describe("accepts (same rules as the kernel's accepts())", () => {
     expect(refusal(f, "audio", "", 0)).toBeNull();
     expect(refusal({ ...f, name: "voice.webm", type: "audio/webm" }, "voice", "image/*", 0)).toBeNull();
     expect(refusal({ ...f, name: "voice.webm" }, "voice", "image/*", 100)).toMatch(/^too large/);
+  });
+});
+
+describe("formFields (what the kernel's metadata classes give as form_fields())", () => {
+  it("subtype by kind, then the values that are known, as JS prints numbers", () => {
+    expect(formFields("file", {})).toEqual({});
+    expect(formFields("image", { width: 64, height: null })).toEqual({ subtype: "image", width: "64" });
+    expect(formFields("video", { width: 2, height: 1, duration: 1.5 })).toEqual({
+      subtype: "video",
+      width: "2",
+      height: "1",
+      duration: "1.5",
+    });
+    expect(formFields("voice", { duration: 3, width: 9 })).toEqual({ subtype: "voice", duration: "3" });
+    expect(formFields("audio", { duration: Number.NaN })).toEqual({ subtype: "audio" });
   });
 });
 

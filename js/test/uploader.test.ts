@@ -215,6 +215,95 @@ describe("Uploader without a DOM", () => {
     expect(t.up.uploads()[0]).toMatchObject({ phase: "sending", path: "chunked" });
   });
 
+  it("holds a target that says how long it lives: the next file goes straight to the backend", async () => {
+    const fetchMock = vi.fn(async (_url: string, _init: RequestInit) => Response.json({ fileToken: "ft" }));
+    vi.stubGlobal("fetch", fetchMock);
+    const t = setup({ direct: true }, async () => ({ width: 4, height: 3 }));
+    const [first] = t.up.addFiles([file(10)]);
+    await flush();
+    t.deliver({ op: "direct", id: first, url: "http://b.test/files", token: "tok", fields: {}, expires_in: 300 });
+    await flush();
+    t.deliver({ op: "done", id: first });
+    const [second] = t.up.addFiles([file(4, "pic.png", "image/png")]);
+    await flush();
+    // no offer was waited for: the fetch went with the held token and the fields the kernel would give
+    expect(t.of(second!)).toEqual([
+      expect.objectContaining({
+        op: "direct_begin",
+        own_target: true,
+        metadata: { filename: "pic.png", width: 4, height: 3 },
+      }),
+      { op: "direct_done", id: second, file_token: "ft", size: 4 },
+    ]);
+    const [url, init] = fetchMock.mock.calls[1]!;
+    expect(url).toBe("http://b.test/files");
+    expect(init).toMatchObject({ headers: { Authorization: "Bearer tok" }, credentials: "omit" });
+    const form = init.body as FormData;
+    expect([...form.keys()]).toEqual(["subtype", "width", "height", "file"]);
+    expect([form.get("subtype"), form.get("width"), form.get("height")]).toEqual(["image", "4", "3"]);
+  });
+
+  it("asks for a target ahead of time once; an offer without a lifetime is used once only", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () => Response.json({ fileToken: "ft" })),
+    );
+    const t = setup({ direct: true });
+    t.up.prepare();
+    t.up.prepare(); // already asked
+    expect(t.ops()).toEqual(["target"]);
+    const asked = t.sent[0]!.content.id as string;
+    t.deliver({ op: "target", id: asked, url: "http://b.test/files", token: "early", expires_in: 60 });
+    t.up.prepare(); // held
+    const [a] = t.up.addFiles([file(3)]);
+    await flush();
+    expect(t.of(a!)[0]).toMatchObject({ op: "direct_begin", own_target: true });
+    // 31 s later the target lives less than TARGET_MARGIN_MS: not used, the kernel offers one
+    vi.setSystemTime(Date.now() + 31_000);
+    const [b] = t.up.addFiles([file(3)]);
+    await flush();
+    expect(t.of(b!)).toEqual([expect.not.objectContaining({ own_target: true })]);
+    t.deliver({ op: "direct", id: b, url: "http://b.test/files", token: "once", fields: {} });
+    await flush();
+    const [c] = t.up.addFiles([file(3)]);
+    await flush();
+    expect(t.of(c!)).toEqual([expect.not.objectContaining({ own_target: true })]);
+    // off: nothing is asked, nothing is held
+    t.limits.direct = false;
+    t.up.prepare();
+    expect(t.ops().filter((op) => op === "target")).toHaveLength(1);
+  });
+
+  it("a file on its way with a held target takes the chunked path when the kernel says no_direct", async () => {
+    let signal: AbortSignal | undefined;
+    vi.stubGlobal(
+      "fetch",
+      vi.fn((_u: string, init: RequestInit) => {
+        signal = init.signal ?? undefined;
+        return new Promise<Response>((_resolve, reject) =>
+          signal!.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError"))),
+        );
+      }),
+    );
+    const t = setup({ direct: true });
+    t.up.prepare();
+    t.deliver({ op: "target", id: t.sent[0]!.content.id, url: "http://b.test/files", token: "x", expires_in: 300 });
+    const [id] = t.up.addFiles([file(10)]);
+    await flush();
+    t.deliver({ op: "no_direct", id });
+    await flush();
+    expect(signal?.aborted).toBe(true);
+    expect(t.of(id!).map((c) => c.op)).toEqual(["direct_begin", "direct_failed", "begin"]);
+    t.deliver({ op: "ready", id, chunk_size: 100, window: 1 });
+    await flush();
+    expect(t.up.uploads()[0]).toMatchObject({ phase: "sending", path: "chunked" });
+    // the failed target is dropped: the next file asks for an offer
+    const [next] = t.up.addFiles([file(1)]);
+    await flush();
+    expect(t.of(next!)).toEqual([expect.not.objectContaining({ own_target: true })]);
+  });
+
   it("cancel stops the chunks, tells the kernel once, and ignores what comes after", async () => {
     const t = setup();
     const [id] = t.up.addFiles([file(5000)]);

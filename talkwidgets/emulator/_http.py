@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,6 +18,7 @@ from .errors import (
     UnauthorizedError,
 )
 from .instance import Emulator
+from .json_input import parse_json, safe_text
 from .principal import Principal
 
 MAX_JSON_BYTES = 1024 * 1024
@@ -43,8 +43,9 @@ def status_of(error: EmulatorError) -> int:
 
 
 def error_body(error: EmulatorError) -> dict[str, object]:
-    """TalkJS's error body, as its SDK reads it."""
-    return {"errorCode": error.error_code, "reasons": error.reasons}
+    """TalkJS's error body, as its SDK reads it. Reasons may quote client input: lone surrogates in
+    it are escaped, so the answer itself can always be encoded."""
+    return {"errorCode": error.error_code, "reasons": [safe_text(reason) for reason in error.reasons]}
 
 
 def error_response(error: EmulatorError) -> JSONResponse:
@@ -56,20 +57,32 @@ def too_large(limit: int, what: str) -> TooLargeError:
     return TooLargeError(f"{what} are limited to {limit} bytes on this server")
 
 
-async def read_json(request: Request) -> Any:
-    """The request's JSON body; malformed or oversized bodies are 400/413 with a reason."""
+async def read_body(request: Request, limit: int = MAX_JSON_BYTES, what: str = "JSON bodies") -> bytes:
+    """The request body, counted while it streams in: a body over ``limit`` is a 413 as soon as it
+    passes the limit, whether or not it announced a ``Content-Length``."""
     length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > MAX_JSON_BYTES:
-        raise too_large(MAX_JSON_BYTES, "JSON bodies")
-    raw = await request.body()
-    if len(raw) > MAX_JSON_BYTES:
-        raise too_large(MAX_JSON_BYTES, "JSON bodies")
+    if length and length.isdigit() and int(length) > limit:
+        raise too_large(limit, what)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit, what)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json(request: Request, *, optional: bool = False) -> Any:
+    """The request's JSON body; malformed, hostile or oversized bodies are 400/413 with a reason.
+
+    ``optional``: an empty body is ``None`` instead of a 400 (clients send no body for "no fields")."""
+    raw = await read_body(request)
     if not raw.strip():
+        if optional:
+            return None
         raise InvalidError("the request needs a JSON body")
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidError(f"malformed JSON: {exc}") from None
+    return parse_json(raw)
 
 
 def emulator_of(request: Request) -> Emulator:

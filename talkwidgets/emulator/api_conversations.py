@@ -16,6 +16,7 @@ from .store import CONVERSATION_FIELDS
 from .store.filters import parse_filter
 
 DEFAULT_LIMIT = 10
+MAX_LIMIT = 100  # TalkJS's own export example pages with limit=100
 
 
 def require_participant(em: Emulator, who: Principal, cid: str, *, write: bool = False) -> None:
@@ -38,7 +39,9 @@ def require_participant(em: Emulator, who: Principal, cid: str, *, write: bool =
 async def put_conversation(request: Request, em: Emulator, who: Principal) -> None:
     """Create or update; ``participants`` are merged in (use the participant routes to remove)."""
     cid = v.check_id("conversationId", request.path_params["conversation_id"])
-    body = v.expect_object(await read_json(request), "conversation")
+    raw = await read_json(request, optional=True)
+    body = dict(v.expect_object({} if raw is None else raw, "conversation"))
+    v.take_path_id(body, cid, "conversation id")
     v.reject_unknown(body, (*CONVERSATION_FIELDS, "participants"), "conversation")
     v.opt_str(body, "subject", 10_000)
     v.opt_str(body, "photoUrl", 10_000)
@@ -79,7 +82,7 @@ async def get_conversation(request: Request, em: Emulator, who: Principal) -> An
 async def list_conversations(request: Request, em: Emulator, who: Principal) -> Any:
     who.require_app("listing all conversations")
     q = request.query_params
-    limit = v.query_int(q, "limit", default=DEFAULT_LIMIT, lo=1, hi=30)
+    limit = v.query_int(q, "limit", default=DEFAULT_LIMIT, lo=1, hi=MAX_LIMIT)
     before = v.query_int(q, "lastMessageBefore", lo=0)
     after = v.query_int(q, "lastMessageAfter", lo=0)
     condition = parse_filter(q.get("filter"), user_view=False)
@@ -99,13 +102,14 @@ async def delete_conversation(request: Request, em: Emulator, who: Principal) ->
 
 
 async def _participant_body(request: Request, *, allow_none_access: bool) -> dict[str, Any]:
-    raw = await request.body()
-    body = v.expect_object(await read_json(request), "participant") if raw.strip() else {}
+    raw = await read_json(request, optional=True)
+    body = v.expect_object({} if raw is None else raw, "participant")
     v.reject_unknown(body, ("access", "notify"), "participant")
     out: dict[str, Any] = {}
-    if "access" in body:
+    # null reads as "not given" (a PHP client sends "access": null for the default)
+    if body.get("access") is not None:
         out["access"] = v.access_value(body["access"], allow_none=allow_none_access)
-    if "notify" in body:
+    if body.get("notify") is not None:
         out["notify"] = v.notify_value(body["notify"])
     return out
 

@@ -51,7 +51,8 @@ def _store_bytes(upload: UploadFile, path: str, limit: int) -> int:
     tmp = path + ".part"
     try:
         upload.file.seek(0)
-        with open(tmp, "wb") as out:
+        # private to this account: uploads may be personal, and nobody else needs to read them
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
             shutil.copyfileobj(upload.file, out, 1024 * 1024)
             size = out.tell()
         if size > limit:
@@ -80,6 +81,16 @@ def _metadata(form: Any) -> dict[str, Any]:
             raise InvalidError("duration applies to video, audio and voice files only")
         meta["duration"] = v.duration_field(str(form["duration"]))
     return meta
+
+
+def _own_address(request: Request) -> str:
+    """This server's address as the connection reached it (its own socket, never the client's
+    ``Host`` header): the fallback for a server bound to every interface without a public URL."""
+    server = request.scope.get("server")
+    if not server or server[1] is None:
+        return "http://127.0.0.1"
+    host, port = server
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 @endpoint
@@ -113,7 +124,7 @@ async def upload(request: Request, em: Emulator, who: Principal) -> Any:
     finally:
         await form.close()
     content_type = part.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
-    base = str(request.base_url).rstrip("/")
+    base = em.public_url or _own_address(request)
     # the name in the URL is cosmetic (the id finds the file); "." and ".." would be dot segments
     # that every client resolves away, so they get a neutral stand-in
     segment = quote(name, safe="") if name not in (".", "..") else "file"

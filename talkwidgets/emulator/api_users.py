@@ -16,7 +16,7 @@ from .principal import Principal
 from .store.filters import parse_filter
 from .store.rules import require_name_for_new_user
 
-CONVERSATIONS_MAX_LIMIT = 30
+CONVERSATIONS_MAX_LIMIT = 100  # TalkJS's own export example pages with limit=100
 DEFAULT_LIMIT = 10
 
 
@@ -32,7 +32,8 @@ def _may_write_user(em: Emulator, who: Principal, user_id: str) -> None:
 async def put_user(request: Request, em: Emulator, who: Principal) -> None:
     """Create or update a user; PUT works like PATCH."""
     user_id = v.check_id("userId", request.path_params["user_id"])
-    body = check_user_body(await read_json(request))
+    raw = await read_json(request, optional=True)
+    body = check_user_body({} if raw is None else raw, user_id)
     _may_write_user(em, who, user_id)
     em.store.put_user(who.app_id, user_id, body)
 
@@ -82,7 +83,7 @@ async def batch_put_users(request: Request, em: Emulator, who: Principal) -> Non
     for user_id, user in body.items():
         try:
             v.check_id("userId", user_id)
-            check_user_body(user)
+            body[user_id] = user = check_user_body(user, user_id)
             if not em.store.user_exists(who.app_id, user_id):
                 require_name_for_new_user(user_id, user)
         except EmulatorError as exc:

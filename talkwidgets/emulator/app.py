@@ -16,8 +16,10 @@ from starlette.routing import Mount, Route, Router, WebSocketRoute
 
 from ..__about__ import __version__
 from . import (
+    api_batch,
     api_conversations,
     api_files,
+    api_import,
     api_messages,
     api_participants,
     api_presence,
@@ -25,6 +27,7 @@ from . import (
     api_search,
     api_user_messages,
     api_users,
+    openapi,
 )
 from ._http import endpoint, error_response
 from .config import EmulatorConfig
@@ -32,6 +35,12 @@ from .errors import EmulatorError
 from .feed import PROTOCOL_VERSION, feed_endpoint
 from .instance import Emulator
 from .principal import Principal
+from .request_paths import RequestPaths
+
+
+async def openapi_json(request: Request) -> Response:
+    """The OpenAPI 3.1 document of the REST API."""
+    return JSONResponse(openapi.document())
 
 
 async def health(request: Request) -> Response:
@@ -58,8 +67,11 @@ async def emulator_error(request: Request, exc: Exception) -> Response:
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     codes = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+    reason = str(exc.detail)
+    if exc.status_code in codes:  # say which request had no route (an empty id is a common cause)
+        reason = f"{reason}: no route for {request.method} {request.url.path} (see /openapi.json)"
     return JSONResponse(
-        {"errorCode": codes.get(exc.status_code, "HTTP_ERROR"), "reasons": [str(exc.detail)]},
+        {"errorCode": codes.get(exc.status_code, "HTTP_ERROR"), "reasons": [reason]},
         status_code=exc.status_code,
         headers=getattr(exc, "headers", None),
     )
@@ -76,6 +88,8 @@ def _app_routes() -> list[Route | WebSocketRoute]:
         *api_reactions.routes,
         *api_presence.routes,
         *api_files.routes,
+        *api_import.routes,
+        *api_batch.routes,
         WebSocketRoute("/feed", feed_endpoint),
     ]
 
@@ -96,6 +110,7 @@ def create_app(emulator: Emulator | None = None, *, config: EmulatorConfig | Non
 
     routes = [
         Route("/_emulator/health", health, methods=["GET"]),
+        Route("/openapi.json", openapi_json, methods=["GET"]),
         Route("/_emulator/apps/{app_id}/reset", reset_app, methods=["POST"]),
         # no trailing-slash redirects: "/users/" (an empty id) must not be redirected to "/users" (batch)
         Mount("/v1/{app_id}", app=Router(_app_routes(), redirect_slashes=False)),
@@ -108,7 +123,8 @@ def create_app(emulator: Emulator | None = None, *, config: EmulatorConfig | Non
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["authorization", "content-type", "x-talkjs-client-build", "x-talkjs-client-date"],
             max_age=600,
-        )
+        ),
+        Middleware(RequestPaths, routes=_app_routes()),
     ]
     app = Starlette(
         routes=routes,

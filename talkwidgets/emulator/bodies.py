@@ -15,10 +15,21 @@ from .errors import ForbiddenError, InvalidError
 from .principal import Principal
 from .store import USER_FIELDS
 
+LEGACY_ROLE_FIELD = "configuration"
+"""The old name of ``role``, still sent by TalkJS's own PHP example."""
 
-def check_user_body(raw: Any) -> dict[str, Any]:
-    """Validate a user PUT body (all fields optional; ``null`` resets)."""
-    body = v.expect_object(raw, "user")
+
+def check_user_body(raw: Any, user_id: str | None = None) -> dict[str, Any]:
+    """Validate a user PUT body (all fields optional; ``null`` resets). ``user_id``: the id in the
+    path (or batch key), which an ``id`` field may repeat."""
+    body = dict(v.expect_object(raw, "user"))
+    if user_id is not None:
+        v.take_path_id(body, user_id, "user id")
+    if LEGACY_ROLE_FIELD in body:
+        legacy = body.pop(LEGACY_ROLE_FIELD)
+        if "role" in body and body["role"] != legacy:
+            raise InvalidError("role and its old name configuration differ; send role only")
+        body["role"] = legacy
     v.reject_unknown(body, USER_FIELDS, "user")
     if "name" in body and (not isinstance(body["name"], str) or not body["name"].strip()):
         raise InvalidError("name must be a non-empty string")
@@ -87,7 +98,8 @@ def _location(value: Any) -> dict[str, Any]:
     else:
         raise InvalidError("location must be [latitude, longitude]")
     for name, num, lim in (("latitude", lat, 90), ("longitude", lon, 180)):
-        if isinstance(num, bool) or not isinstance(num, (int, float)) or not math.isfinite(num) or abs(num) > lim:
+        # compare before converting: an integer too big for a float must be a 400, not an OverflowError
+        if isinstance(num, bool) or not isinstance(num, (int, float)) or not -lim <= num <= lim or math.isnan(num):
             raise InvalidError(f"{name} must be a number between -{lim} and {lim}")
     return {"type": "location", "latitude": float(lat), "longitude": float(lon)}
 

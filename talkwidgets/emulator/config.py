@@ -28,3 +28,8 @@ class EmulatorConfig:
     client_sync: bool = True
     """Whether user tokens may create users and conversations (TalkJS's client-side syncing)."""
     default_app_ids: list[str] = field(default_factory=list)
+    public_url: str | None = None
+    """Base URL of this server as clients reach it (``http://host:port``), used in the URLs of
+    uploaded files. Default: the address the server binds. Never taken from a request's ``Host``."""
+    header_timeout: float = 10.0
+    """Seconds a client has to send a complete request head before the connection is closed."""

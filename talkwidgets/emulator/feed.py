@@ -13,7 +13,8 @@ from . import validate as v
 from ._http import error_response, status_of
 from .auth import authenticate
 from .errors import EmulatorError, ForbiddenError
-from .feed_ops import FeedOpError, client_frame
+from .feed_frames import BadFrame, client_frame, close_reason
+from .feed_ops import FeedOpError, handle_op
 from .hub import Ephemeral, Listener, Resync
 from .instance import Emulator
 from .presence import Presence
@@ -27,7 +28,7 @@ async def _deny(websocket: WebSocket, error: EmulatorError) -> None:
         await websocket.send_denial_response(error_response(error))
     except RuntimeError:  # the server lacks the denial extension: close before accepting
         code = 4003 if status_of(error) == 403 else 4001
-        await websocket.close(code=code, reason="; ".join(error.reasons)[:120])
+        await websocket.close(code=code, reason=close_reason("; ".join(error.reasons)))
 
 
 async def feed_endpoint(websocket: WebSocket) -> None:
@@ -118,11 +119,10 @@ async def _pump(
 
     async def reader() -> None:
         while True:
-            raw = await websocket.receive_text()
             try:
-                reply = client_frame(presence, listener, raw)
-            except FeedOpError as exc:
-                await websocket.close(code=exc.code, reason=exc.reason[:120])
+                reply = handle_op(presence, listener, client_frame(await websocket.receive()))
+            except (BadFrame, FeedOpError) as bad:
+                await websocket.close(code=bad.code, reason=close_reason(bad.reason))
                 return
             if reply is not None:
                 await websocket.send_text(reply)

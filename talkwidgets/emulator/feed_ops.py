@@ -1,13 +1,12 @@
-"""What a live-feed client may send (``docs/realtime-protocol.md``): ``ping`` and ``watch``.
+"""What a live-feed client may ask for (``docs/realtime-protocol.md``): ``ping`` and ``watch``.
 
-``client_frame`` reads one text frame and answers the frame to send back (``pong``), or None;
-a ``watch`` that is well-formed JSON but wrong in content raises :class:`FeedOpError`, which closes
-the connection with code 4000 and the reason. Frames that are not JSON objects, and unknown ops,
-are ignored (protocol version 1 behaviour)."""
+``handle_op`` acts on one frame (a JSON object, read by :mod:`.feed_frames`, which closes the
+connection on frames that are not) and answers the frame to send back (``pong``), or None; a
+``watch`` that is wrong in content raises :class:`FeedOpError`, which closes the connection with
+code 1007 (invalid payload) and the reason. Unknown ops are ignored."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .hub import Listener
@@ -15,25 +14,22 @@ from .presence import MAX_WATCHED, Presence
 from .validate import MAX_ID
 
 PONG = '{"op":"pong"}'
-BAD_REQUEST_CLOSE = 4000
+INVALID_PAYLOAD = 1007
+"""The close code of a frame the server cannot take (as ``feed_frames`` uses it)."""
 
 
 class FeedOpError(Exception):
     """A client frame the server refuses: close with ``code`` and ``reason``."""
 
-    def __init__(self, reason: str, code: int = BAD_REQUEST_CLOSE) -> None:
+    def __init__(self, reason: str, code: int = INVALID_PAYLOAD) -> None:
         super().__init__(reason)
         self.code = code
         self.reason = reason
 
 
-def client_frame(presence: Presence, listener: Listener, raw: str) -> str | None:
-    try:
-        frame: Any = json.loads(raw)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(frame, dict):
-        return None
+def handle_op(presence: Presence, listener: Listener, frame: dict[str, Any]) -> str | None:
+    """Act on one client frame (already a JSON object, see :mod:`.feed_frames`); the frame to
+    answer, if any. Unknown ops are ignored."""
     op = frame.get("op")
     if op == "ping":
         return PONG

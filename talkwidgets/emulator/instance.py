@@ -26,6 +26,8 @@ class Emulator:
 
     def __init__(self, config: EmulatorConfig | None = None) -> None:
         self.config = config or EmulatorConfig()
+        self.public_url: str | None = self.config.public_url.rstrip("/") if self.config.public_url else None
+        """Base URL for stored file URLs; set by the server that serves this instance when not configured."""
         self.store = Store(self.config.db_path, event_retention=self.config.event_retention)
         self.hub = FeedHub()
         self.presence = Presence(self.hub)
@@ -38,7 +40,9 @@ class Emulator:
             self.files_dir = tempfile.mkdtemp(prefix="talkwidgets-files-")
         else:
             self.files_dir = self.config.db_path + ".files"
-        os.makedirs(self.files_dir, exist_ok=True)
+        os.makedirs(self.files_dir, mode=0o700, exist_ok=True)
+        with contextlib.suppress(PermissionError):  # a folder of another account stays as its owner set it
+            os.chmod(self.files_dir, 0o700)  # uploads are private to this account, whatever the umask
         self.store.on_commit = self._published
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None

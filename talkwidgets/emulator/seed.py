@@ -13,13 +13,13 @@ conversations are updated in place, and a conversation's messages are loaded onl
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from . import validate as v
 from .bodies import check_message, check_user_body
 from .errors import EmulatorError, InvalidError
+from .json_input import parse_json
 from .principal import Principal
 from .store import CONVERSATION_FIELDS, Store
 
@@ -30,9 +30,11 @@ def load_seed(
     """Apply a seed in one transaction (all or nothing); returns how many of each were loaded."""
     if not isinstance(seed, dict):
         try:
-            seed = json.loads(Path(seed).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+            seed = parse_json(Path(seed).read_bytes(), "seed file")
+        except OSError as exc:
             raise ValueError(f"cannot read seed file: {exc}") from None
+        except InvalidError as exc:
+            raise ValueError(f"cannot read seed file: {'; '.join(exc.reasons)}") from None
     if not isinstance(seed, dict):
         raise ValueError("a seed file holds a JSON object with users, conversations and messages")
     unknown = set(seed) - {"users", "conversations", "messages"}
@@ -43,11 +45,12 @@ def load_seed(
     try:
         with store.transaction():
             for uid, body in (seed.get("users") or {}).items():
-                store.put_user(app_id, v.check_id("userId", uid), check_user_body(body), fire_webhooks=False)
+                store.put_user(app_id, v.check_id("userId", uid), check_user_body(body, uid), fire_webhooks=False)
                 counts["users"] += 1
             for cid, body in (seed.get("conversations") or {}).items():
                 body = dict(v.expect_object(body, f"conversation {cid}"))
                 participants = body.pop("participants", [])
+                v.take_path_id(body, cid, "conversation id")
                 v.reject_unknown(body, CONVERSATION_FIELDS, f"conversation {cid}")
                 store.put_conversation(
                     app_id,

@@ -4,31 +4,42 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import logging
 import socket
 import threading
 from typing import Any
 
 import uvicorn
+from starlette.applications import Starlette
 
 from .app import create_app
 from .config import EmulatorConfig
 from .instance import Emulator
+from .logs import install_log_filters
+from .protocol import guarded_protocol
+
+MAX_FEED_FRAME = 1024 * 1024
+"""Largest client frame on the live feed (clients send small control frames); larger ones close with 1009."""
 
 
-class _DenialIsNotAnError(logging.Filter):
-    """The live feed refuses bad credentials with an HTTP answer before the WebSocket upgrade
-    (401/403/404 with a JSON reason). uvicorn's sansio WebSocket protocol does not count that
-    answer as a finished handshake and logs an error for each refusal; drop that one record."""
+def uvicorn_config(app: Starlette, emulator: Emulator, **options: Any) -> uvicorn.Config:
+    """uvicorn settings shared by the embedded and the foreground server."""
+    return uvicorn.Config(
+        app,
+        http=guarded_protocol(emulator.config.header_timeout),
+        ws="websockets-sansio",
+        ws_max_size=MAX_FEED_FRAME,
+        timeout_graceful_shutdown=2,
+        **options,
+    )
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.getMessage() != "ASGI callable returned without completing handshake."
+
+def is_wildcard(host: str) -> bool:
+    """Whether binding ``host`` listens on every interface (``0.0.0.0``, ``::``)."""
+    return host in ("0.0.0.0", "::", "")
 
 
-def _quiet_denials() -> None:
-    logger = logging.getLogger("uvicorn.error")
-    if not any(isinstance(f, _DenialIsNotAnError) for f in logger.filters):
-        logger.addFilter(_DenialIsNotAnError())
+def http_url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -55,27 +66,21 @@ class EmbeddedServer:
         self.host = host
         self._sock = _bind(host, port)
         self.port: int = self._sock.getsockname()[1]
+        if self.emulator.public_url is None and not is_wildcard(host):
+            self.emulator.public_url = self.base_url
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return http_url(self.host, self.port)
 
     def start(self, timeout: float = 10.0) -> EmbeddedServer:
         if self._thread is not None:
             return self
-        config = uvicorn.Config(
-            self.app,
-            log_level="warning",
-            lifespan="on",
-            ws="websockets-sansio",
-            ws_ping_interval=20,
-            timeout_graceful_shutdown=2,
-        )
+        config = uvicorn_config(self.app, self.emulator, log_level="warning", lifespan="on", ws_ping_interval=20)
         self._server = uvicorn.Server(config)
-        _quiet_denials()  # after uvicorn.Config, which configures logging
+        install_log_filters()  # after uvicorn.Config, which configures logging
         started = threading.Event()
         failure: list[BaseException] = []
 
@@ -146,15 +151,10 @@ def shared_server() -> EmbeddedServer:
 def serve(emulator: Emulator, host: str = "127.0.0.1", port: int = 8765, *, log_level: str = "warning") -> None:
     """Run in the foreground until Ctrl-C (the ``talkwidgets serve`` command)."""
     try:
-        config = uvicorn.Config(
-            create_app(emulator),
-            host=host,
-            port=port,
-            log_level=log_level,
-            ws="websockets-sansio",
-            timeout_graceful_shutdown=2,
-        )
-        _quiet_denials()
+        if emulator.public_url is None and not is_wildcard(host):
+            emulator.public_url = http_url(host, port)
+        config = uvicorn_config(create_app(emulator), emulator, host=host, port=port, log_level=log_level)
+        install_log_filters()
         uvicorn.Server(config).run()
     finally:
         emulator.close()

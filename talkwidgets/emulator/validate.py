@@ -35,6 +35,15 @@ def expect_object(body: Any, what: str = "request body") -> dict[str, Any]:
     return body
 
 
+def take_path_id(body: dict[str, Any], path_id: str, kind: str) -> None:
+    """Drop an ``id`` field equal to the id in the path (TalkJS's own examples send one); a
+    different one is a 400, never a silent move to another id."""
+    if "id" in body:
+        if body["id"] != path_id:
+            raise InvalidError(f"the body's id {body['id']!r:.80} differs from the {kind} in the path {path_id!r}")
+        del body["id"]
+
+
 def reject_unknown(body: dict[str, Any], allowed: tuple[str, ...], what: str) -> None:
     unknown = sorted(set(body) - set(allowed))
     if unknown:
@@ -66,9 +75,12 @@ def opt_str_list(body: dict[str, Any], key: str, max_items: int = 100, max_len: 
 
 
 def opt_custom(body: dict[str, Any], key: str = "custom") -> None:
-    """``custom`` maps strings to strings; ``null`` values delete keys."""
+    """``custom`` maps strings to strings; ``null`` values delete keys. An empty array is read as
+    an empty object (PHP's ``json_encode`` writes an empty map that way)."""
     if key not in body or body[key] is None:
         return
+    if body[key] == []:
+        body[key] = {}
     value = body[key]
     if not isinstance(value, dict):
         raise InvalidError(f"{key} must be an object of strings")

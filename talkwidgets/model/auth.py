@@ -93,6 +93,18 @@ def token_expiry(token: str) -> int | None:
     return int(exp) if isinstance(exp, (int, float)) else None
 
 
+NUMERIC_DATE_CLAIMS = ("exp", "nbf", "iat")
+
+
+def _require_numeric_dates(claims: dict[str, object]) -> None:
+    """RFC 7519 times are NumericDates: JSON numbers of seconds. PyJWT checks their values but
+    reads them with ``int()``, so ``"exp": "9999999999"`` would pass; a string is refused here."""
+    for name in NUMERIC_DATE_CLAIMS:
+        value = claims.get(name)
+        if name in claims and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise TokenError(f"{name} must be a NumericDate (a number of seconds), not {type(value).__name__}")
+
+
 def decode_token(token: str, app_id: str, secret_key: str, *, leeway: float = 0) -> TokenClaims:
     """Verify a bearer token for ``app_id``: the raw secret key, an app JWT or a user JWT."""
     if not token:
@@ -122,6 +134,7 @@ def decode_token(token: str, app_id: str, secret_key: str, *, leeway: float = 0)
         raise TokenError("token signature does not match the app's secret key") from None
     except jwt.PyJWTError as exc:
         raise TokenError(f"invalid token: {exc}") from None
+    _require_numeric_dates(claims)
     token_type = claims.get("tokenType")
     exp = claims.get("exp")
     expires_at = int(exp) if isinstance(exp, (int, float)) else None

@@ -13,6 +13,7 @@ from ._registry import get_talk_session
 from ._search import ConversationSearch, MessageSearch
 from ._session import ErrorSubscription, TalkSession
 from ._typing import TypingSubscription
+from ._uploads import UploadStream
 from ._users import UserOnlineSubscription, UserSubscription
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "TalkSession",
     "TypingSubscription",
     "UploadLimit",
+    "UploadStream",
     "UserOnlineSubscription",
     "UserRef",
     "UserSubscription",

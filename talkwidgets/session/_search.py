@@ -9,6 +9,8 @@ Make one with its ``on_results(results, status)`` callback, then ``await set_que
 - ``load_more`` does nothing while a read is under way, or before ``set_query``, or once
   everything is loaded: it then answers the current state at once (before ``set_query``, an
   empty state with ``loaded_all=False``).
+- ``load_more(50)`` reads one full page and no more, so when exactly the last 50 results were
+  read ``loaded_all`` stays false until the next ``load_more`` finds nothing.
 
 Matching is the server's (TalkJS's rules): every query word is a prefix of a word of the text,
 case-insensitive, punctuation at word edges ignored. Messages are searched in their text only;
@@ -99,8 +101,17 @@ class Search(Generic[R, St]):
             params["filter"] = filter_query(self._filter)
         url = path("users", self._core.user_id, *self.ROUTE.split("/"))
         try:
+            # A whole page (50) is read in one request: a second one just to learn whether more
+            # exist would double the cost of a search that matches many messages.
             page, exhausted = await read_window(
-                self._core, url, count, self._cursor, page_limit=MAX_LOAD_MORE, key=self._cursor_of, params=params
+                self._core,
+                url,
+                count,
+                self._cursor,
+                page_limit=MAX_LOAD_MORE,
+                key=self._cursor_of,
+                params=params,
+                exact=count < MAX_LOAD_MORE,
             )
             built = [await self._build(item) for item in page]
         except Exception:

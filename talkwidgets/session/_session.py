@@ -36,7 +36,7 @@ from ._limits import UploadLimit, read_upload_limit
 from ._params import check_callback
 from ._refs import ConversationRef, RefCache, UserRef
 from ._search import ConversationSearch, MessageSearch
-from ._uploads import UploadData, content_type, open_upload, probe_file, upload_fields
+from ._uploads import UploadData, UploadStream, content_type, open_upload, probe_file, streamed_form, upload_fields
 
 
 @dataclass(frozen=True)
@@ -202,7 +202,9 @@ class TalkSession:
     async def upload(self, data: UploadData, metadata: FileMetadata) -> FileToken:
         """Python extension: upload with whichever ``upload_*`` method ``metadata``'s class belongs to.
 
-        Raises ``TypeError`` when ``metadata`` is not one of the five metadata classes.
+        ``data`` may also be an ``UploadStream`` (bytes sent while they arrive), as for every
+        ``upload_*`` method. Raises ``TypeError`` when ``metadata`` is not one of the five metadata
+        classes.
         """
         upload_kind_of(metadata)  # raises TypeError for anything but a metadata instance
         return await self._post_file(data, metadata)
@@ -252,10 +254,15 @@ class TalkSession:
         return await self._post_file(data, metadata)
 
     async def _post_file(self, data: UploadData, metadata: FileMetadata) -> FileToken:
-        with open_upload(data) as stream:
-            files = {"file": (metadata.filename, stream, content_type(metadata.filename))}
-            fields = upload_fields(metadata, self._core.backend_kind)
-            answer = await self._core.call("POST", path("files"), files=files, data=fields)
+        fields = upload_fields(metadata, self._core.backend_kind)
+        mime = content_type(metadata.filename)
+        if isinstance(data, UploadStream):
+            headers, body = streamed_form(data, metadata.filename, mime, fields)
+            answer = await self._core.call("POST", path("files"), content=body, headers=headers)
+        else:
+            with open_upload(data) as stream:
+                files = {"file": (metadata.filename, stream, mime)}
+                answer = await self._core.call("POST", path("files"), files=files, data=fields)
         return FileToken(answer["fileToken"])
 
     # -- lifecycle ------------------------------------------------------------------------------

@@ -50,6 +50,16 @@ class Typist:
     """``time.monotonic()`` after which the entry is dropped if no frame said so first."""
 
 
+def typist(entry: Frame) -> Typist:
+    """A typist from a frame or a ``GET .../typing`` entry. The backstop waits at least 10 s, or
+    the whole span the server gave (``expiresAt - startedAt``, longer after re-marks or on a server
+    configured for longer typing), from now by this machine's clock: never earlier than the
+    server's own timer, whatever the two clocks say."""
+    started, expires = int(entry.get("startedAt") or 0), int(entry.get("expiresAt") or 0)
+    span = max(TYPING_SECONDS, (expires - started) / 1000)
+    return Typist(started, time.monotonic() + span + GRACE_SECONDS)
+
+
 class TypingSubscription(SingleSubscription[TypingSnapshot]):
     """Mirror of JS ``TypingSubscription``."""
 
@@ -72,13 +82,11 @@ class TypingSubscription(SingleSubscription[TypingSnapshot]):
         except (NotFoundError, PermissionDeniedError):
             self._typists = None
             return None
-        now_ms, now = time.time() * 1000, time.monotonic()
         self._typists = {}
         for entry in answer.get("data") or ():
             uid = entry.get("userId")
             if isinstance(uid, str) and uid != self._core.user_id:
-                left = min(TYPING_SECONDS, max(0.0, (float(entry.get("expiresAt") or 0) - now_ms) / 1000))
-                self._typists[uid] = Typist(int(entry.get("startedAt") or 0), now + left + GRACE_SECONDS)
+                self._typists[uid] = typist(entry)
         return await self._build()
 
     async def _build(self) -> TypingSnapshot | None:
@@ -107,9 +115,7 @@ class TypingSubscription(SingleSubscription[TypingSnapshot]):
         if not isinstance(uid, str) or uid == self._core.user_id:
             return False
         if frame.get("typing"):
-            self._typists[uid] = Typist(
-                int(frame.get("startedAt") or 0), time.monotonic() + TYPING_SECONDS + GRACE_SECONDS
-            )
+            self._typists[uid] = typist(frame)
         elif self._typists.pop(uid, None) is None:
             return False
         return self._set(await self._build())

@@ -1,4 +1,4 @@
-"""Reading upload data (bytes, binary file objects, paths) and probing media files for metadata."""
+"""Reading upload data (bytes, binary file objects, paths, streams) and probing media files for metadata."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import io
 import mimetypes
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Union
+
+import httpx
 
 from ..model.errors import InvalidArgumentError
 from ..model.files import (
@@ -21,12 +23,68 @@ from ..model.files import (
     VoiceRecordingFileMetadata,
 )
 
-UploadData = Union[bytes, bytearray, memoryview, IO[bytes], str, "os.PathLike[str]"]
+
+class UploadStream:
+    """Bytes uploaded while they arrive: exactly ``size`` bytes from ``chunks``, an async iterable of
+    bytes-like objects (``bytes``, ``bytearray``, ``memoryview``), for ``session.upload``.
+
+    The request starts at once and takes each chunk as the connection can send it, so a file can go
+    to the backend while it is still coming from elsewhere (FileDrop streams browser chunks this
+    way) and is held in memory one chunk at a time. ``size`` is announced up front
+    (``Content-Length``): a backend refuses a file over its limit before any byte moves, and a stream
+    that ends early or runs long fails the upload (``InvalidArgumentError``) and nothing is stored.
+    A stream can be read only once: such an upload is never retried.
+    """
+
+    def __init__(self, size: int, chunks: AsyncIterable[bytes | bytearray | memoryview]) -> None:
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise InvalidArgumentError(f"size must be a non-negative number of bytes, not {size!r}")
+        if not hasattr(chunks, "__aiter__"):
+            raise TypeError(f"chunks must be an async iterable of bytes, not {type(chunks).__name__}")
+        self.size = size
+        self.chunks = chunks
+
+
+UploadData = Union[bytes, bytearray, memoryview, IO[bytes], str, "os.PathLike[str]", UploadStream]
+
+
+def streamed_form(
+    stream: UploadStream, filename: str, mime: str, fields: Mapping[str, str]
+) -> tuple[dict[str, str], AsyncIterator[bytes | bytearray | memoryview]]:
+    """The headers and body of a ``multipart/form-data`` upload whose file part is ``stream``.
+
+    httpx encodes the form around an empty file part (the same boundary, field and filename
+    encoding as an upload of bytes); the stream's chunks go between its two halves, unchanged.
+    """
+    empty = httpx.Request("POST", "http://upload.invalid/", files={"file": (filename, b"", mime)}, data=dict(fields))
+    form = empty.read()
+    boundary = empty.headers["content-type"].partition("boundary=")[2].encode("ascii")
+    closing = b"\r\n--" + boundary + b"--\r\n"
+    if not boundary or not form.endswith(closing):  # pragma: no cover - httpx's multipart layout changed
+        raise RuntimeError("unexpected multipart layout from httpx")
+    head = form[: -len(closing)]
+    headers = {"Content-Type": empty.headers["content-type"], "Content-Length": str(len(form) + stream.size)}
+    return headers, _body(head, stream, closing)
+
+
+async def _body(head: bytes, stream: UploadStream, closing: bytes) -> AsyncIterator[bytes | bytearray | memoryview]:
+    yield head
+    sent = 0
+    async for chunk in stream.chunks:
+        sent += memoryview(chunk).nbytes
+        if sent > stream.size:
+            raise InvalidArgumentError(f"the upload stream gave more than its size of {stream.size} bytes")
+        yield chunk
+    if sent != stream.size:
+        raise InvalidArgumentError(f"the upload stream ended after {sent} of its {stream.size} bytes")
+    yield closing
 
 
 @contextmanager
 def open_upload(data: Any) -> Iterator[IO[bytes]]:
     """A binary stream over ``data``; paths are opened (and closed) here, file objects are borrowed."""
+    if isinstance(data, UploadStream):
+        raise TypeError("an UploadStream is sent as it arrives, not opened")
     if isinstance(data, (bytes, bytearray, memoryview)):
         if isinstance(data, memoryview) and not data.c_contiguous:
             data = data.tobytes()  # BytesIO needs a contiguous buffer

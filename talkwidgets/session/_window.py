@@ -57,17 +57,19 @@ async def read_window(
     page_limit: int,
     key: str | Callable[[Wire], str] = "id",
     params: Mapping[str, Any] | None = None,
+    exact: bool = True,
 ) -> tuple[list[Wire], bool]:
     """Up to ``count`` items of a REST list after ``after`` and whether that was all of them.
 
     Pages with ``limit`` (at most ``page_limit``) and ``startingAfter`` (the ``key`` field of the
     last item read, or what ``key(item)`` answers), and reads one item more than asked: only that
     extra item tells "exactly ``count`` left" from "more than ``count``". ``params`` go into every
-    request.
+    request. With ``exact=False`` it reads no extra item (one request less when ``count`` is a
+    whole page): "all of them" is then only known once a page comes back short.
     """
     got: list[Wire] = []
     cursor = after
-    want = count + 1
+    want = count + 1 if exact else count
     while len(got) < want:
         limit = min(page_limit, want - len(got))
         query: dict[str, Any] = dict(params or {}, limit=limit)
@@ -76,7 +78,7 @@ async def read_window(
         page: list[Wire] = (await core.call("GET", url, params=query))["data"]
         got.extend(page)
         if len(page) < limit:
-            return got[:count], len(got) <= count
+            return got[:count], len(got) <= count if exact else True
         cursor = key(page[-1]) if callable(key) else page[-1][key]
     return got[:count], False
 

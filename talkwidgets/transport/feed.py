@@ -61,6 +61,7 @@ class FeedClient:
         self._ready: asyncio.Future[int] | None = None
         self._ws: Any = None
         self._watch: list[str] = []
+        self._sends: set[asyncio.Task[None]] = set()
         self._connected_before = False
         """Whether this run of the feed has had a connection (so the next one is a reconnect)."""
 
@@ -106,7 +107,9 @@ class FeedClient:
         self._watch = ids
         ws = self._ws
         if ws is not None and self._status == "connected":
-            asyncio.get_running_loop().create_task(self._send_watch(ws))
+            task = asyncio.get_running_loop().create_task(self._send_watch(ws))
+            self._sends.add(task)  # held until done: the loop keeps only a weak reference
+            task.add_done_callback(self._sends.discard)
 
     async def _send_watch(self, ws: Any) -> None:
         with contextlib.suppress(ConnectionClosed):  # a reconnect sends it again

@@ -45,9 +45,15 @@ class RestClient:
         params: Mapping[str, Any] | None = None,
         files: Any = None,
         data: Any = None,
+        content: Any = None,
+        headers: Mapping[str, str] | None = None,
         retry: bool = True,
     ) -> Any:
-        """Send one request; answers the decoded JSON body. Raises ``TalkRequestError`` subclasses."""
+        """Send one request; answers the decoded JSON body. Raises ``TalkRequestError`` subclasses.
+
+        ``content`` (bytes or an async iterator of them) is sent as the body with ``headers``; like
+        ``files``, such a body may be readable only once, so the request is never repeated."""
+        once = files is not None or content is not None
         refreshed = False
         for attempt in range(1, MAX_ATTEMPTS + 1):
             token = await self.tokens.get()
@@ -59,19 +65,20 @@ class RestClient:
                     params=params,
                     files=files,
                     data=data,
-                    headers={"Authorization": f"Bearer {token}"},
+                    content=content,
+                    headers={**(headers or {}), "Authorization": f"Bearer {token}"},
                 )
             except httpx.TransportError as exc:
                 unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
-                if not retry or attempt == MAX_ATTEMPTS or files is not None or (method == "POST" and not unsent):
+                if not retry or attempt == MAX_ATTEMPTS or once or (method == "POST" and not unsent):
                     raise TalkConnectionError(f"{method} {url}: {type(exc).__name__}: {exc}") from exc
                 await asyncio.sleep(self._backoff(attempt))
                 continue
-            if response.status_code == 401 and not refreshed and self.tokens.can_refresh and files is None:
+            if response.status_code == 401 and not refreshed and self.tokens.can_refresh and not once:
                 refreshed = True
                 await self.tokens.refresh()
                 continue
-            if response.status_code in RETRY_STATUSES and retry and attempt < MAX_ATTEMPTS and files is None:
+            if response.status_code in RETRY_STATUSES and retry and attempt < MAX_ATTEMPTS and not once:
                 await asyncio.sleep(self._retry_after(response) or self._backoff(attempt))
                 continue
             return self._decode(method, url, response)

@@ -51,7 +51,11 @@ class TalkWidget(anywidget.AnyWidget):
         require_session(self, session)
         check_options(name, options, (*self.OPTIONS, *DOM_OPTIONS))
         self._callback_output = CallbackOutput(name, session.loop)
-        super().__init__(**traits, **options)
+        try:
+            super().__init__(**traits, **options)
+        except Exception:
+            self._callback_output.close()  # a refused option value: no orphan output widget
+            raise
         self.session = session
         self.output = self._callback_output.widget
         """An ``ipywidgets.Output`` showing what this widget's callbacks print and raise, and the

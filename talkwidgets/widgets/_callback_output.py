@@ -169,12 +169,11 @@ class CallbackOutput:
             log.error("%s %s callback raised", self.owner, what, exc_info=exc)
         finally:
             _ROUTE.reset(token)
-        lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
         entry = {
             "output_type": "error",
             "ename": type(exc).__name__,
-            "evalue": f"in the {what} callback of {self.owner}: {exc}",
-            "traceback": [line.rstrip("\n") for line in lines],
+            "evalue": str(exc),
+            "traceback": [f"Exception in the {what} callback of {self.owner}:", *_traceback_lines(exc)],
         }
         self.flush()
         call_on_loop(self.loop, self._append, [entry])
@@ -209,6 +208,27 @@ class CallbackOutput:
             else:
                 outputs.append(dict(entry))
         self.widget.outputs = tuple(_bounded(outputs))
+
+
+def _traceback_lines(exc: BaseException) -> list[str]:
+    """The traceback as a notebook shows a cell's (IPython's colours where IPython runs), without
+    the frame of the runner that called the callback."""
+    tb = exc.__traceback__
+    if tb is not None and tb.tb_frame.f_code in _RUNNER_CODE:
+        tb = tb.tb_next
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    if shell is not None:
+        lines: list[str] = shell.InteractiveTB.structured_traceback(type(exc), exc, tb)
+        return lines
+    return [line.rstrip("\n") for line in traceback.format_exception(type(exc), exc, tb)]
+
+
+_RUNNER_CODE = (CallbackOutput.call.__code__, CallbackOutput._finish.__code__)
 
 
 def _bounded(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -78,7 +78,7 @@ class Chatbox(PatchedListSync, TalkWidget):
     conversation_id = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     """The conversation shown; set it to switch (``None``: none)."""
 
-    messages = traitlets.List(read_only=True).tag(sync=True)
+    messages: traitlets.List[Any] = traitlets.List(read_only=True).tag(sync=True)
     """The loaded messages, oldest first, as JSON dicts (docs/widgets.md, "Message dicts"):
     ``id, type, conversation_id, sender, created_at, edited_at, origin, plaintext, content,
     custom, reactions, referenced_message_id, referenced_message``. No file URL, no file token.

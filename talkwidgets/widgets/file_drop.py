@@ -1,8 +1,8 @@
 """``FileDrop``: dropped, picked or recorded files become file tokens with the right metadata class.
 
-Bytes travel in acknowledged chunks through the widget's messages into an unnamed temporary file,
-which is streamed to the backend; or, where the browser reaches the backend, straight from the
-browser with a short-lived token sent by message. The backend's size limit is asked when the widget
+Bytes travel in acknowledged chunks through the widget's messages and stream on to the backend
+while they still arrive (``_upload_transfer``); or, where the browser reaches the backend, straight
+from the browser with a short-lived token sent by message. The backend's size limit is asked when the widget
 is made, so that the browser refuses a larger file before a byte of it moves. See
 docs/upload-protocol.md.
 """
@@ -14,22 +14,21 @@ import bisect
 import itertools
 import logging
 import math
-import tempfile
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any
 
 import traitlets
 
 from ..model.content import SendFileBlock
 from ..model.errors import TalkError
-from ..model.files import FileKind, FileMetadata, FileToken, upload_kind_of
+from ..model.files import FileMetadata, FileToken, upload_kind_of
 from ..model.wire import to_json
 from ..session import ConversationRef, MessageRef, TalkSession
 from ._base import TalkWidget, is_ping
 from ._loop import call_on_loop
 from ._upload_rules import accepts, build_metadata, format_bytes, too_large
+from ._upload_transfer import ChunkPipe, ChunkRefused, Transfer, UploadResult
 
 __all__ = ["FileDrop", "UploadResult", "accepts", "build_metadata"]
 
@@ -37,37 +36,8 @@ log = logging.getLogger("talkwidgets.widgets")
 
 _STATIC = Path(__file__).resolve().parent.parent / "static"
 MiB = 1024 * 1024
-
-
-@dataclass
-class UploadResult:
-    """One file handed to the widget, and what became of it."""
-
-    id: str
-    filename: str
-    kind: FileKind
-    size: int
-    metadata: FileMetadata
-    status: Literal["sending", "uploading", "done", "error", "cancelled"] = "sending"
-    token: FileToken | None = field(default=None, repr=False)
-    """The file token once ``status == "done"`` (send it in a message; do not store it)."""
-    error: str = ""
-    path: Literal["chunked", "direct", "none"] = "chunked"
-    """How the bytes travel; ``none`` for a file the browser refused (too large, type not accepted)."""
-    sent: bool = False
-    """Whether ``send_to`` already posted it."""
-    order: tuple[float, float] = field(default=(math.inf, 0), repr=False, compare=False)
-    """Where the browser shows it: (time it was added, in ms; its number on that page)."""
-
-
-@dataclass
-class _Transfer:
-    result: UploadResult
-    mime: str
-    spool: IO[bytes] | None = None
-    received: int = 0
-    next_seq: int = 0
-    task: asyncio.Task[None] | None = None
+TARGET_TTL = 300
+"""Seconds an upload target (a user token for the browser's direct uploads) lives."""
 
 
 class FileDrop(TalkWidget):
@@ -110,23 +80,24 @@ class FileDrop(TalkWidget):
     direct = traitlets.Bool(True).tag(sync=True)
     """Let the browser upload straight to the backend when it can reach it (falls back to chunks)."""
 
-    chunk_size = traitlets.Int(MiB).tag(sync=True)
-    """Bytes per chunk on the chunked path (1 to 4 MiB)."""
+    chunk_size = traitlets.Int(4 * MiB).tag(sync=True)
+    """Bytes per chunk on the chunked path (1 to 4 MiB). Each chunk costs a fixed amount of work
+    in the browser, jupyter_server and the kernel, so large chunks go fastest (docs/benchmarks.md)."""
 
     window = traitlets.Int(4).tag(sync=True)
-    """Chunks in flight before the browser waits for acknowledgements (kernel memory bound)."""
+    """Chunks in flight before the browser waits for acknowledgements (1 to 16). The kernel holds at
+    most ``(window + 1) * chunk_size`` bytes of a transfer (20 MiB with the defaults)."""
 
     def __init__(self, session: TalkSession, **options: Any) -> None:
         """``options``: the traits ``accept``, ``max_size``, ``multiple``, ``recorder``, ``direct``,
         ``chunk_size``, ``window``, and the DOM widget's ``layout``, ``tabbable``, ``tooltip``; any
         other name is a ``TypeError``."""
-        self._max_size_notice = True
         super().__init__(session, options)
         self.uploads: list[UploadResult] = []
         """Every file handed to the widget, in the order its rows show, with its metadata instance
         and token (files the browser refused are here too, as errors)."""
         self._arrivals = itertools.count()
-        self._transfers: dict[str, _Transfer] = {}
+        self._transfers: dict[str, Transfer] = {}
         self._callbacks: list[Callable[[FileToken, FileMetadata], Any]] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self.on_msg(self._on_custom_msg)
@@ -150,14 +121,19 @@ class FileDrop(TalkWidget):
         value = int(proposal["value"])
         if value < 0:
             raise traitlets.TraitError("max_size must be 0 (no limit) or a positive number of bytes")
-        backend = getattr(self, "backend_max_size", 0)
-        if backend and value > backend:
+        return self._within_backend_limit(value)
+
+    def _within_backend_limit(self, max_size: int) -> int:
+        """``max_size``, or the backend's limit when it asks for more, said in ``output`` (a larger
+        value would only let files through that the backend refuses after they were sent)."""
+        backend = getattr(self, "backend_max_size", 0)  # not set yet while the constructor runs
+        if backend and max_size > backend:
             self._notice(
-                f"FileDrop: max_size {format_bytes(value)} is more than the backend takes; it is now "
+                f"FileDrop: max_size {format_bytes(max_size)} is more than the backend takes; it is now "
                 f"{format_bytes(backend)} ({self.limit_note})."
             )
-            return backend
-        return value
+            return int(backend)
+        return max_size
 
     @property
     def size_limit(self) -> int:
@@ -175,8 +151,7 @@ class FileDrop(TalkWidget):
         with self.hold_sync():
             self.limit_note = limit.reason
             self.backend_max_size = limit.max_bytes or 0
-            if self.backend_max_size and self.max_size > self.backend_max_size:
-                self.max_size = self.max_size  # validated again: lowered to the backend's limit, with a notice
+            self.max_size = self._within_backend_limit(self.max_size)
 
     # -- public API -----------------------------------------------------------------------------
 
@@ -204,7 +179,7 @@ class FileDrop(TalkWidget):
         return sent
 
     def close(self) -> None:
-        """Stop every transfer (their spool files go with them) and close the widget."""
+        """Stop every transfer (their uploads are aborted: the backend keeps nothing) and close the widget."""
         for transfer in list(getattr(self, "_transfers", {}).values()):
             self._discard(transfer)
         for task in list(getattr(self, "_tasks", ())):
@@ -239,6 +214,8 @@ class FileDrop(TalkWidget):
                 self._direct_failed(fid, content)
             elif op == "refused":
                 self._refused(fid, content)
+            elif op == "target":
+                self._spawn(self._send_target(fid))
         except _Refused as exc:
             self._fail(fid, str(exc), op="rejected" if op in ("begin", "direct_begin") else "failed")
 
@@ -255,20 +232,21 @@ class FileDrop(TalkWidget):
             refusal = self._refusal(metadata.filename, msg.get("kind"), mime, size)
             if refusal:
                 result.status, result.error, result.path = "error", refusal, "none"
-                self._sync_rows()
-                raise _Refused(refusal)
-        transfer = self._transfers[fid] = _Transfer(result=result, mime=mime)
+                self._answer({"op": "rejected", "id": fid, "reason": refusal})
+                return
+        transfer = self._transfers[fid] = Transfer(result=result, mime=mime)
         result.status = "sending"
-        self._sync_rows()
         if direct:
             if not self.direct:
-                self.send({"op": "no_direct", "id": fid})
-                return
-            self._spawn(self._offer_direct(transfer))
+                self._answer({"op": "no_direct", "id": fid})
+            elif msg.get("own_target") is True:
+                self._sync_rows()  # the browser uploads with a target it holds: no offer to wait for
+            else:
+                self._spawn(self._offer_direct(transfer))  # answers, then syncs the rows
             return
-        # unnamed, so gone if we die; closed by _discard when the transfer ends
-        transfer.spool = tempfile.TemporaryFile(prefix="talkwidgets-upload-")  # noqa: SIM115
-        self.send({"op": "ready", "id": fid, "chunk_size": self.chunk_size, "window": self.window})
+        transfer.pipe = ChunkPipe(size, self.chunk_size, self.window, lambda seq, taken: self._ack(fid, seq, taken))
+        transfer.task = self._spawn(self._upload(transfer, transfer.pipe))
+        self._answer({"op": "ready", "id": fid, "chunk_size": self.chunk_size, "window": self.window})
 
     def _describe(self, msg: dict[str, Any]) -> tuple[FileMetadata, int, str]:
         """The metadata instance, size and MIME type a ``begin``-like message announces."""
@@ -322,64 +300,78 @@ class FileDrop(TalkWidget):
         result.error = reason if isinstance(reason, str) and reason else "refused by the browser"
         self._sync_rows()
 
-    async def _offer_direct(self, transfer: _Transfer) -> None:
+    async def _offer_direct(self, transfer: Transfer) -> None:
         fid = transfer.result.id
         try:
-            target = await self.session.upload_target()
+            target = await self.session.upload_target(TARGET_TTL)
         except TalkError:
-            self.send({"op": "no_direct", "id": fid})
+            self._answer({"op": "no_direct", "id": fid})
             return
-        self.send(
+        self._answer(
             {
                 "op": "direct",
                 "id": fid,
                 "url": target.url,
                 "token": target.token,
                 "fields": transfer.result.metadata.form_fields(),
+                "expires_in": TARGET_TTL,
             }
         )
 
+    async def _send_target(self, request_id: str) -> None:
+        """An upload target ahead of any file (``{op: "target"}``), so that the browser's next
+        direct upload needs no round trip to the kernel first."""
+        if not self.direct:
+            self.send({"op": "no_direct", "id": request_id})
+            return
+        try:
+            target = await self.session.upload_target(TARGET_TTL)
+        except TalkError:
+            self.send({"op": "no_direct", "id": request_id})
+            return
+        msg = {"op": "target", "id": request_id, "url": target.url, "token": target.token, "expires_in": TARGET_TTL}
+        self.send(msg)
+
     def _chunk(self, fid: str, msg: dict[str, Any], buffers: list[Any]) -> None:
         transfer = self._transfers.get(fid)
-        if transfer is None or transfer.spool is None:
+        if transfer is None and self._ended(fid):
+            return  # sent before the browser heard that its transfer ended (failed, cancelled)
+        pipe = transfer.pipe if transfer is not None else None
+        if transfer is None or pipe is None or transfer.ended:
             raise _Refused("chunk for a transfer that is not running")
         if not buffers:
             raise _Refused("a chunk message needs its bytes as a buffer")
-        data = memoryview(buffers[0]).cast("B")
-        if msg.get("seq") != transfer.next_seq or msg.get("offset") != transfer.received:
-            raise _Refused(f"chunk {msg.get('seq')} out of order (expected {transfer.next_seq})")
-        if len(data) > self.chunk_size:
-            raise _Refused(f"chunk of {len(data)} bytes is larger than chunk_size")
-        if transfer.received + len(data) > transfer.result.size:
-            raise _Refused("more bytes than the announced size")
-        transfer.spool.write(data)
-        transfer.received += len(data)
-        transfer.next_seq += 1
-        self.send({"op": "ack", "id": fid, "seq": transfer.next_seq - 1, "received": transfer.received})
+        try:
+            pipe.put(msg.get("seq"), msg.get("offset"), memoryview(buffers[0]).cast("B"))
+        except ChunkRefused as exc:
+            raise _Refused(str(exc)) from None
+
+    def _ack(self, fid: str, seq: int, taken: int) -> None:
+        self.send({"op": "ack", "id": fid, "seq": seq, "received": taken})
 
     def _end(self, fid: str) -> None:
         transfer = self._transfers.get(fid)
-        if transfer is None or transfer.spool is None or transfer.task is not None:
+        if transfer is None and self._ended(fid):
+            return  # e.g. the upload finished as the last chunk went out, before this message came
+        if transfer is None or transfer.pipe is None or transfer.ended:
             raise _Refused("end for a transfer that is not running")
-        if transfer.received != transfer.result.size:
-            raise _Refused(f"received {transfer.received} of {transfer.result.size} bytes")
+        if transfer.pipe.received != transfer.result.size:
+            raise _Refused(f"received {transfer.pipe.received} of {transfer.result.size} bytes")
+        transfer.ended = True
         transfer.result.status = "uploading"
         self._sync_rows()
-        transfer.task = self._spawn(self._upload(transfer))
 
-    async def _upload(self, transfer: _Transfer) -> None:
+    async def _upload(self, transfer: Transfer, pipe: ChunkPipe) -> None:
+        """The backend upload of a chunked transfer, from ``begin`` on: it takes the chunks as they come."""
         result = transfer.result
         try:
-            assert transfer.spool is not None
-            transfer.spool.seek(0)
-            token = await self.session.upload(transfer.spool, result.metadata)
+            token = await self.session.upload(pipe.stream(), result.metadata)
         except asyncio.CancelledError:
             raise
         except (TalkError, OSError) as exc:
             self._fail(result.id, str(exc))
             return
-        finally:
-            self._discard(transfer)
+        self._discard(transfer)
         self._finish(result, token)
 
     def _direct_done(self, fid: str, msg: dict[str, Any]) -> None:
@@ -403,35 +395,51 @@ class FileDrop(TalkWidget):
         transfer = self._transfers.get(fid)
         if transfer is None:
             return
-        if transfer.task is not None:
-            transfer.task.cancel()
         self._discard(transfer)
         transfer.result.status = "cancelled"
         self._sync_rows()
 
     # -- bookkeeping ----------------------------------------------------------------------------
 
+    def _ended(self, fid: str) -> bool:
+        """Whether ``fid`` was a transfer that is over (its outcome already went to the browser)."""
+        return any(u.id == fid and u.status in ("done", "error", "cancelled") for u in self.uploads)
+
     def _finish(self, result: UploadResult, token: FileToken) -> None:
         result.token = token
         result.status = "done"
-        self._sync_rows()
-        self.send({"op": "done", "id": result.id})
+        self._answer({"op": "done", "id": result.id})
         for callback in list(self._callbacks):
             self._run_callback("on_upload", callback, token, result.metadata)
 
     def _fail(self, fid: str, reason: str, *, op: str = "failed") -> None:
         transfer = self._transfers.get(fid)
-        if transfer is not None:
-            self._discard(transfer)
-            transfer.result.status = "error"
-            transfer.result.error = reason
-            self._sync_rows()
-        self.send({"op": op, "id": fid, "reason": reason})
+        if transfer is None:
+            self.send({"op": op, "id": fid, "reason": reason})
+            return
+        self._discard(transfer)
+        transfer.result.status = "error"
+        transfer.result.error = reason
+        self._answer({"op": op, "id": fid, "reason": reason})
 
-    def _discard(self, transfer: _Transfer) -> None:
-        if transfer.spool is not None:
-            transfer.spool.close()
-            transfer.spool = None
+    def _answer(self, msg: dict[str, Any]) -> None:
+        """Send the message a transfer waits for, then the ``rows`` it changed.
+
+        In this order: jupyter_server does not set TCP_NODELAY on the kernel's WebSocket, so a
+        small frame written right behind another waits for the browser's delayed ACK (about 40 ms
+        on Linux). The rows update only redraws what the browser already shows; it may wait.
+        """
+        self.send(msg)
+        self._sync_rows()
+
+    def _discard(self, transfer: Transfer) -> None:
+        """The transfer is over: forget its chunks and abort its upload if it still runs (the
+        backend then sees the request cut short and keeps nothing)."""
+        if transfer.pipe is not None:
+            transfer.pipe.drop()
+        task = transfer.task
+        if task is not None and not task.done() and task is not asyncio.current_task():
+            task.cancel()
         self._transfers.pop(transfer.result.id, None)
 
     def _sync_rows(self) -> None:
@@ -456,8 +464,19 @@ class FileDrop(TalkWidget):
         return task
 
     def _on_loop(self, coro: Coroutine[Any, Any, None]) -> None:
-        """Run ``coro`` as one of this widget's tasks on the session's loop, from any thread."""
-        call_on_loop(self.session.loop, self._spawn, coro)
+        """Run ``coro`` as one of this widget's tasks on the session's loop, from any thread (once
+        that loop runs, if it does not now)."""
+        loop = self.session.loop
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._spawn(coro)
+        elif loop.is_closed():
+            coro.close()
+        else:
+            loop.call_soon_threadsafe(self._spawn, coro)
 
 
 class _Refused(Exception):

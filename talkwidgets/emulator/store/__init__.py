@@ -25,6 +25,7 @@ from ..clock import now_ms
 from . import render, user_views, views
 from .changes import apps as app_changes
 from .changes import conversations as conversation_changes
+from .changes import imports as import_changes
 from .changes import messages as message_changes
 from .changes import participants as participant_changes
 from .changes import reactions as reaction_changes
@@ -270,6 +271,13 @@ class Store:
             return message_changes.send(
                 self._db, app_id, cid, items, origin, fire_webhooks=fire_webhooks, created_at=created_at
             )
+
+    def import_messages(
+        self, app_id: str, cid: str, items: list[JSON], timestamps: list[int], read_by: list[list[str]]
+    ) -> list[str]:
+        """History with its own times and read marks: no webhooks, no live events; all or nothing."""
+        with self._db.transaction():
+            return import_changes.import_messages(self._db, app_id, cid, items, timestamps, read_by)
 
     def edit_message(self, app_id: str, cid: str, mid: str, patch: JSON) -> None:
         with self._db.transaction():

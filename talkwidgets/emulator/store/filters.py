@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidError
+from ..json_input import parse_json
 from .queries.messages import PARTICIPANT_UNREAD_SQL
 from .rules import CONVERSATION_ACTIVITY_SQL, USER_ACTIVITY_SQL
 
@@ -56,15 +57,11 @@ def parse_filter(raw: str | None, *, user_view: bool) -> Condition | None:
         return None
     if len(raw) > MAX_FILTER_CHARS:
         raise InvalidError(f"filter is longer than {MAX_FILTER_CHARS} characters")
-    try:
-        value = json.loads(raw, parse_constant=_no_constant)
-    except (ValueError, RecursionError) as exc:
-        raise InvalidError(f"filter is not valid JSON: {exc}") from None
+    try:  # the same checks as request bodies: lone surrogates, huge numbers, deep nesting
+        value = parse_json(raw, "filter")
+    except InvalidError as exc:
+        raise InvalidError(f"filter is not valid JSON: {'; '.join(exc.reasons)}") from None
     return compile_filter(value, user_view=user_view)
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def compile_filter(value: Any, *, user_view: bool) -> Condition:

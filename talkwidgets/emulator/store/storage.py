@@ -7,7 +7,9 @@ request and its events survive a crash together (WAL mode). Webhooks wait in the
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +23,16 @@ from .schema import SCHEMA
 
 PRUNE_EVERY = 500
 """Old events are pruned once every this many events, not on each write."""
+
+
+def make_private(db_path: str) -> None:
+    """Create the database file readable by this account only (it holds the apps' secret keys),
+    and tighten an existing one. SQLite gives its ``-wal`` and ``-shm`` files the database file's
+    permissions, so they follow."""
+    os.close(os.open(db_path, os.O_RDWR | os.O_CREAT, 0o600))
+    for path in (db_path, db_path + "-wal", db_path + "-shm", db_path + "-journal"):
+        with contextlib.suppress(FileNotFoundError, PermissionError):  # another account's file: its owner decides
+            os.chmod(path, 0o600)
 
 
 def dumps(value: Any) -> str:
@@ -39,6 +51,8 @@ class Storage:
         self.db_path = db_path
         self.event_retention = event_retention
         self.lock = threading.RLock()
+        if db_path != ":memory:":
+            make_private(db_path)
         self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         if db_path != ":memory:":

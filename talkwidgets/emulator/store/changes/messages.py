@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from functools import partial
 
 from ...clock import now_ms
@@ -22,11 +23,13 @@ def send(
     origin: str,
     *,
     fire_webhooks: bool = True,
-    created_at: list[int | None] | None = None,
+    created_at: Sequence[int | None] | None = None,
+    emit_events: bool = True,
 ) -> list[str]:
     """Store validated messages in order; all or nothing. Returns their ids.
 
-    ``created_at`` gives seeded history its own times; otherwise :func:`rules.next_message_time`."""
+    ``created_at`` gives seeded and imported history its own times; otherwise
+    :func:`rules.next_message_time`. ``emit_events=False``: nothing reaches live feeds (imports)."""
     conversation = conversations.row(db, app_id, conversation_id)
     if conversation is None:
         raise not_found(f"conversation {conversation_id!r}")
@@ -40,7 +43,8 @@ def send(
         if sender is not None and sender not in parts:
             raise rules.sender_not_participant(sender, conversation_id)
         number += 1
-        ts = (created_at[i] if created_at else None) or rules.next_message_time(now_ms(), last_at)
+        given = created_at[i] if created_at else None
+        ts = given if given is not None else rules.next_message_time(now_ms(), last_at)
         last_at = ts
         message_id = rules.new_message_id()
         content = resolve_content(db, app_id, item["content"])
@@ -65,7 +69,8 @@ def send(
         search.index_message(db, app_id, conversation_id, message_id, content)
         conversations.set_last_message(db, app_id, conversation_id, message_id, ts)
         message = render.message(data, sender, ts, read_until)
-        db.emit(app_id, "message.sent", conversation_id, parts.keys(), {"message": message})
+        if emit_events:
+            db.emit(app_id, "message.sent", conversation_id, parts.keys(), {"message": message})
         if fire_webhooks:
             db.queue_webhook(app_id, "message.sent", partial(_sent, db, app_id, conversation_id, message, sender))
         ids.append(message_id)
