@@ -15,7 +15,7 @@ import pytest
 from talkwidgets import Chatbox, ImageFileMetadata, InvalidArgumentError, SendFileBlock, SentMessage, get_talk_session
 from talkwidgets.widgets._list_sync import apply_ops
 from tests.session_support import wait_until
-from tests.widget_support import from_browser
+from tests.widget_support import from_browser, open_widgets
 
 
 class CommRecorder:
@@ -98,7 +98,8 @@ async def test_messages_oldest_first_as_documented_dicts_without_urls_or_tokens(
     }
     state = json.dumps(box.get_state())
     assert token not in state and "/files/" not in state, "no file token or URL in widget state"
-    assert box.conversation["subject"] == "Support" and box.conversation["participant_count"] == 2
+    await wait_until(lambda: box.conversation.get("subject") == "Support", what="the header")
+    assert box.conversation["participant_count"] == 2
     await wait_until(lambda: {p["id"] for p in box.participants} == {"alice", "bob"}, what="participants")
 
     # the browser asks for the URL of the file it shows, by message
@@ -278,7 +279,8 @@ async def test_switching_conversations_and_scroll_to(world) -> None:
     assert box.messages[0]["id"] == ids[0] or ids[2] in [m["id"] for m in box.messages]
     box.conversation_id = "two"
     await wait_until(lambda: box.state == "active" and _texts(box) == ["in two"], what="conversation two")
-    assert box.conversation["subject"] == "Two"
+    # the header comes from its own subscription: it may land a moment after the messages
+    await wait_until(lambda: box.conversation.get("subject") == "Two", what="conversation two's header")
     # a late message in the old conversation does not leak into this one
     await admin.send("one", "bob", "late")
     await admin.send("two", "carol", "fresh")
@@ -297,8 +299,10 @@ async def test_switching_conversations_and_scroll_to(world) -> None:
 async def test_bad_arguments_are_refused_by_name(world) -> None:
     app_id, _admin = world
     session = await get_talk_session(app_id=app_id, user_id="alice")
+    open_before = open_widgets()
     with pytest.raises(TypeError, match="colour"):
         Chatbox(session, "chat", colour="red")
+    assert open_widgets() == open_before, "a refused Chatbox left a widget (its attachments) open"
     with pytest.raises(InvalidArgumentError, match="conversation_id"):
         Chatbox(session, "")
     with pytest.raises(TypeError, match="TalkSession"):

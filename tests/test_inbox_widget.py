@@ -7,7 +7,7 @@ import traitlets
 
 from talkwidgets import Chatbox, ConversationList, Inbox, InvalidArgumentError, get_talk_session
 from tests.session_support import wait_until
-from tests.widget_support import from_browser
+from tests.widget_support import from_browser, open_widgets
 
 
 async def test_selection_from_the_browser_and_from_python_opens_the_chatbox(world) -> None:
@@ -51,7 +51,9 @@ async def test_the_filter_goes_to_the_list(world) -> None:
     inbox.close()
     with pytest.raises(InvalidArgumentError, match="isUnread|is_unread|unknown"):
         Inbox(alice, filter={"isUnread": True})
+    open_before = open_widgets()
     with pytest.raises(TypeError, match="colour"):
         Inbox(alice, colour="red")
+    assert open_widgets() == open_before, "a refused Inbox left a widget open"
     with pytest.raises(traitlets.TraitError, match="list_width"):
         Inbox(alice, list_width=50)

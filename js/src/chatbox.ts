@@ -80,6 +80,7 @@ export class ChatboxView {
         typing: () => send({ op: "typing" }),
         draft: (text) => send({ op: "draft", text }),
         attach: (files) => this.tray.attach(files, this.composer.currentReply()),
+        prepare: () => this.tray.prepare(),
         record: () => void this.tray.toggleRecording(this.composer.currentReply()),
         me: () => this.me(),
         live: () => this.live(),
@@ -94,6 +95,9 @@ export class ChatboxView {
     this.root.setAttribute("role", "region");
 
     // Files dropped anywhere on the chat are attachments (JupyterLab would otherwise open them).
+    this.root.addEventListener("dragenter", (e) => {
+      if (e.dataTransfer?.types.includes("Files")) this.tray.prepare();
+    });
     this.root.addEventListener("dragover", (e) => {
       if (e.dataTransfer?.types.includes("Files")) {
         e.preventDefault();

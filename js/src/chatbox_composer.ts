@@ -21,6 +21,8 @@ export interface ComposerHost {
   typing(): void;
   draft(text: string): void;
   attach(files: File[]): void;
+  /** A file may come soon (pointer or focus on attach or record): the uploader can get ready. */
+  prepare(): void;
   record(): void;
   me(): string;
   live(): boolean;
@@ -108,6 +110,9 @@ export class Composer {
       if (files.length) this.host.attach(files);
     });
     this.recordButton.addEventListener("click", () => this.host.record());
+    for (const button of [this.attachButton, this.recordButton]) {
+      for (const ev of ["pointerenter", "focus"]) button.addEventListener(ev, () => this.host.prepare());
+    }
     // Pasted or dropped files are attachments.
     this.input.addEventListener("paste", (e) => {
       const files = Array.from(e.clipboardData?.files ?? []);

@@ -1,9 +1,10 @@
 /**
  * Attachments of the Chatbox composer: files picked, pasted or dropped and voice notes recorded,
  * sent through the composed FileDrop's model with its Uploader (uploader.ts: the upload protocol,
- * the direct path with a short-lived token, the FileDrop's accept and size rules), shown as small
- * progress chips above the text box until they are done. Each upload is announced to the Chatbox
- * (`{op: "attach", upload_id, reply_to}`) so the kernel posts the file into the right conversation.
+ * the direct path with a short-lived token or a target held ahead of time, the FileDrop's accept
+ * and size rules), shown as small progress chips above the text box until they are done. Each
+ * upload is announced to the Chatbox (`{op: "attach", upload_id, reply_to}`) so the kernel posts
+ * the file into the right conversation.
  */
 import type { Composer } from "./chatbox_composer";
 import { h } from "./dom";
@@ -78,6 +79,17 @@ export class UploadTray {
       return { up, fd };
     })();
     return this.uploader;
+  }
+
+  /**
+   * A file may come soon: have the uploader ask for an upload target now (upload protocol 2), so
+   * the file goes straight to the backend without waiting for a per-file offer.
+   */
+  prepare(): void {
+    if (!this.live()) return;
+    void this.get()
+      .then(({ up }) => up.prepare())
+      .catch(() => undefined); // attach() reports a missing attachments widget when a file comes
   }
 
   attach(files: File[], replyTo: string | null): void {

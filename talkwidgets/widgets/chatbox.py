@@ -137,13 +137,17 @@ class Chatbox(PatchedListSync, TalkWidget):
             raise InvalidArgumentError(f"conversation_id must be a non-empty string or None, got {conversation_id!r}")
         me = session.current_user.id
         attachments = FileDrop(session)
-        super().__init__(
-            session,
-            options,
-            current_user={"id": me, "name": me, "photo_url": None, "role": "default"},
-            connection=session.connection,
-            _attachments=attachments,
-        )
+        try:
+            super().__init__(
+                session,
+                options,
+                current_user={"id": me, "name": me, "photo_url": None, "role": "default"},
+                connection=session.connection,
+                _attachments=attachments,
+            )
+        except Exception:  # a refused option leaves no attachments widget open
+            attachments.close()
+            raise
         self.attachments: FileDrop = attachments
         """The ``FileDrop`` behind the composer's attach and record buttons: set its ``accept``,
         ``max_size`` or ``recorder`` to change what may be attached."""
