@@ -396,17 +396,22 @@ def main() -> int:
     ours30, ours5k, naive5k, lst = get("ours", False), get("ours", True), get("naive", True), get("list", False)
     flat = ours5k["bytes_p50"] <= ours30["bytes_p50"] * 1.1
     ratio = naive5k["bytes_p50"] / ours5k["bytes_p50"]
-    delay_ratio = ours5k["delay_p50"] / lst["delay_p50"]
+    # the target compares the Chatbox with the list at either history length, on both clocks
+    clocks = {"delay_p50": "answer→DOM", "start_p50": "POST start→DOM"}
+    ratios = {
+        f"{name} p50 at {r['loaded']:,}": r[key] / lst[key] for r in (ours30, ours5k) for key, name in clocks.items()
+    }
+    delay_ratio = max(ratios.values())
     print(
         f"\nbytes per message, {ours30['loaded']} -> {ours5k['loaded']:,} loaded: "
         f"{ours30['bytes_p50']:.0f} -> {ours5k['bytes_p50']:.0f} B"
     )
-    print(
-        f"naive ÷ ours bytes at {ours5k['loaded']:,}: {ratio:.0f}×; "
-        f"Chatbox ÷ ConversationList delay p50: {delay_ratio:.2f}×"
-    )
+    print(f"naive ÷ ours bytes at {ours5k['loaded']:,}: {ratio:.0f}×")
+    print("Chatbox ÷ ConversationList: " + ", ".join(f"{k} {v:.2f}×" for k, v in ratios.items()))
     if args.json:
-        args.json.write_text(json.dumps({"env": env, "results": results, "first_render": first}, indent=2))
+        args.json.write_text(
+            json.dumps({"env": env, "results": results, "ratios": ratios, "first_render": first}, indent=2)
+        )
     ok = flat and ratio >= 50 and delay_ratio <= 1.5 and first.get("moved") == 0 and first.get("loaded") == 10
     print(
         "targets (flat bytes, >= 50x below naive, delay <= 1.5x the list, no image moved): "
