@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_support import mount, open_harness
+from tests.browser_support import ORIGIN, mount, open_harness
 
 pytestmark = pytest.mark.browser
 
@@ -338,4 +338,41 @@ def test_typing_files_read_ticks_and_draft(page: Any) -> None:
     # a draft set from Python reaches the box
     page.evaluate("() => window.tw.kernelSet({draft: 'from python'})")
     expect(page.locator(".tw-cb-input")).to_have_value("from python")
+    assert json.dumps(page.page_errors) == "[]"
+
+
+def test_attachments_take_a_target_held_ahead_straight_to_the_backend(page: Any) -> None:
+    """Upload protocol 2 through the composer: the pointer on the attach button asks for an upload
+    target; a file picked then goes straight to it (``direct_begin`` with ``own_target``, no offer
+    round trip) and the kernel hears which upload to post into the conversation."""
+    open_harness(page, "chatbox")
+    posts: list[dict[str, Any]] = []
+
+    def backend(route: Any) -> None:
+        request = route.request
+        posts.append({"auth": request.headers.get("authorization"), "bytes": len(request.post_data_buffer or b"")})
+        route.fulfill(status=200, content_type="application/json", body=json.dumps({"fileToken": "ft_held"}))
+
+    page.route(ORIGIN + "/upload-target", backend)
+    # the harness hands the Chatbox's own model back as its attachments' FileDrop model
+    fields = {"_attachments": "anywidget:fd", "direct": True, "accept": "", "max_size": 0, "backend_max_size": 0}
+    mount(page, state([message(1, ANA, "hello")], **fields))
+    page.locator(".tw-cb-attach").hover()
+    page.wait_for_function("() => window.tw.sent.some((m) => m.op === 'target')")
+    [ask] = sent(page, "target")
+    page.evaluate(
+        "([id, url]) => window.tw.deliver({op: 'target', id, url, token: 'user-token', expires_in: 600})",
+        [ask["id"], ORIGIN + "/upload-target"],
+    )
+    page.locator(".tw-cb-composer input[type=file]").set_input_files(
+        files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"twelve bytes"}]
+    )
+    page.wait_for_function("() => window.tw.sent.some((m) => m.op === 'direct_done')")
+    [begin] = sent(page, "direct_begin")
+    assert begin["own_target"] is True and begin["name"] == "notes.txt"
+    assert [a["upload_id"] for a in sent(page, "attach")] == [begin["id"]]
+    [done] = sent(page, "direct_done")
+    assert done["id"] == begin["id"] and done["file_token"] == "ft_held"
+    assert sent(page, "begin") == [], "the chunked path was not taken"
+    assert len(posts) == 1 and posts[0]["auth"] == "Bearer user-token" and posts[0]["bytes"] > 12
     assert json.dumps(page.page_errors) == "[]"
