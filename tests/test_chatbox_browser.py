@@ -376,3 +376,31 @@ def test_attachments_take_a_target_held_ahead_straight_to_the_backend(page: Any)
     assert sent(page, "begin") == [], "the chunked path was not taken"
     assert len(posts) == 1 and posts[0]["auth"] == "Bearer user-token" and posts[0]["bytes"] > 12
     assert json.dumps(page.page_errors) == "[]"
+
+
+def test_a_silent_kernel_turns_the_chatbox_offline_and_inert(page: Any) -> None:
+    """No answer to the liveness ping: a banner says so, the composer's buttons are off and Enter
+    sends nothing; the next answer makes the Chatbox live again."""
+    open_harness(page, "chatbox")
+    mount(page, state([message(1, ANA, "hello")]))
+    root = page.locator(".tw-cb")
+    expect(root).to_have_attribute("data-link", "live")
+    page.evaluate("() => { window.tw.kernelAnswers = false; }")
+    box = page.locator(".tw-cb-input")
+    box.fill("first")
+    box.press("Enter")  # sent (nothing says the kernel is gone yet) and a ping; the kernel stays silent
+    expect(root).to_have_attribute("data-link", "offline", timeout=20_000)  # the link waits 8 s
+    expect(page.locator(".tw-cb-banner")).to_contain_text("does not answer")
+    expect(page.locator(".tw-cb-attach")).to_be_disabled()
+    box.fill("anyone there?")
+    expect(page.locator(".tw-cb-send")).to_be_disabled()
+    box.press("Enter")
+    assert [m["text"] for m in sent(page, "send")] == ["first"], "nothing is sent to a kernel that does not answer"
+    expect(box).to_have_value("anyone there?")  # and the text is kept
+    page.evaluate("() => { window.tw.kernelAnswers = true; }")
+    box.press("Enter")  # pings again, answered at once: live again
+    expect(root).to_have_attribute("data-link", "live", timeout=20_000)
+    expect(page.locator(".tw-cb-banner")).to_be_hidden()
+    box.press("Enter")
+    page.wait_for_function("() => window.tw.sent.some((m) => m.op === 'send' && m.text === 'anyone there?')")
+    assert json.dumps(page.page_errors) == "[]"
