@@ -431,7 +431,7 @@ def open_inbox_page(page: Any) -> None:
 
 def apply_theme(page: Any, kind: str, height_var: str, height: str) -> None:
     page.evaluate(
-        """([vars, hv, h]) => {
+        """([vars, hv, h, kind]) => {
         const t = document.getElementById('theme');
         for (const [k, v] of Object.entries(vars)) t.style.setProperty(k, v);
         t.style.setProperty(hv, h);
@@ -439,9 +439,10 @@ def apply_theme(page: Any, kind: str, height_var: str, height: str) -> None:
         t.style.background = 'var(--jp-layout-color0)';
         document.body.style.padding = '0';
         document.body.style.background = 'var(--jp-layout-color0)';
+        document.body.dataset.jpThemeLight = String(kind === 'light');  // as JupyterLab marks its body
         for (const h of document.querySelectorAll('.tw-host')) h.style.margin = '0';
     }""",
-        [jupyterlab_theme(kind), height_var, height],
+        [jupyterlab_theme(kind), height_var, height, kind],
     )
 
 
