@@ -98,13 +98,12 @@ class ConversationList(PatchedListSync, TalkWidget):
         self.observe(self._on_selection, names="selected_id")
         self._stop_connection = session.on_connection_change(self._on_connection_status)
         try:
-            self.subscription: ConversationListSubscription = session.subscribe_conversations(
-                self._on_snapshot, filter=filter
-            )
+            subscription = session.subscribe_conversations(self._on_snapshot, filter=filter)
         except Exception:  # a malformed filter: no half-made widget stays open
             self._stop_connection()
             super().close()
             raise
+        self.subscription: ConversationListSubscription = subscription
         """The live ``ConversationListSubscription`` behind this widget."""
         self.subscription.terminated.add_done_callback(self._terminated)
 
