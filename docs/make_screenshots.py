@@ -480,9 +480,11 @@ def shoot_inbox(browser: Any, kind: str) -> Path:
     page = ctx.new_page()
     page.clock.install(time=NOW_MS / 1000)
     open_inbox_page(page)
-    list_state = conversation_list_state(
-        conversations=sample_conversations(), selected_id="design", current_user_id="me"
-    )
+    conversations = sample_conversations()
+    for c in conversations:  # the conversation open in the chat has been read
+        if c["id"] == "design":
+            c.update(unread_message_count=0, is_unread=False, read_until=c["last_message"]["created_at"])
+    list_state = conversation_list_state(conversations=conversations, selected_id="design", current_user_id="me")
     urls = {"cm5": [ORIGIN + "/img/spec.pdf"], "cm6": [ORIGIN + "/img/mockup.svg"], "cm8": [ORIGIN + "/img/v.webm"]}
     page.evaluate("([l, c, u]) => window.mountInbox(l, c, u)", [list_state, sample_chat(), urls])
     apply_theme(page, kind, "--tw-ib-height", "680px")
