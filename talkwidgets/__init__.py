@@ -95,7 +95,7 @@ if TYPE_CHECKING:
         UserSubscription,
         get_talk_session,
     )
-    from .widgets import ConversationList, FileDrop, UploadResult
+    from .widgets import Chatbox, ConversationList, FileDrop, Inbox, SentMessage, UploadResult
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
     ".model.content": (
@@ -179,7 +179,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "UserSubscription",
         "get_talk_session",
     ),
-    ".widgets": ("ConversationList", "FileDrop", "UploadResult"),
+    ".widgets": ("Chatbox", "ConversationList", "FileDrop", "Inbox", "SentMessage", "UploadResult"),
 }
 """Where each public name lives: its module, relative to this package."""
 
@@ -205,6 +205,7 @@ __all__ = [
     "AudioBlock",
     "AudioFileMetadata",
     "AuthenticationError",
+    "Chatbox",
     "ConversationFilter",
     "ConversationList",
     "ConversationListSubscription",
@@ -222,6 +223,7 @@ __all__ = [
     "GenericFileMetadata",
     "ImageBlock",
     "ImageFileMetadata",
+    "Inbox",
     "InvalidArgumentError",
     "LocationBlock",
     "ManyTypingSnapshot",
@@ -245,6 +247,7 @@ __all__ = [
     "SearchMessageSnapshot",
     "SearchStatus",
     "SendFileBlock",
+    "SentMessage",
     "SimpleConversationFilter",
     "SingleParticipantSubscription",
     "SingleReactionSnapshot",

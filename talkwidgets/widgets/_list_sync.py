@@ -188,7 +188,10 @@ class PatchedListSync:
                 super().__init__(**kw)
                 self.on_msg(self._handle_list_sync_msg)
 
-    Then call :meth:`update_conversations` with each new list.  It updates both
+    Another list name: set ``LIST_TRAITS = ("messages", "_seq")`` (the ``Chatbox``).
+
+    Then call :meth:`update_conversations` with each new list (or :meth:`patch_list`
+    with ops computed without a diff, :meth:`replace_list` for a full resend).  It updates both
     traits in Python (so ``get_state()``, late-joining front ends and widget-state
     saving see the current list) but sends only a ``patch`` custom message, or a
     normal trait update when :func:`diff_ops` says a full resend is cheaper.
@@ -202,7 +205,8 @@ class PatchedListSync:
     echo it to the other front ends.
     """
 
-    _LIST_KEYS = ("conversations", "_seq")
+    LIST_TRAITS: tuple[str, str] = ("conversations", "_seq")
+    """The synced list trait and its seq trait; a widget whose list has another name sets this."""
     _list_patching = False
 
     if TYPE_CHECKING:  # provided by ipywidgets.Widget / the subclass
@@ -212,6 +216,7 @@ class PatchedListSync:
         def send(self, content: Any, buffers: Any = None) -> None: ...
         def send_state(self, key: Any = None) -> None: ...
         def hold_sync(self) -> AbstractContextManager[None]: ...
+        def set_trait(self, name: str, value: Any) -> None: ...
 
     def update_conversations(self, new: Sequence[Mapping[str, Any]]) -> list[Op] | None:
         """Make ``new`` the list; returns the ops sent, ``None`` for a full resend, ``[]`` if unchanged."""
@@ -219,24 +224,35 @@ class PatchedListSync:
         ops = diff_ops(self.conversations, new_list)
         if ops == []:
             return ops
-        seq = self._seq + 1
         if ops is None:
-            with self.hold_sync():
-                self.conversations = new_list
-                self._seq = seq
+            self.replace_list(new_list)
             return None
+        self.patch_list(new_list, ops)
+        return ops
+
+    def patch_list(self, new_list: list[Any], ops: list[Op]) -> None:
+        """Make ``new_list`` the list, telling the browser only ``ops`` (which must turn the current
+        list into ``new_list``): for a widget that computes its ops itself instead of diffing."""
+        list_trait, seq_trait = self.LIST_TRAITS
+        seq = getattr(self, seq_trait) + 1
         self._list_patching = True
         try:
-            self.conversations = new_list
-            self._seq = seq
+            self.set_trait(list_trait, new_list)  # set_trait: the list may be a read-only trait
+            setattr(self, seq_trait, seq)
         finally:
             self._list_patching = False
         self.send({"op": "patch", "seq": seq, "ops": ops})
-        return ops
+
+    def replace_list(self, new_list: list[Any]) -> None:
+        """Make ``new_list`` the list with one normal trait update (a full resend)."""
+        list_trait, seq_trait = self.LIST_TRAITS
+        with self.hold_sync():
+            self.set_trait(list_trait, new_list)
+            setattr(self, seq_trait, getattr(self, seq_trait) + 1)
 
     def resend_conversations(self) -> None:
-        """Send the full ``conversations`` and ``_seq`` traits (what a resync does)."""
-        self.send_state(list(self._LIST_KEYS))
+        """Send the full list and seq traits (what a resync does)."""
+        self.send_state(list(self.LIST_TRAITS))
 
     def _handle_list_sync_msg(self, _widget: Any, content: Any, _buffers: Any = None) -> bool:
         """``on_msg`` handler; returns True when the message belonged to the list sync."""
@@ -254,10 +270,10 @@ class PatchedListSync:
 
     # ipywidgets hooks
     def _should_send_property(self, key: str, value: Any) -> bool:
-        if self._list_patching and key in self._LIST_KEYS:
+        if self._list_patching and key in self.LIST_TRAITS:
             return False
         return super()._should_send_property(key, value)  # type: ignore[misc, no-any-return]
 
     def set_state(self, sync_data: dict[str, Any]) -> None:
-        sync_data = {k: v for k, v in sync_data.items() if k not in self._LIST_KEYS}
+        sync_data = {k: v for k, v in sync_data.items() if k not in self.LIST_TRAITS}
         super().set_state(sync_data)  # type: ignore[misc]

@@ -19,7 +19,7 @@ from ..model.errors import TalkError
 from ..model.snapshots import ConversationSnapshot, UserSnapshot
 from ..model.states import ErrorState
 from ..model.wire import to_json
-from ..session import ConversationListSubscription, TalkSession
+from ..session import ConversationFilter, ConversationListSubscription, TalkSession
 from ._base import TalkWidget, is_ping, require_session
 from ._list_sync import PatchedListSync
 from ._loop import call_on_loop
@@ -82,9 +82,10 @@ class ConversationList(PatchedListSync, TalkWidget):
     _seq = traitlets.Int(0).tag(sync=True)
     """Number of the last patch applied to ``conversations`` (views detect gaps with it)."""
 
-    def __init__(self, session: TalkSession, **options: Any) -> None:
-        """``options``: ``selected_id`` and the DOM widget's ``layout``, ``tabbable``, ``tooltip``;
-        any other name is a ``TypeError``."""
+    def __init__(self, session: TalkSession, *, filter: ConversationFilter | None = None, **options: Any) -> None:
+        """``filter``: a ``ConversationFilter`` (docs/session.md): only matching conversations are
+        listed. ``options``: ``selected_id`` and the DOM widget's ``layout``, ``tabbable``,
+        ``tooltip``; any other name is a ``TypeError``."""
         require_session(self, session)
         super().__init__(session, options, current_user_id=session.current_user.id, connection=session.connection)
         self._json: dict[str, tuple[ConversationSnapshot, tuple[Any, ...], dict[str, Any]]] = {}
@@ -96,7 +97,13 @@ class ConversationList(PatchedListSync, TalkWidget):
         self.on_msg(self._on_custom_msg)
         self.observe(self._on_selection, names="selected_id")
         self._stop_connection = session.on_connection_change(self._on_connection_status)
-        self.subscription: ConversationListSubscription = session.subscribe_conversations(self._on_snapshot)
+        try:
+            subscription = session.subscribe_conversations(self._on_snapshot, filter=filter)
+        except Exception:  # a malformed filter: no half-made widget stays open
+            self._stop_connection()
+            super().close()
+            raise
+        self.subscription: ConversationListSubscription = subscription
         """The live ``ConversationListSubscription`` behind this widget."""
         self.subscription.terminated.add_done_callback(self._terminated)
 
