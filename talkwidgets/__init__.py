@@ -96,7 +96,7 @@ if TYPE_CHECKING:
         UserSubscription,
         get_talk_session,
     )
-    from .widgets import ConversationList, FileDrop, UploadResult
+    from .widgets import Chatbox, ConversationList, FileDrop, Inbox, SentMessage, UploadResult
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
     ".model.content": (
@@ -181,7 +181,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "UserSubscription",
         "get_talk_session",
     ),
-    ".widgets": ("ConversationList", "FileDrop", "UploadResult"),
+    ".widgets": ("Chatbox", "ConversationList", "FileDrop", "Inbox", "SentMessage", "UploadResult"),
 }
 """Where each public name lives: its module, relative to this package."""
 
@@ -207,6 +207,7 @@ __all__ = [
     "AudioBlock",
     "AudioFileMetadata",
     "AuthenticationError",
+    "Chatbox",
     "ConversationFilter",
     "ConversationList",
     "ConversationListSubscription",
@@ -224,6 +225,7 @@ __all__ = [
     "GenericFileMetadata",
     "ImageBlock",
     "ImageFileMetadata",
+    "Inbox",
     "InvalidArgumentError",
     "LocationBlock",
     "ManyTypingSnapshot",
@@ -247,6 +249,7 @@ __all__ = [
     "SearchMessageSnapshot",
     "SearchStatus",
     "SendFileBlock",
+    "SentMessage",
     "SimpleConversationFilter",
     "SingleParticipantSubscription",
     "SingleReactionSnapshot",

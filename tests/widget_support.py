@@ -19,3 +19,16 @@ def browser_update(widget: Any, state: dict[str, Any]) -> None:
     widget.comm.handle_msg(
         {"content": {"data": {"method": "update", "state": state, "buffer_paths": []}}, "buffers": []}
     )
+
+
+def open_widgets() -> set[str]:
+    """The model ids of the widgets open in this process, to prove a refused constructor left none.
+
+    ipywidgets' registry has no public accessor (``Widget.widgets`` is deprecated), hence
+    ``_instances``. ``Layout`` models are left out: ipywidgets never closes a widget's layout with
+    it, so every widget ever made leaves one behind.
+    """
+    from ipywidgets import Layout
+    from ipywidgets.widgets import widget
+
+    return {key for key, w in widget._instances.items() if not isinstance(w, Layout)}

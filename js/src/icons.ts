@@ -40,6 +40,35 @@ const ICONS = {
     ["path", { d: "M12 7.5v5.5M12 16.5v.01" }],
   ],
   stop: [["rect", { x: "6.5", y: "6.5", width: "11", height: "11", rx: "2", fill: "currentColor" }]],
+  // the Chatbox's
+  send: [["path", { d: "M4.5 12 3 4.5l18 7.5-18 7.5L4.5 12zm0 0H12" }]],
+  paperclip: [
+    [
+      "path",
+      { d: "m20 11.5-7.8 7.8a5 5 0 0 1-7.1-7.1l8.3-8.3a3.3 3.3 0 0 1 4.7 4.7l-8.3 8.3a1.7 1.7 0 0 1-2.4-2.4l7.6-7.6" },
+    ],
+  ],
+  reply: [["path", { d: "M9.5 6 4 11.5 9.5 17M4 11.5h10a6 6 0 0 1 6 6V19" }]],
+  smile: [
+    ["circle", { cx: "12", cy: "12", r: "9.5" }],
+    ["path", { d: "M8 14.5s1.5 2 4 2 4-2 4-2M9 9.5v.01M15 9.5v.01" }],
+  ],
+  edit: [["path", { d: "M4 20h4L19 9a2.8 2.8 0 0 0-4-4L4 16zM13.5 6.5l4 4" }]],
+  trash: [
+    [
+      "path",
+      { d: "M4 7h16M10 11v6M14 11v6M5.5 7l1 12.5a1.5 1.5 0 0 0 1.5 1.5h8a1.5 1.5 0 0 0 1.5-1.5l1-12.5M9 7V4.5h6V7" },
+    ],
+  ],
+  play: [["path", { d: "M7 4.5v15l12-7.5z", fill: "currentColor" }]],
+  pause: [["path", { d: "M7 4.5h3.5v15H7zM13.5 4.5H17v15h-3.5z", fill: "currentColor" }]],
+  down: [["path", { d: "M12 5v14M6 13l6 6 6-6" }]],
+  checks: [["path", { d: "m2.5 12.5 4.5 4.5 9.5-9.5M11 16.5l.5.5L21 7.5" }]],
+  pin: [
+    ["path", { d: "M12 21s-6.5-6-6.5-11a6.5 6.5 0 0 1 13 0c0 5-6.5 11-6.5 11z" }],
+    ["circle", { cx: "12", cy: "10", r: "2.3" }],
+  ],
+  download: [["path", { d: "M12 4v11M7.5 10.5 12 15l4.5-4.5M5 19.5h14" }]],
 } satisfies Record<string, Shape[]>;
 
 export type IconName = keyof typeof ICONS;

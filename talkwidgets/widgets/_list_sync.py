@@ -216,14 +216,16 @@ class PatchedListSync:
                 self.on_msg(self._handle_list_sync_msg)
 
     A plain ``List()`` trait (no per-item trait) is validated in constant time; a
-    ``List(Dict())`` would check every dict on every change.
+    ``List(Dict())`` would check every dict on every change. Another list name: set
+    ``LIST_TRAITS = ("messages", "_seq")`` (the ``Chatbox``).
 
     Then call :meth:`patch_conversations` with the ops of each change (from
     :func:`change_ops`), or :meth:`update_conversations` with each new list (the
-    ops are then found by :func:`diff_ops`).  Both update the traits in Python (so
-    ``get_state()``, late-joining front ends and widget-state saving see the
-    current list) but send only a ``patch`` custom message, or a normal trait
-    update when a full resend is cheaper.
+    ops are then found by :func:`diff_ops`), or :meth:`patch_list` with a new list
+    and the ops that make it, :meth:`replace_list` for a full resend.  They update
+    the traits in Python (so ``get_state()``, late-joining front ends and
+    widget-state saving see the current list) but send only a ``patch`` custom
+    message, or a normal trait update when a full resend is cheaper.
 
     It also handles the browser's messages: ``{"op": "resync"}`` (a gap) and
     ``{"op": "ready", "seq": n}`` (a new front-end model; patches sent before it
@@ -234,10 +236,11 @@ class PatchedListSync:
     echo it to the other front ends.
     """
 
-    _LIST_KEYS = ("conversations", "_seq")
+    LIST_TRAITS: tuple[str, str] = ("conversations", "_seq")
+    """The synced list trait and its seq trait; a widget whose list has another name sets this."""
     _list_patching = False
     _list_ids: list[Any] | None = None
-    """The ids of the list in ``conversations`` when it is ``_list_ids_of`` (kept by ``patch_conversations``)."""
+    """The ids of the list trait's value when it is ``_list_ids_of`` (kept by ``patch_conversations``)."""
     _list_ids_of: object = None
 
     if TYPE_CHECKING:  # provided by ipywidgets.Widget / the subclass
@@ -247,6 +250,7 @@ class PatchedListSync:
         def send(self, content: Any, buffers: Any = None) -> None: ...
         def send_state(self, key: Any = None) -> None: ...
         def hold_sync(self) -> AbstractContextManager[None]: ...
+        def set_trait(self, name: str, value: Any) -> None: ...
 
     def patch_conversations(self, ops: Sequence[Op]) -> list[Op] | None:
         """Apply ``ops`` to the list and send them; returns the ops sent, ``None`` for a full resend
@@ -254,7 +258,7 @@ class PatchedListSync:
         ops (and a copy of the list's pointers), not to a comparison of the items."""
         if not ops:
             return []
-        old = self.conversations
+        old = getattr(self, self.LIST_TRAITS[0])
         ids = self._list_ids if self._list_ids_of is old and self._list_ids is not None else [c.get("id") for c in old]
         new, new_ids = list(old), list(ids)
         _apply_in_place(new, new_ids, ops)
@@ -270,26 +274,37 @@ class PatchedListSync:
             return ops
         return self._commit(new_list, ops, max(len(self.conversations), len(new_list)))
 
-    def _commit(self, new_list: list[dict[str, Any]], ops: list[Op] | None, size: int) -> list[Op] | None:
-        """Set both traits; send ``ops`` as a patch, or the traits when the ops are too many."""
-        seq = self._seq + 1
+    def _commit(self, new_list: list[Any], ops: list[Op] | None, size: int) -> list[Op] | None:
+        """Send ``ops`` as a patch, or the whole list when they are too many (or ``None``)."""
         if ops is None or len(ops) > FULL_RESEND_SHARE * size:
-            with self.hold_sync():
-                self.conversations = new_list
-                self._seq = seq
+            self.replace_list(new_list)
             return None
+        self.patch_list(new_list, ops)
+        return ops
+
+    def patch_list(self, new_list: list[Any], ops: list[Op]) -> None:
+        """Make ``new_list`` the list, telling the browser only ``ops`` (which must turn the current
+        list into ``new_list``): for a widget that computes its ops itself instead of diffing."""
+        list_trait, seq_trait = self.LIST_TRAITS
+        seq = getattr(self, seq_trait) + 1
         self._list_patching = True
         try:
-            self.conversations = new_list
-            self._seq = seq
+            self.set_trait(list_trait, new_list)  # set_trait: the list may be a read-only trait
+            setattr(self, seq_trait, seq)
         finally:
             self._list_patching = False
         self.send({"op": "patch", "seq": seq, "ops": ops})
-        return ops
+
+    def replace_list(self, new_list: list[Any]) -> None:
+        """Make ``new_list`` the list with one normal trait update (a full resend)."""
+        list_trait, seq_trait = self.LIST_TRAITS
+        with self.hold_sync():
+            self.set_trait(list_trait, new_list)
+            setattr(self, seq_trait, getattr(self, seq_trait) + 1)
 
     def resend_conversations(self) -> None:
-        """Send the full ``conversations`` and ``_seq`` traits (what a resync does)."""
-        self.send_state(list(self._LIST_KEYS))
+        """Send the full list and seq traits (what a resync does)."""
+        self.send_state(list(self.LIST_TRAITS))
 
     def _handle_list_sync_msg(self, _widget: Any, content: Any, _buffers: Any = None) -> bool:
         """``on_msg`` handler; returns True when the message belonged to the list sync."""
@@ -307,10 +322,10 @@ class PatchedListSync:
 
     # ipywidgets hooks
     def _should_send_property(self, key: str, value: Any) -> bool:
-        if self._list_patching and key in self._LIST_KEYS:
+        if self._list_patching and key in self.LIST_TRAITS:
             return False
         return super()._should_send_property(key, value)  # type: ignore[misc, no-any-return]
 
     def set_state(self, sync_data: dict[str, Any]) -> None:
-        sync_data = {k: v for k, v in sync_data.items() if k not in self._LIST_KEYS}
+        sync_data = {k: v for k, v in sync_data.items() if k not in self.LIST_TRAITS}
         super().set_state(sync_data)  # type: ignore[misc]

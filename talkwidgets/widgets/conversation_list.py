@@ -24,7 +24,7 @@ from ..model.errors import TalkError
 from ..model.snapshots import ConversationSnapshot, UserSnapshot
 from ..model.states import ActiveState, ErrorState, WindowChange
 from ..model.wire import to_json
-from ..session import ConversationListSubscription, TalkSession
+from ..session import ConversationFilter, ConversationListSubscription, TalkSession
 from ._base import TalkWidget, is_ping, require_session
 from ._list_sync import PatchedListSync, change_ops
 from ._loop import call_on_loop
@@ -88,9 +88,10 @@ class ConversationList(PatchedListSync, TalkWidget):
     _seq = traitlets.Int(0).tag(sync=True)
     """Number of the last patch applied to ``conversations`` (views detect gaps with it)."""
 
-    def __init__(self, session: TalkSession, **options: Any) -> None:
-        """``options``: ``selected_id`` and the DOM widget's ``layout``, ``tabbable``, ``tooltip``;
-        any other name is a ``TypeError``."""
+    def __init__(self, session: TalkSession, *, filter: ConversationFilter | None = None, **options: Any) -> None:
+        """``filter``: a ``ConversationFilter`` (docs/session.md): only matching conversations are
+        listed. ``options``: ``selected_id`` and the DOM widget's ``layout``, ``tabbable``,
+        ``tooltip``; any other name is a ``TypeError``."""
         require_session(self, session)
         super().__init__(session, options, current_user_id=session.current_user.id, connection=session.connection)
         self._json: dict[str, tuple[ConversationSnapshot, tuple[Any, ...], dict[str, Any]]] = {}
@@ -102,7 +103,13 @@ class ConversationList(PatchedListSync, TalkWidget):
         self.on_msg(self._on_custom_msg)
         self.observe(self._on_selection, names="selected_id")
         self._stop_connection = session.on_connection_change(self._on_connection_status)
-        self.subscription: ConversationListSubscription = session.subscribe_conversations()
+        try:
+            subscription = session.subscribe_conversations(filter=filter)
+        except Exception:  # a malformed filter: no half-made widget stays open
+            self._stop_connection()
+            super().close()
+            raise
+        self.subscription: ConversationListSubscription = subscription
         """The live ``ConversationListSubscription`` behind this widget."""
         self.subscription.on_change(self._on_change)  # before the first emission: it runs in a task
         self.subscription.terminated.add_done_callback(self._terminated)
