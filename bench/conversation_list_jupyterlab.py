@@ -18,19 +18,25 @@ Each message is POSTed *from the page* (``fetch`` to the kernel's embedded emula
 and app secret the notebook prints; the emulator allows CORS) as bob, to the conversation at the
 bottom of alice's list, so it moves to the top.  A ``MutationObserver`` stamps ``performance.now()``
 when the top row shows the message's text: POST start, POST answered and DOM update are all on the
-page's clock.  Bytes are the kernel -> browser websocket frames (Playwright ``framereceived``) of
-``comm_msg`` messages for the widget's model, attributed to a message by the unique token in its
-text.  Runs for about a minute; exits by itself; nothing leaves 127.0.0.1.
+page's clock. The next message starts once a frame with the update has been drawn (two
+``requestAnimationFrame``s), so one update's rendering is not counted in the next message's time;
+``--rounds`` repeats every configuration, interleaved, and the tables show medians of the rounds.
+Bytes are the kernel -> browser websocket frames (Playwright ``framereceived``) of ``comm_msg``
+messages for the widget's model, attributed to a message by the unique token in its text.  Runs for
+about a minute per round; exits by itself; nothing leaves 127.0.0.1.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
+import os
 import platform
 import secrets
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -54,6 +60,7 @@ SETUP = """\
 import json, httpx
 from talkwidgets import ConversationList, get_talk_session
 from talkwidgets.emulator.server import shared_server
+from talkwidgets.widgets._list_sync import apply_ops
 
 alice = await get_talk_session(app_id="{app}", user_id="alice")
 server = shared_server()
@@ -71,9 +78,12 @@ async with httpx.AsyncClient(base_url=f"{{server.base_url}}/v1/{app}", timeout=3
 
 
 class NaiveList(ConversationList):
-    \"\"\"Baseline: the whole list in the ``conversations`` trait on every snapshot (same front end).\"\"\"
+    \"\"\"Baseline: the whole list in the ``conversations`` trait on every change (same front end).\"\"\"
 
-    def update_conversations(self, new):
+    def patch_conversations(self, ops):  # what ConversationList calls with a change set
+        return [] if not ops else self.update_conversations(apply_ops(self.conversations, ops))
+
+    def update_conversations(self, new):  # (what ConversationList called before change sets)
         new_list = [dict(c) for c in new]
         if new_list == self.conversations:
             return []
@@ -123,7 +133,11 @@ SEND = """async ({base, app, secret, text, timeoutMs}) => {
   await Promise.race([shown, new Promise((r) => { timer = setTimeout(r, timeoutMs); })]);
   clearTimeout(timer);
   obs.disconnect();
-  return {cid, t0, t1, tDom, rows: list.childElementCount};
+  // Settle: the next message starts only once a frame with this update has been drawn, so the
+  // rendering of one update is never counted in the next message's time.
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const tFrame = performance.now();
+  return {cid, t0, t1, tDom, tFrame, rows: list.childElementCount};
 }"""
 
 
@@ -205,6 +219,7 @@ def run_config(
     after_answer = [s["tDom"] - s["t1"] for s in samples]
     after_start = [s["tDom"] - s["t0"] for s in samples]
     post = [s["t1"] - s["t0"] for s in samples]
+    drawn = [s["tFrame"] - s["tDom"] for s in samples]
     return {
         "variant": variant,
         "size": size,
@@ -214,6 +229,7 @@ def run_config(
         "start_p50": pct(after_start, 0.5),
         "start_p95": pct(after_start, 0.95),
         "post_p50": pct(post, 0.5),
+        "dom_to_frame_p50": pct(drawn, 0.5),
         "bytes_p50": pct(sizes, 0.5),
         "bytes_max": max(sizes),
         "content_bytes_p50": pct([per_msg_content[k] for k in measured], 0.5),
@@ -225,16 +241,32 @@ def run_config(
     }
 
 
+def median_of_rounds(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One configuration's figures: the median over rounds of each number (the first run's other fields)."""
+    out = dict(runs[0])
+    for key, value in runs[0].items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and key not in ("size", "round"):
+            out[key] = statistics.median(r[key] for r in runs)
+    out["frames_per_update"] = sorted({f for r in runs for f in r["frames_per_update"]})
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--messages", type=int, default=30, help="measured messages per configuration (default 30)")
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--sizes", default="20,1000", help="loaded list sizes (default 20,1000)")
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run every configuration this many times, interleaved; tables show the median of the rounds' figures",
+    )
     ap.add_argument("--json", type=Path, help="also write the results as JSON")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    if not 1 <= args.messages <= 200 or not all(20 <= s <= 2000 for s in sizes):
-        ap.error("--messages 1..200, sizes 20..2000")
+    if not 1 <= args.messages <= 200 or not all(20 <= s <= 2000 for s in sizes) or not 1 <= args.rounds <= 20:
+        ap.error("--messages 1..200, sizes 20..2000, --rounds 1..20")
     total = max(sizes)
 
     from playwright.sync_api import sync_playwright
@@ -246,7 +278,7 @@ def main() -> int:
     root.mkdir()
     write_notebook(root / "bench.ipynb", [SETUP.format(app=APP, total=total), "# the widget under test"])
     server = start_jupyterlab(base, root)
-    results = []
+    rounds: list[dict[str, Any]] = []
     try:
         with sync_playwright() as p:
             browser = launch_browser(p)
@@ -261,16 +293,17 @@ def main() -> int:
                 print(
                     f"setup: {total} conversations in {time.monotonic() - t:.1f} s; emulator {info['base']}", flush=True
                 )
-                for size in sizes:
-                    for variant in ("ours", "naive"):
-                        r = run_config(page, tap, info, variant, size, args.messages, args.warmup)
-                        results.append(r)
-                        print(
-                            f"{variant:>5} {size:>5}: delay p50 {r['delay_p50']:.1f} ms p95 {r['delay_p95']:.1f} ms, "
-                            f"{r['bytes_p50']} B/update (frames {r['frames_per_update']}, other {r['other_frames']}); "
-                            f"a click sends {r['select_up_bytes']} B in {r['select_up_frames']} frames",
-                            flush=True,
-                        )
+                for rnd, size, variant in itertools.product(range(args.rounds), sizes, ("ours", "naive")):
+                    r = run_config(page, tap, info, variant, size, args.messages, args.warmup)
+                    r["round"] = rnd
+                    rounds.append(r)
+                    print(
+                        f"round {rnd + 1} {variant:>5} {size:>5}: POST start→DOM p50 {r['start_p50']:.1f} ms, "
+                        f"delay p50 {r['delay_p50']:.1f} ms p95 {r['delay_p95']:.1f} ms, {r['bytes_p50']} B/update "
+                        f"(frames {r['frames_per_update']}, other {r['other_frames']}); "
+                        f"a click sends {r['select_up_bytes']} B in {r['select_up_frames']} frames",
+                        flush=True,
+                    )
                 kernel_exec(page, "w.close()")
                 ctx.close()
             finally:
@@ -278,6 +311,12 @@ def main() -> int:
     finally:
         server.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+    results = [
+        median_of_rounds([r for r in rounds if r["size"] == size and r["variant"] == variant])
+        for size in sizes
+        for variant in ("ours", "naive")
+    ]
 
     from importlib.metadata import version
 
@@ -291,16 +330,19 @@ def main() -> int:
         },
         "messages": args.messages,
         "warmup": args.warmup,
+        "rounds": args.rounds,
+        "load_average_at_end": [round(x, 1) for x in os.getloadavg()],
     }
     print(f"\n{env}\n")
     print(
-        "| loaded | variant | delay p50 (ms) | delay p95 (ms) | POST start→DOM p50 (ms) "
-        "| bytes/update (p50) | max | frames/update |"
+        "| loaded | variant | delay p50 (ms) | delay p95 (ms) | POST start→DOM p50 (ms) | POST p50 (ms) "
+        "| DOM→next frame p50 (ms) | bytes/update (p50) | max | frames/update |"
     )
-    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(
             f"| {r['size']} | {r['variant']} | {r['delay_p50']:.1f} | {r['delay_p95']:.1f} | {r['start_p50']:.1f} "
+            f"| {r['post_p50']:.1f} | {r['dom_to_frame_p50']:.1f} "
             f"| {r['bytes_p50']:,} | {r['bytes_max']:,} | {'/'.join(map(str, r['frames_per_update']))} |"
         )
     print("\n| loaded | variant | browser → kernel bytes for one click (after the updates) |")
@@ -316,8 +358,21 @@ def main() -> int:
             f"| {size} | {naive['bytes_p50'] / ours['bytes_p50']:.1f}× | {naive['delay_p50'] / ours['delay_p50']:.1f}× "
             f"| {naive['delay_p95'] / ours['delay_p95']:.1f}× | {ours['list_json_bytes']:,} |"
         )
+    lo, hi = min(sizes), max(sizes)
+    if lo != hi:
+        per_round = []
+        for rnd in range(args.rounds):
+            ours = {r["size"]: r for r in rounds if r["round"] == rnd and r["variant"] == "ours"}
+            per_round.append(ours[hi]["start_p50"] / ours[lo]["start_p50"])
+        ours_lo = next(r for r in results if r["size"] == lo and r["variant"] == "ours")
+        ours_hi = next(r for r in results if r["size"] == hi and r["variant"] == "ours")
+        print(
+            f"\nours, POST start→DOM p50 at {hi:,} ÷ at {lo:,} loaded: "
+            f"{ours_hi['start_p50'] / ours_lo['start_p50']:.2f}× "
+            f"(medians of {args.rounds} rounds); per round: {', '.join(f'{x:.2f}×' for x in per_round)}"
+        )
     if args.json:
-        args.json.write_text(json.dumps({"env": env, "results": results}, indent=2))
+        args.json.write_text(json.dumps({"env": env, "results": results, "rounds": rounds}, indent=2))
     ok = all(r["bytes_max"] <= 4096 for r in results if r["variant"] == "ours")
     big = [s for s in sizes if s >= 1000]
     for size in big:

@@ -69,6 +69,7 @@ if TYPE_CHECKING:
         PendingState,
         SearchStatus,
         UnsubscribedState,
+        WindowChange,
     )
     from .session import (
         ConversationFilter,
@@ -153,6 +154,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "PendingState",
         "SearchStatus",
         "UnsubscribedState",
+        "WindowChange",
     ),
     ".session": (
         "ConversationFilter",
@@ -274,6 +276,7 @@ __all__ = [
     "VideoFileMetadata",
     "VoiceBlock",
     "VoiceRecordingFileMetadata",
+    "WindowChange",
     "__version__",
     "get_talk_session",
     "parse_markup",

@@ -11,9 +11,11 @@ import json
 from typing import Any
 
 import pytest
+import traitlets
 
-from talkwidgets import ConversationList, GenericFileMetadata, SendFileBlock, get_talk_session
+from talkwidgets import ConversationList, GenericFileMetadata, SendFileBlock, WindowChange, get_talk_session
 from talkwidgets.emulator import EmbeddedServer
+from talkwidgets.widgets import _list_sync as list_sync
 from talkwidgets.widgets._list_sync import apply_ops
 from tests.session_support import wait_until
 from tests.widget_support import browser_update, from_browser
@@ -83,6 +85,136 @@ async def test_traits_follow_the_session_and_updates_travel_as_small_patches(wor
     assert len(json.dumps(patches[0])) < 4096
     # the browser applying the patch ends with exactly the kernel's trait
     assert apply_ops(browser_list, patches[0]["ops"]) == widget.conversations
+    widget.close()
+
+
+def browser_copy(comm: CommRecorder) -> list[dict[str, Any]]:
+    """The list a front end ends with after everything the kernel sent: full lists and patches."""
+    shown: list[dict[str, Any]] = []
+    for m in comm.messages:
+        if m.get("method") == "update" and "conversations" in m["state"]:
+            shown = m["state"]["conversations"]
+        elif m.get("method") == "custom" and m["content"]["op"] == "patch":
+            shown = apply_ops(shown, m["content"]["ops"])
+    return shown
+
+
+async def test_every_change_reaches_the_browser_as_the_kernels_list(world) -> None:
+    app_id, admin = world
+    for i in range(30):
+        await admin.conversation(f"c{i:02d}", "alice", "bob")
+        await admin.send(f"c{i:02d}", "bob", f"hello {i}")
+    session = await get_talk_session(app_id=app_id, user_id="alice")
+    widget = ConversationList(session)
+    comm = CommRecorder(widget)
+    await widget.subscription.connected
+    await widget.load_more(30)
+    await wait_until(lambda: len(widget.conversations) == 30 and widget.loaded_all, what="everything loaded")
+    sent = len(comm.messages)
+    await admin.send("c03", "bob", "to the top")
+    await wait_until(lambda: _ids(widget)[0] == "c03", what="c03 on top")
+    patch = comm.messages[sent:][-1]["content"]
+    assert [(op["t"], op["at"], op["c"]["id"]) for op in patch["ops"]] == [("put", 0, "c03")]
+    await session.conversation("c20").mark_as_read()  # in place
+    await wait_until(lambda: widget.conversations[_ids(widget).index("c20")]["unread_message_count"] == 0, what="read")
+    await admin.conversation("new", "alice", "carol")  # joins (and carol's name is read once)
+    await admin.call("DELETE", "/conversations/c10")  # leaves
+    await session.conversation("c05").send("mine")  # its last message is not bob's
+    await wait_until(lambda: _ids(widget)[0] == "c05", what="c05 on top")
+    await admin.user("bob", "Robert")  # the last messages' sender: a rename in many rows
+
+    def renamed() -> bool:
+        bobs = [p["name"] for c in widget.conversations for p in c["participants"] if p["id"] == "bob"]
+        return len(bobs) == 29 and set(bobs) == {"Robert"}  # c10 left; "new" is with carol
+
+    await wait_until(
+        lambda: (
+            "new" in _ids(widget)
+            and "c10" not in _ids(widget)
+            and widget.conversations[2]["last_message"]["sender"]["name"] == "Robert"
+            and renamed()
+        ),
+        what="the join, the leave and the rename (also where bob sent no last message)",
+    )
+    expected = [c.id for c in widget.subscription.state.latest_snapshot]
+    assert _ids(widget) == expected and len(expected) == 30
+    await wait_until(lambda: browser_copy(comm) == widget.conversations, what="the browser to follow")
+    widget.close()
+
+
+@pytest.mark.slow
+async def test_at_1000_loaded_one_event_is_one_op_and_no_list_revalidation(world, monkeypatch) -> None:
+    """With 1,000 conversations loaded (through the browser's own ``load_more`` messages), a new
+    message, a change in place (marked unread) and a deletion each cost one op, one conversation's
+    JSON and no check of the other 999: counted, not timed."""
+    app_id, admin = world
+
+    for start in range(0, 1000, 25):  # (no messages: a conversation's activity is then when alice joined)
+        await asyncio.gather(*(admin.conversation(f"c{i:04d}", "alice", "bob") for i in range(start, start + 25)))
+    session = await get_talk_session(app_id=app_id, user_id="alice")
+    widget = ConversationList(session)
+    comm = CommRecorder(widget)
+    await widget.subscription.connected
+    for _ in range(40):  # 20 + 33 pages of 30
+        if widget.loaded_all:
+            break
+        loaded = len(widget.conversations)
+        from_browser(widget, {"op": "load_more", "count": 30})
+        await wait_until(lambda n=loaded: len(widget.conversations) > n or widget.loaded_all, what="a page")
+    await wait_until(lambda: widget.loaded_all and len(widget.conversations) == 1000, what="all 1,000 loaded")
+    await wait_until(
+        lambda: all(p["name"] != p["id"] for c in widget.conversations for p in c["participants"]), what="names"
+    )
+
+    changes: list[WindowChange] = []
+    widget.subscription.on_change(lambda state, change: changes.append(change))
+    counts = {"dict validations": 0, "row JSON": 0, "diffs": 0}
+    validate, to_json, diff = traitlets.Dict.validate, widget._to_json, list_sync.diff_ops
+
+    def counted(name: str, fn: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            counts[name] += 1
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(traitlets.Dict, "validate", counted("dict validations", validate))
+    monkeypatch.setattr(widget, "_to_json", counted("row JSON", to_json))
+    monkeypatch.setattr(list_sync, "diff_ops", counted("diffs", diff))
+
+    async def one_event(action: Any, done: Any, what: str) -> list[dict[str, Any]]:
+        for name in counts:
+            counts[name] = 0
+        sent, seen = len(comm.messages), len(changes)
+        await action()
+        await wait_until(lambda: len(changes) > seen and done(), what=what)
+        assert len(changes) == seen + 1, "one event, one emission"
+        new = comm.messages[sent:]
+        assert [m["content"]["op"] for m in new if m.get("method") == "custom"] == ["patch"]
+        assert not any("conversations" in m.get("state", {}) for m in new), "the list is not re-sent"
+        assert counts == {"dict validations": 0, "row JSON": 1 if what != "a deletion" else 0, "diffs": 0}
+        ops: list[dict[str, Any]] = new[-1]["content"]["ops"]
+        return ops
+
+    bottom = _ids(widget)[-1]
+    ops = await one_event(lambda: admin.send(bottom, "bob", "to the top"), lambda: _ids(widget)[0] == bottom, "a move")
+    assert [(op["t"], op["at"], op["c"]["id"]) for op in ops] == [("put", 0, bottom)]
+    assert dict(changes[-1].positions) == {bottom: 0}
+    middle = _ids(widget)[500]
+    ops = await one_event(
+        lambda: session.conversation(middle).mark_as_unread(),
+        lambda: widget.conversations[500]["is_unread"],
+        "marked unread",
+    )
+    assert [(op["t"], op["at"], op["c"]["id"]) for op in ops] == [("put", 500, middle)]
+    gone = _ids(widget)[700]
+    ops = await one_event(
+        lambda: admin.call("DELETE", f"/conversations/{gone}"), lambda: gone not in _ids(widget), "a deletion"
+    )
+    assert ops == [{"t": "del", "id": gone}]
+    assert len(widget.conversations) == 999
+    assert _ids(widget) == [c.id for c in widget.subscription.state.latest_snapshot]
+    assert browser_copy(comm) == widget.conversations
     widget.close()
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from talkwidgets.widgets._list_sync import ListSyncError, apply_ops, diff_ops
+from talkwidgets.widgets._list_sync import ListSyncError, apply_ops, change_ops, diff_ops
 
 
 def conv(cid: str, text: str = "hi", t: int = 0) -> dict:
@@ -256,3 +256,65 @@ def test_mixin_ignores_the_browsers_copy_of_the_list(synced_widget: Any) -> None
     assert w.selected_id == "b"
     assert ids(w.conversations) == "zabc" and w._seq == 1
     assert all("conversations" not in m.get("state", {}) for m in out)
+
+
+# --- change_ops and patch_conversations: a known change, no diff --------------------------------
+
+
+Change = tuple[list[dict], list[str], list[tuple[int, dict]], list[str]]
+
+
+def known_change(old: list[dict], rng: random.Random) -> Change:
+    """A random new list with what changed in it: some conversations leave, some change or move,
+    some join; the untouched ones keep their relative order (as a subscription's change set says)."""
+    present = {c["id"] for c in old}
+    removed = [c["id"] for c in old if rng.random() < 0.15]
+    touched = {c["id"] for c in old if c["id"] not in removed and rng.random() < 0.2}
+    new = [c for c in old if c["id"] not in removed and c["id"] not in touched]
+    for cid in sorted(touched) + [f"n{rng.randrange(10**6)}" for _ in range(rng.randint(0, 3))]:
+        if cid in present and cid not in touched:
+            continue
+        new.insert(rng.randint(0, len(new)), conv(cid, f"v{rng.random()}"))
+    placed = {c["id"] for c in new} - {c["id"] for c in old if c["id"] not in touched}
+    puts = [(at, c) for at, c in enumerate(new) if c["id"] in placed]
+    return new, removed, puts, [cid for cid in placed if cid in present]
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_change_ops_rebuild_the_new_list(seed: int) -> None:
+    rng = random.Random(seed)
+    old = [conv(f"c{i}") for i in range(rng.randint(0, 30))]
+    new, removed, puts, present = known_change(old, rng)
+    ops = change_ops(removed, puts, present)
+    assert apply_ops(old, ops) == new
+    assert sum(op["t"] == "put" for op in ops) == len(puts)
+
+
+def test_change_ops_for_one_move_is_one_put() -> None:
+    moved = conv("c700", "new message")
+    assert change_ops([], [(0, moved)], ["c700"]) == [{"t": "put", "at": 0, "c": moved}]
+    assert change_ops(["c3"], [], []) == [{"t": "del", "id": "c3"}]
+
+
+def test_mixin_patches_a_known_change(synced_widget: Any) -> None:
+    w, out = synced_widget
+    w.update_conversations([conv(f"c{i}") for i in range(10)])  # ten from three: a full resend
+    out.clear()
+    moved = conv("c7", "new")
+    ops = w.patch_conversations(change_ops([], [(0, moved)], ["c7"]))
+    assert out == [{"method": "custom", "content": {"op": "patch", "seq": 2, "ops": ops}}]
+    assert ids(w.conversations) == "c7c0c1c2c3c4c5c6c8c9" and w._seq == 2
+    assert w.conversations[0] == moved
+    assert w.get_state(["conversations", "_seq"]) == {"conversations": w.conversations, "_seq": 2}
+    w.update_conversations([conv("c9"), *w.conversations[:-1]])  # a list set another way: ids re-read
+    w.patch_conversations(change_ops(["c0"], [], []))
+    assert [c["id"] for c in w.conversations] == ["c9", "c7", "c1", "c2", "c3", "c4", "c5", "c6", "c8"]
+    assert w.patch_conversations([]) == []
+    out.clear()
+    many = change_ops([], [(at, conv(f"n{at}")) for at in range(10)], [])  # 10 ops, 19 rows
+    assert w.patch_conversations(many) is None, "more ops than half the list: the whole list instead"
+    assert out[-1]["method"] == "update" and out[-1]["state"]["conversations"] == w.conversations
+    before = list(w.conversations)
+    with pytest.raises(ListSyncError):
+        w.patch_conversations([{"t": "put", "at": 99, "c": conv("x")}])
+    assert w.conversations == before, "a bad op changes nothing"

@@ -517,3 +517,24 @@ def test_message_snapshot_is_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         m.plaintext = "x"  # type: ignore[misc]
     assert isinstance(m.content, tuple)
+
+
+def test_snapshots_keep_one_object_for_equal_values() -> None:
+    """What a window of 1,000 conversations holds per conversation: equal timestamps, the two ids of
+    the conversation, a one-line text and the origin word are each one object, not one per field."""
+    wire = json.loads(
+        '{"id": "c1", "createdAt": 1796114407436, "joinedAt": 1796114407436, "readUntil": 1796114407436,'
+        ' "everyoneReadUntil": 1796114407436, "participants": {"alice": {}, "bob": {}},'
+        ' "lastMessage": {"id": "m1", "conversationId": "c1", "type": "UserMessage", "senderId": "bob",'
+        ' "text": "hello there", "content": [{"type": "text", "children": ["hello there"]}],'
+        ' "origin": "rest", "createdAt": 1796114407441}}'
+    )
+    last = message_from_wire(wire["lastMessage"], None)
+    conv = conversation_from_wire(wire, last_message=last, user_id="alice")
+    assert conv.id is last.conversation_id
+    assert conv.joined_at is conv.created_at and conv.read_until is conv.created_at
+    assert conv.everyone_read_until is conv.created_at
+    assert last.origin is "rest"  # noqa: F632 (identity is the point: the constant, not the JSON's copy)
+    assert last.plaintext == "hello there" and last.plaintext is last.content[0].children[0]
+    edited = message_from_wire(dict(wire["lastMessage"], text="other words"), None)
+    assert edited.plaintext == "other words", "a text that differs from the content's is kept"

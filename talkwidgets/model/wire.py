@@ -50,6 +50,7 @@ from .files import METADATA_BY_SUBTYPE, FileToken
 from .snapshots import (
     Access,
     ConversationSnapshot,
+    MessageOrigin,
     MessageSnapshot,
     MessageType,
     Notify,
@@ -69,6 +70,7 @@ __all__ = [
     "message_from_wire",
     "conversation_from_wire",
     "participant_from_wire",
+    "reactions_from_wire",
     "referenced_message_from_wire",
     "single_reaction_from_wire",
     "to_json",
@@ -305,7 +307,8 @@ def _legacy_content(d: Mapping[str, Any]) -> tuple[ContentBlock, ...]:
     return tuple(blocks)
 
 
-def _reactions(value: Any) -> tuple[ReactionsSummarySnapshot, ...]:
+def reactions_from_wire(value: Any) -> tuple[ReactionsSummarySnapshot, ...]:
+    """A message's ``reactions`` summary list → snapshots (entries without a string emoji are skipped)."""
     if not isinstance(value, (list, tuple)):
         return ()
     out = []
@@ -319,6 +322,18 @@ def _reactions(value: Any) -> tuple[ReactionsSummarySnapshot, ...]:
                 )
             )
     return tuple(out)
+
+
+_ORIGINS: dict[str, MessageOrigin] = {"rest": "rest", "import": "import", "email": "email", "web": "web"}
+
+
+def _same(value: int, *known: int) -> int:
+    """``value``, or the first of ``known`` equal to it: a snapshot's equal timestamps are then one
+    int object, not one per field (a window of 1,000 conversations holds thousands of them)."""
+    for other in known:
+        if other == value:
+            return other
+    return value
 
 
 def message_from_wire(
@@ -341,6 +356,7 @@ def message_from_wire(
     text = _str(d.get("text"))
     kind: MessageType = "SystemMessage" if d.get("type") == "SystemMessage" else "UserMessage"
     origin = d.get("origin")
+    rendered = plaintext(content)
     return MessageSnapshot(
         id=_require_id(d, "message"),
         type=kind,
@@ -350,10 +366,12 @@ def message_from_wire(
         edited_at=_int(d.get("editedAt")),
         referenced_message=referenced_message,
         referenced_message_id=_str(d.get("referencedMessageId")),
-        origin=origin if origin in ("rest", "import", "email", "web") else "rest",
-        plaintext=text if text else plaintext(content),
+        # The constant, not the JSON's own copy of the word (one per message otherwise).
+        origin=_ORIGINS.get(origin, "rest") if isinstance(origin, str) else "rest",
+        # The same text as the content's (often one object: a one-line text) is kept once.
+        plaintext=text if text and text != rendered else rendered,
         content=content,
-        reactions=_reactions(d.get("reactions")),
+        reactions=reactions_from_wire(d.get("reactions")),
         conversation_id=_str(d.get("conversationId")),
     )
 
@@ -415,23 +433,27 @@ def conversation_from_wire(
 
     created_at = _int(d.get("createdAt")) or 0
     joined_at = _int(pick("joinedAt"))
-    if joined_at is None:
-        joined_at = created_at
+    joined_at = created_at if joined_at is None else _same(joined_at, created_at)
     unread_count = _int(pick("unreadMessageCount")) or 0
     is_unread_raw = pick("isUnread")
     is_unread = is_unread_raw if isinstance(is_unread_raw, bool) else unread_count > 0
+    last_at = last_message.created_at if last_message is not None else 0
     read_until = _int(pick("readUntil"))
     if read_until is None:
-        last_at = last_message.created_at if last_message is not None else 0
         read_until = joined_at if is_unread else max(joined_at, last_at)
+    read_until = _same(read_until, joined_at, last_at)
     everyone = _int(d.get("everyoneReadUntil"))
     if everyone is None:
         marks = [_int(p.get("readUntil")) if isinstance(p, Mapping) else None for p in participants.values()]
         known = [m for m in marks if m is not None]
         everyone = min(known) if marks and len(known) == len(marks) else read_until
+    everyone = _same(everyone, read_until, joined_at, last_at)
     welcome = d.get("welcomeMessages")
+    conversation_id = _require_id(d, "conversation")
+    if last_message is not None and last_message.conversation_id == conversation_id:
+        conversation_id = last_message.conversation_id  # one string for both
     return ConversationSnapshot(
-        id=_require_id(d, "conversation"),
+        id=conversation_id,
         subject=_str(d.get("subject")),
         photo_url=_str(d.get("photoUrl")),
         welcome_messages=tuple(w for w in welcome if isinstance(w, str)) if isinstance(welcome, list) else (),

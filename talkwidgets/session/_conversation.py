@@ -12,8 +12,8 @@ from typing import Any
 
 from ..model.snapshots import ConversationSnapshot
 from ..transport.live import Frame
-from ._conversation_events import REFETCH, REMOVE, SAME, conversation_change
-from ._core import SessionCore, Wire
+from ._conversation_events import REFETCH, REMOVE, SAME, Marks, conversation_change, read_marks, renamed_sender
+from ._core import SessionCore
 from ._single import SingleSubscription
 
 OnConversation = Callable[[ConversationSnapshot | None], Any]
@@ -26,32 +26,36 @@ class ConversationSubscription(SingleSubscription[ConversationSnapshot]):
 
     def __init__(self, core: SessionCore, conversation_id: str, on_snapshot: OnConversation | None) -> None:
         self.conversation_id = conversation_id
-        self._wire: Wire | None = None
+        self._marks: Marks = ()
+        """The participants' read marks, beside the snapshot (see ``_conversation_events``)."""
         super().__init__(core, on_snapshot)
 
     async def _read(self) -> ConversationSnapshot | None:
-        self._wire = await self._core.user_conversation_wire(self.conversation_id)
-        return await self._build()
-
-    async def _build(self) -> ConversationSnapshot | None:
-        return None if self._wire is None else await self._core.conversation_from_wire(self._wire)
+        wire = await self._core.user_conversation_wire(self.conversation_id)
+        if wire is None:
+            self._marks = ()
+            return None
+        snapshot = await self._core.conversation_from_wire(wire)
+        self._marks = read_marks(wire, snapshot)
+        return snapshot
 
     async def _apply(self, frame: Frame) -> bool:
+        current = self._current
         if frame.get("type") == "user.updated":
-            last = (self._wire or {}).get("lastMessage") or {}
-            if last.get("senderId") != frame["data"]["user"]["id"]:
+            if current is None:
                 return False
-            return self._set(await self._build())
+            renamed = await renamed_sender(self._core, current, frame["data"]["user"]["id"])
+            return renamed is not None and self._set(renamed)
         if frame.get("conversationId") != self.conversation_id:
             return False
-        change = conversation_change(self._wire, frame, self._core.user_id)
+        change = await conversation_change(self._core, current, self._marks, frame)
         if change == SAME:
             return False
         if change == REFETCH:
             return self._set(await self._read())
         if change == REMOVE:
-            self._wire = None
+            self._marks = ()
             return self._set(None)
-        assert isinstance(change, dict)
-        self._wire = change
-        return self._set(await self._build())
+        assert isinstance(change, tuple)
+        snapshot, self._marks = change
+        return self._set(snapshot)

@@ -38,6 +38,11 @@ def quoted(message: Wire) -> Wire:
     return {k: v for k, v in message.items() if k != "referencedMessage"}
 
 
+def message_order(message: Wire) -> tuple[int, str]:
+    """A message's place in the window, from its JSON (the sort key of its snapshot)."""
+    return int(message.get("createdAt") or 0), message["id"]
+
+
 class MessageSubscription(MemberWindow[MessageSnapshot]):
     """Mirror of JS ``MessageSubscription``: ``state``, ``connected``, ``terminated``,
     ``load_more`` (1..100 older messages, 30 by default) and ``unsubscribe``."""
@@ -93,8 +98,8 @@ class MessageSubscription(MemberWindow[MessageSnapshot]):
     async def _build(self, item: Wire) -> MessageSnapshot:
         return await self._core.message_snapshot(item)
 
-    def _sort_key(self, item: Wire) -> tuple[int, str]:
-        return int(item.get("createdAt") or 0), item["id"]
+    def _sort_key(self, snapshot: MessageSnapshot) -> tuple[int, str]:
+        return snapshot.created_at, snapshot.id
 
     # -- live events ------------------------------------------------------------------------------
 
@@ -109,9 +114,7 @@ class MessageSubscription(MemberWindow[MessageSnapshot]):
                 for key, m in self._items.items()
                 if m.get("senderId") == uid or (m.get("referencedMessage") or {}).get("senderId") == uid
             ]
-            if touched:
-                await self._rebuild(touched)
-            return bool(touched)
+            return await self._rebuild(touched)
         if frame.get("conversationId") != self.conversation_id:
             return False
         me = self._core.user_id
@@ -140,7 +143,7 @@ class MessageSubscription(MemberWindow[MessageSnapshot]):
         mid = msg["id"]
         if mid in self._items:
             return False  # already in (the initial read, or a replay, saw it): later events edit it
-        if not self._loaded_all and self._order and self._sort_key(msg) < self._order_key(self._order[0]):
+        if not self._loaded_all and self._order and message_order(msg) < self._order_key(self._order[0]):
             return False  # older than the window (a replay from before it was read)
         if msg.get("referencedMessageId"):
             try:
@@ -178,6 +181,4 @@ class MessageSubscription(MemberWindow[MessageSnapshot]):
                 changed.append(key)
         if isinstance(mid, str) and mid in self._quotes:
             self._quotes.pop(mid)
-        if changed:
-            await self._rebuild(changed)
-        return bool(changed)
+        return await self._rebuild(changed)

@@ -36,6 +36,11 @@ def entry(user_id: str, participant: Wire) -> Wire:
     return {"userId": user_id, **{k: participant[k] for k in FIELDS if k in participant}}
 
 
+def entry_order(item: Wire) -> tuple[int, str]:
+    """A participant's place in the window, from its entry (the sort key of its snapshot)."""
+    return int(item.get("joinedAt") or 0), item["userId"]
+
+
 async def participant_snapshot(core: SessionCore, item: Wire) -> ParticipantSnapshot:
     user = await core.user_snapshot(item["userId"])
     return participant_from_wire(user if user is not None else UserSnapshot(id=item["userId"], name=""), item)
@@ -67,7 +72,7 @@ class ParticipantSubscription(MemberWindow[ParticipantSnapshot]):
                     raise Gone
             everyone = sorted(
                 (entry(uid, p) for uid, p in (conv.get("participants") or {}).items()),
-                key=self._sort_key,
+                key=entry_order,
                 reverse=True,
             )
             start = next((n + 1 for n, item in enumerate(everyone) if item["userId"] == after), 0)
@@ -92,8 +97,8 @@ class ParticipantSubscription(MemberWindow[ParticipantSnapshot]):
     def _key(self, item: Wire) -> str:
         return str(item["userId"])
 
-    def _sort_key(self, item: Wire) -> tuple[int, str]:
-        return int(item.get("joinedAt") or 0), item["userId"]
+    def _sort_key(self, snapshot: ParticipantSnapshot) -> tuple[int, str]:
+        return snapshot.joined_at, snapshot.user.id
 
     # -- live events ------------------------------------------------------------------------------
 
@@ -102,10 +107,7 @@ class ParticipantSubscription(MemberWindow[ParticipantSnapshot]):
         data = frame.get("data") or {}
         if kind == "user.updated":
             uid = data["user"].get("id")
-            if uid not in self._items:
-                return False
-            await self._rebuild([uid])
-            return True
+            return await self._rebuild([uid])
         if frame.get("conversationId") != self.conversation_id:
             return False
         uid = data.get("userId")
@@ -119,7 +121,7 @@ class ParticipantSubscription(MemberWindow[ParticipantSnapshot]):
         if kind in ("participant.joined", "participant.updated"):
             item = entry(uid, dict(self._items.get(uid) or {}, **data["participant"]))
             outside = uid not in self._items and not self._loaded_all and bool(self._order)
-            if outside and self._sort_key(item) < self._order_key(self._order[0]):
+            if outside and entry_order(item) < self._order_key(self._order[0]):
                 return False  # joined before everything loaded (a replay): load_more brings it
             return await self._replace(item)
         if kind == "participant.left":

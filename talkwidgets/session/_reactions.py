@@ -89,18 +89,15 @@ class ReactionsSubscription(MemberWindow[SingleReactionSnapshot]):
     def _key(self, item: Wire) -> str:
         return str(item["userId"])
 
-    def _sort_key(self, item: Wire) -> tuple[int, Later]:
-        return -int(item.get("createdAt") or 0), Later(item["userId"])
+    def _sort_key(self, snapshot: SingleReactionSnapshot) -> tuple[int, Later]:
+        return -snapshot.created_at, Later(snapshot.user.id)
 
     async def _apply(self, frame: Frame) -> bool:
         kind = frame.get("type")
         data = frame.get("data") or {}
         if kind == "user.updated":
             uid = data["user"].get("id")
-            if uid not in self._items:
-                return False
-            await self._rebuild([uid])
-            return True
+            return await self._rebuild([uid])
         if frame.get("conversationId") != self.conversation_id:
             return False
         me = self._core.user_id

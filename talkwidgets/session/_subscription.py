@@ -33,6 +33,8 @@ reconnect may replay one. Idempotence is what makes the initial load and reconne
 - optionally ``_active_state(snapshot)`` and ``_callback_args(state)``: what the state holds and
   what ``on_snapshot`` receives; by default ``ActiveState(latest_snapshot=...)`` and
   ``on_snapshot(snapshot)``. The windowed layer (``_window.py``) adds ``loaded_all`` to both.
+- optionally ``_emitted(state)``: runs after each emission, once ``on_snapshot`` has had it (the
+  windowed layer hands its change set to ``on_change`` handlers there).
 - optionally ``_cleanup()``: release what the subscription holds outside itself (a presence
   watch, a timer) when it ends; called once, synchronously.
 - ``TASK_NAME``: the work task's name (shows in asyncio debugging).
@@ -139,6 +141,9 @@ class Subscription(Generic[T]):
     def _callback_args(self, state: ActiveState[T]) -> tuple[Any, ...]:
         return (state.latest_snapshot,)
 
+    def _emitted(self, state: ActiveState[T]) -> None:
+        """Called after each emission, once ``on_snapshot`` has been called (or scheduled)."""
+
     # -- for subclasses -------------------------------------------------------------------------
 
     async def _run_in_order(self, work: Callable[[], Awaitable[bool]]) -> None:
@@ -203,22 +208,26 @@ class Subscription(Generic[T]):
         state = self._state = self._active_state(self._snapshot())
         if not self.connected.done():
             self.connected.set_result(state)
-        if self._on_snapshot is None:
-            return
+        if self._on_snapshot is not None:
+            self._call_back("on_snapshot", self._on_snapshot, *self._callback_args(state))
+        self._emitted(state)
+
+    def _call_back(self, what: str, callback: Callable[..., Any], *args: Any) -> None:
+        """Call a user's callback: one that raises is logged, an ``async def`` one runs as a task."""
         try:
-            result = self._on_snapshot(*self._callback_args(state))
+            result = callback(*args)
         except Exception:  # a faulty callback must not end the subscription
-            log.exception("on_snapshot callback raised")
+            log.exception("%s callback raised", what)
             return
         if inspect.isawaitable(result):
             task = asyncio.ensure_future(result)
             self._callback_tasks.add(task)
-            task.add_done_callback(self._callback_finished)
+            task.add_done_callback(lambda done: self._callback_finished(what, done))
 
-    def _callback_finished(self, task: asyncio.Future[Any]) -> None:
+    def _callback_finished(self, what: str, task: asyncio.Future[Any]) -> None:
         self._callback_tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.error("on_snapshot callback raised", exc_info=task.exception())
+            log.error("%s callback raised", what, exc_info=task.exception())
 
     def _finish(self, state: UnsubscribedState | ErrorState) -> None:
         if self.terminated.done():

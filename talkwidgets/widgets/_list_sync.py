@@ -15,8 +15,9 @@ message that the front end applies to its copy of the list::
 Ops apply in order.  ``at`` is an index into the list *after* the removal
 step of the same op and must satisfy ``0 <= at <= len(list)``.
 
-:func:`diff_ops` computes the ops that turn one list into another (by id),
-:func:`apply_ops` applies them.  ``js/src/list_sync.ts`` implements
+:func:`change_ops` writes the ops for a change that is already known (a
+subscription's change set: no comparison of the two lists), :func:`diff_ops`
+computes them by comparing two lists (by id), :func:`apply_ops` applies them.  ``js/src/list_sync.ts`` implements
 ``apply_ops`` identically (same validation, same errors); the front end asks
 for a full resend (``{"op": "resync"}``) when a patch fails to apply.
 :class:`PatchedListSync` is the kernel half of the protocol for a widget class.
@@ -33,11 +34,14 @@ Full protocol (docs/widget-sync-protocol.md)::
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["ListSyncError", "PatchedListSync", "apply_ops", "diff_ops"]
+__all__ = ["ListSyncError", "PatchedListSync", "apply_ops", "change_ops", "diff_ops"]
+
+FULL_RESEND_SHARE = 0.5
+"""More ops than this share of the list: send the whole list instead (one trait update)."""
 
 Conversation = Mapping[str, Any]
 Op = dict[str, Any]
@@ -59,6 +63,13 @@ def apply_ops(old: Sequence[Conversation], ops: Sequence[Mapping[str, Any]]) -> 
     ``0..len(list)`` (after the op's own removal step).
     """
     out = list(old)
+    _apply_in_place(out, [c.get("id") for c in out], ops)
+    return out
+
+
+def _apply_in_place(items: list[Any], ids: list[Any], ops: Iterable[Mapping[str, Any]]) -> None:
+    """Apply ``ops`` to ``items`` and to ``ids`` (``items``' ids, kept in step: found by a C-level
+    ``list.index``, not a Python loop over the items)."""
     for i, op in enumerate(ops):
         if not isinstance(op, Mapping):
             raise _op_error(i, "not an object")
@@ -67,9 +78,7 @@ def apply_ops(old: Sequence[Conversation], ops: Sequence[Mapping[str, Any]]) -> 
             cid = op.get("id")
             if not isinstance(cid, str):
                 raise _op_error(i, "del needs a string id")
-            idx = _index_of(out, cid)
-            if idx >= 0:
-                del out[idx]
+            _drop(items, ids, cid)
         elif kind == "put":
             conv = op.get("c")
             if not isinstance(conv, Mapping) or not isinstance(conv.get("id"), str):
@@ -77,22 +86,40 @@ def apply_ops(old: Sequence[Conversation], ops: Sequence[Mapping[str, Any]]) -> 
             at = op.get("at")
             if not isinstance(at, int) or isinstance(at, bool):
                 raise _op_error(i, "put needs an integer 'at'")
-            idx = _index_of(out, conv["id"])
-            if idx >= 0:
-                del out[idx]
-            if not 0 <= at <= len(out):
-                raise _op_error(i, f"'at' {at} out of range 0..{len(out)}")
-            out.insert(at, conv)
+            _drop(items, ids, conv["id"])
+            if not 0 <= at <= len(items):
+                raise _op_error(i, f"'at' {at} out of range 0..{len(items)}")
+            items.insert(at, conv)
+            ids.insert(at, conv["id"])
         else:
             raise _op_error(i, f"unknown op type {kind!r}")
-    return out
 
 
-def _index_of(items: Sequence[Conversation], cid: str) -> int:
-    for i, item in enumerate(items):
-        if item.get("id") == cid:
-            return i
-    return -1
+def _drop(items: list[Any], ids: list[Any], cid: str) -> None:
+    try:
+        at = ids.index(cid)
+    except ValueError:
+        return
+    del items[at]
+    del ids[at]
+
+
+def change_ops(removed: Iterable[str], puts: Sequence[tuple[int, Conversation]], present: Collection[str]) -> list[Op]:
+    """The ops for a change that is already known, with no comparison of lists.
+
+    ``removed``: ids that leave. ``puts``: ``(index, conversation)`` for every conversation that
+    joins, changes or moves, in ascending index order, ``index`` being its place in the new list.
+    ``present``: the ids among ``puts`` that the old list holds. Every conversation not mentioned
+    must keep its order relative to the other unmentioned ones (what a subscription's
+    ``WindowChange`` guarantees). Then deleting ``removed`` and, when more than one conversation is
+    put, the ``present`` ones first, leaves the untouched conversations in order, and putting each
+    at its index in ascending order rebuilds the new list. One changed conversation is one ``put``.
+    """
+    ops: list[Op] = [{"t": "del", "id": cid} for cid in removed]
+    if len(puts) > 1:
+        ops += [{"t": "del", "id": cid} for cid in present]
+    ops += [{"t": "put", "at": at, "c": conv} for at, conv in puts]
+    return ops
 
 
 def _lis_members(seq: Sequence[int]) -> set[int]:
@@ -181,20 +208,24 @@ class PatchedListSync:
     ``_seq`` (an int); put this class *before* the widget base class::
 
         class ConversationList(PatchedListSync, anywidget.AnyWidget):
-            conversations = traitlets.List(traitlets.Dict()).tag(sync=True)
+            conversations = traitlets.List().tag(sync=True)
             _seq = traitlets.Int(0).tag(sync=True)
 
             def __init__(self, **kw):
                 super().__init__(**kw)
                 self.on_msg(self._handle_list_sync_msg)
 
-    Another list name: set ``LIST_TRAITS = ("messages", "_seq")`` (the ``Chatbox``).
+    A plain ``List()`` trait (no per-item trait) is validated in constant time; a
+    ``List(Dict())`` would check every dict on every change. Another list name: set
+    ``LIST_TRAITS = ("messages", "_seq")`` (the ``Chatbox``).
 
-    Then call :meth:`update_conversations` with each new list (or :meth:`patch_list`
-    with ops computed without a diff, :meth:`replace_list` for a full resend).  It updates both
-    traits in Python (so ``get_state()``, late-joining front ends and widget-state
-    saving see the current list) but sends only a ``patch`` custom message, or a
-    normal trait update when :func:`diff_ops` says a full resend is cheaper.
+    Then call :meth:`patch_conversations` with the ops of each change (from
+    :func:`change_ops`), or :meth:`update_conversations` with each new list (the
+    ops are then found by :func:`diff_ops`), or :meth:`patch_list` with a new list
+    and the ops that make it, :meth:`replace_list` for a full resend.  They update
+    the traits in Python (so ``get_state()``, late-joining front ends and
+    widget-state saving see the current list) but send only a ``patch`` custom
+    message, or a normal trait update when a full resend is cheaper.
 
     It also handles the browser's messages: ``{"op": "resync"}`` (a gap) and
     ``{"op": "ready", "seq": n}`` (a new front-end model; patches sent before it
@@ -208,6 +239,9 @@ class PatchedListSync:
     LIST_TRAITS: tuple[str, str] = ("conversations", "_seq")
     """The synced list trait and its seq trait; a widget whose list has another name sets this."""
     _list_patching = False
+    _list_ids: list[Any] | None = None
+    """The ids of the list trait's value when it is ``_list_ids_of`` (kept by ``patch_conversations``)."""
+    _list_ids_of: object = None
 
     if TYPE_CHECKING:  # provided by ipywidgets.Widget / the subclass
         conversations: list[dict[str, Any]]
@@ -218,13 +252,31 @@ class PatchedListSync:
         def hold_sync(self) -> AbstractContextManager[None]: ...
         def set_trait(self, name: str, value: Any) -> None: ...
 
+    def patch_conversations(self, ops: Sequence[Op]) -> list[Op] | None:
+        """Apply ``ops`` to the list and send them; returns the ops sent, ``None`` for a full resend
+        (more ops than half the list), ``[]`` when there are none. Costs time in proportion to the
+        ops (and a copy of the list's pointers), not to a comparison of the items."""
+        if not ops:
+            return []
+        old = getattr(self, self.LIST_TRAITS[0])
+        ids = self._list_ids if self._list_ids_of is old and self._list_ids is not None else [c.get("id") for c in old]
+        new, new_ids = list(old), list(ids)
+        _apply_in_place(new, new_ids, ops)
+        sent = self._commit(new, list(ops), max(len(old), len(new)))
+        self._list_ids, self._list_ids_of = new_ids, new
+        return sent
+
     def update_conversations(self, new: Sequence[Mapping[str, Any]]) -> list[Op] | None:
         """Make ``new`` the list; returns the ops sent, ``None`` for a full resend, ``[]`` if unchanged."""
         new_list = [dict(c) for c in new]
-        ops = diff_ops(self.conversations, new_list)
+        ops = diff_ops(self.conversations, new_list, max_changed=FULL_RESEND_SHARE)
         if ops == []:
             return ops
-        if ops is None:
+        return self._commit(new_list, ops, max(len(self.conversations), len(new_list)))
+
+    def _commit(self, new_list: list[Any], ops: list[Op] | None, size: int) -> list[Op] | None:
+        """Send ``ops`` as a patch, or the whole list when they are too many (or ``None``)."""
+        if ops is None or len(ops) > FULL_RESEND_SHARE * size:
             self.replace_list(new_list)
             return None
         self.patch_list(new_list, ops)

@@ -3,13 +3,18 @@
 The ``conversations`` trait always holds the whole window (saved notebooks and new views read it),
 but a change reaches the browser as a small patch message (see ``_list_sync``); the trait itself
 is updated without re-sending it. A view that misses a patch asks for the trait again.
+
+The widget follows the subscription's change sets (``on_change``), not its whole tuple: a new
+message costs the JSON of the one conversation that changed and one ``put`` op, whatever the
+number of conversations loaded. Nothing compares the old and new lists, and the trait is a plain
+``List()`` that traitlets validates without looking at its items.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +22,11 @@ import traitlets
 
 from ..model.errors import TalkError
 from ..model.snapshots import ConversationSnapshot, UserSnapshot
-from ..model.states import ErrorState
+from ..model.states import ActiveState, ErrorState, WindowChange
 from ..model.wire import to_json
 from ..session import ConversationFilter, ConversationListSubscription, TalkSession
 from ._base import TalkWidget, is_ping, require_session
-from ._list_sync import PatchedListSync
+from ._list_sync import PatchedListSync, change_ops
 from ._loop import call_on_loop
 
 log = logging.getLogger("talkwidgets.widgets")
@@ -51,11 +56,12 @@ class ConversationList(PatchedListSync, TalkWidget):
     _esm = _STATIC / "conversation_list.js"
     _css = _STATIC / "conversation_list.css"
 
-    conversations = traitlets.List(traitlets.Dict()).tag(sync=True)
+    conversations: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
     """The loaded window as JSON snapshot dicts (snake_case), newest activity first.
 
     Each has the ``ConversationSnapshot`` fields plus ``participants``: the other participants'
-    ``{id, name, photo_url}``. File tokens are removed."""
+    ``{id, name, photo_url}``. File tokens are removed. Set by the widget only (read it, do not
+    assign it)."""
 
     loaded_all = traitlets.Bool(False).tag(sync=True)
     """True once every conversation of the user is in ``conversations``."""
@@ -98,13 +104,14 @@ class ConversationList(PatchedListSync, TalkWidget):
         self.observe(self._on_selection, names="selected_id")
         self._stop_connection = session.on_connection_change(self._on_connection_status)
         try:
-            subscription = session.subscribe_conversations(self._on_snapshot, filter=filter)
+            subscription = session.subscribe_conversations(filter=filter)
         except Exception:  # a malformed filter: no half-made widget stays open
             self._stop_connection()
             super().close()
             raise
         self.subscription: ConversationListSubscription = subscription
         """The live ``ConversationListSubscription`` behind this widget."""
+        self.subscription.on_change(self._on_change)  # before the first emission: it runs in a task
         self.subscription.terminated.add_done_callback(self._terminated)
 
     # -- public API -----------------------------------------------------------------------------
@@ -135,25 +142,39 @@ class ConversationList(PatchedListSync, TalkWidget):
 
     # -- snapshots to traits --------------------------------------------------------------------
 
-    def _on_snapshot(self, snapshots: tuple[ConversationSnapshot, ...], loaded_all: bool) -> None:
+    def _on_change(self, state: ActiveState[tuple[ConversationSnapshot, ...]], change: WindowChange) -> None:
+        snapshots = state.latest_snapshot
         self._snapshots = snapshots
         self.state = "active"
-        self.loaded_all = loaded_all
-        self._learn_users(snapshots)
-        self._publish()
+        self.loaded_all = bool(state.loaded_all)
+        for cid in change.removed:
+            self._json.pop(cid, None)
+        renamed = self._learn_users(snapshots[at] for at in change.positions.values())
+        added = set(change.added)
+        puts = [(at, self._to_json(snapshots[at])) for at in change.positions.values()]
+        self.patch_conversations(change_ops(change.removed, puts, [c for c in change.positions if c not in added]))
+        if renamed:  # other rows list these users among their participants
+            self._refresh_rows(renamed)
 
-    def _learn_users(self, snapshots: tuple[ConversationSnapshot, ...]) -> None:
+    def _learn_users(self, snapshots: Iterable[ConversationSnapshot]) -> set[str]:
+        """Remember the users these conversations show, start reading the unknown ones, and answer
+        which known users now read differently (a new name or photo)."""
         me = self.session.current_user.id
         missing: set[str] = set()
+        renamed: set[str] = set()
         for snap in snapshots:
             sender = snap.last_message.sender if snap.last_message else None
             if sender is not None:
+                known = self._users.get(sender.id)
+                if known is not None and known != sender:
+                    renamed.add(sender.id)
                 self._users[sender.id] = sender
             missing.update(uid for uid in snap.participant_ids if uid != me and uid not in self._users)
         missing -= self._pending_users
         if missing:
             self._pending_users |= missing
             self._spawn(self._fetch_users(sorted(missing)))
+        return renamed
 
     async def _fetch_users(self, user_ids: list[str]) -> None:
         results = await asyncio.gather(*(self.session.user(uid).get() for uid in user_ids), return_exceptions=True)
@@ -163,7 +184,19 @@ class ConversationList(PatchedListSync, TalkWidget):
                 self._users[uid] = user
             else:
                 self._users[uid] = UserSnapshot(id=uid, name=uid)
-        self._publish()
+        self._refresh_rows(set(user_ids))
+
+    def _refresh_rows(self, user_ids: set[str]) -> None:
+        """Re-send the rows whose participants include ``user_ids`` (a scan of the window, but only
+        when users were read or renamed, not per event)."""
+        puts = []
+        for at, snap in enumerate(self._snapshots):
+            if not user_ids.isdisjoint(snap.participant_ids):
+                shown = self._json.get(snap.id)
+                data = self._to_json(snap)
+                if shown is None or shown[2] is not data:
+                    puts.append((at, data))
+        self.patch_conversations(change_ops((), puts, [data["id"] for _, data in puts]))
 
     def _to_json(self, snap: ConversationSnapshot) -> dict[str, Any]:
         me = self.session.current_user.id
@@ -178,13 +211,6 @@ class ConversationList(PatchedListSync, TalkWidget):
         ]
         self._json[snap.id] = (snap, people, data)
         return data
-
-    def _publish(self) -> None:
-        new = [self._to_json(s) for s in self._snapshots]
-        live = {s.id for s in self._snapshots}
-        for cid in [c for c in self._json if c not in live]:
-            del self._json[cid]
-        self.update_conversations(new)
 
     # -- browser messages and state -------------------------------------------------------------
 
