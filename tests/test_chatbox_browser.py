@@ -306,6 +306,8 @@ def test_typing_files_read_ticks_and_draft(page: Any) -> None:
         message(4, ME, "hi"),
     ]
     mount(page, state(msgs, conversation={"id": "c", "everyone_read_until": 0, "participant_count": 2}))
+    # the front end batches URL requests for 30 ms: wait for the batch, then check it is the only one
+    page.wait_for_function("() => window.tw.sent.some((m) => m.op === 'files')", timeout=10_000)
     [ask] = sent(page, "files")
     assert sorted(ask["ids"]) == ["m1", "m2", "m3"]
     img = page.locator(".tw-cb-msg[data-id='m1'] img")
