@@ -133,8 +133,10 @@ print(len(w.messages))
 
 SEND_CHAT = """async ({base, app, secret, cid, text, timeoutMs}) => {
   const rows = document.querySelector(".jp-Notebook .tw-cb .tw-cb-rows");
+  // the rows are kept in blocks of a few dozen (chunked_rows.ts): the newest is the last block's last
   const lastText = () => {
-    const t = rows.lastElementChild && rows.lastElementChild.querySelector(".tw-cb-text");
+    const last = rows.lastElementChild && rows.lastElementChild.lastElementChild;
+    const t = last && last.querySelector(".tw-cb-text");
     return t ? t.textContent : null;
   };
   let tDom = null, done;
@@ -155,7 +157,7 @@ SEND_CHAT = """async ({base, app, secret, cid, text, timeoutMs}) => {
   await Promise.race([shown, new Promise((r) => { timer = setTimeout(r, timeoutMs); })]);
   clearTimeout(timer);
   obs.disconnect();
-  return {t0, t1, tDom, rows: rows.childElementCount};
+  return {t0, t1, tDom, rows: rows.querySelectorAll(".tw-cb-msg").length};
 }"""
 
 SEND_LIST = """async ({base, app, secret, text, timeoutMs}) => {
@@ -248,7 +250,9 @@ FIRST_RENDER = """async ({timeoutMs}) => {
 
 def wait_rows(page: Any, selector: str, n: int, timeout_ms: int = 300_000) -> None:
     page.wait_for_function(
-        "([s, n]) => { const l = document.querySelector(s); return !!l && l.childElementCount === n; }",
+        # a list's rows are its children; the Chatbox's are in blocks (chunked_rows.ts)
+        "([s, n]) => { const l = document.querySelector(s); return !!l &&"
+        " l.querySelectorAll(':scope > :not(.tw-cb-chunk), :scope > .tw-cb-chunk > *').length === n; }",
         arg=[selector, n],
         timeout=timeout_ms,
     )
