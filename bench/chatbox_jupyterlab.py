@@ -91,6 +91,16 @@ async with httpx.AsyncClient(base_url=f"{{server.base_url}}/v1/{app}", timeout=6
         else:
             body = [{{"sender": "alice" if i % 2 else "bob", "text": f"caption {{i}}"}}]
         await post("/conversations/photos/messages", body)
+    # A conversation's messages get strictly increasing times, so thousands posted in a few seconds
+    # run ahead of the clock: wait until it catches up, or a message posted now would sort below
+    # "long" in the ConversationList instead of at its top.
+    newest = 0
+    for cid in ("short", "long", "photos", *(f"l{{i:02d}}" for i in range(20))):
+        last = (await http.get(f"/conversations/{{cid}}")).json().get("lastMessage") or {{}}
+        newest = max(newest, last.get("createdAt") or 0)
+    import asyncio, time
+    while time.time() * 1000 <= newest + 1:
+        await asyncio.sleep(0.05)
 
 
 class NaiveChatbox(Chatbox):
