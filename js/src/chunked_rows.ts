@@ -6,10 +6,10 @@
  * added; with thousands of messages as direct children of one element, every new message cost a
  * forced layout that grew linearly with the history (about 3 µs per sibling: ~13 ms at 5,000 rows,
  * ~47 ms at 15,000). With blocks of about CHUNK rows, a new row is laid out beside a few
- * dozen siblings and a few hundred blocks, whose cached layout is reused.
+ * dozen siblings and about n / CHUNK blocks (78 at 5,000), whose cached layout is reused.
  *
  * It answers the index, neighbour and order questions the thread used to ask the DOM
- * (`children[i]`, `previousElementSibling`...), so callers never see the blocks.
+ * (`children[i]`, `previousElementSibling`...), so the thread never handles the blocks itself.
  */
 import type { RowSlots } from "./keyed_rows";
 
