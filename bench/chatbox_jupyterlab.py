@@ -91,6 +91,16 @@ async with httpx.AsyncClient(base_url=f"{{server.base_url}}/v1/{app}", timeout=6
         else:
             body = [{{"sender": "alice" if i % 2 else "bob", "text": f"caption {{i}}"}}]
         await post("/conversations/photos/messages", body)
+    # A conversation's messages get strictly increasing times, so thousands posted in a few seconds
+    # run ahead of the clock: wait until it catches up, or a message posted now would sort below
+    # "long" in the ConversationList instead of at its top.
+    newest = 0
+    for cid in ("short", "long", "photos", *(f"l{{i:02d}}" for i in range(20))):
+        last = (await http.get(f"/conversations/{{cid}}")).json().get("lastMessage") or {{}}
+        newest = max(newest, last.get("createdAt") or 0)
+    import asyncio, time
+    while time.time() * 1000 <= newest + 1:
+        await asyncio.sleep(0.05)
 
 
 class NaiveChatbox(Chatbox):
@@ -133,8 +143,10 @@ print(len(w.messages))
 
 SEND_CHAT = """async ({base, app, secret, cid, text, timeoutMs}) => {
   const rows = document.querySelector(".jp-Notebook .tw-cb .tw-cb-rows");
+  // the rows are kept in blocks of a few dozen (chunked_rows.ts): the newest is the last block's last
   const lastText = () => {
-    const t = rows.lastElementChild && rows.lastElementChild.querySelector(".tw-cb-text");
+    const last = rows.lastElementChild && rows.lastElementChild.lastElementChild;
+    const t = last && last.querySelector(".tw-cb-text");
     return t ? t.textContent : null;
   };
   let tDom = null, done;
@@ -155,7 +167,7 @@ SEND_CHAT = """async ({base, app, secret, cid, text, timeoutMs}) => {
   await Promise.race([shown, new Promise((r) => { timer = setTimeout(r, timeoutMs); })]);
   clearTimeout(timer);
   obs.disconnect();
-  return {t0, t1, tDom, rows: rows.childElementCount};
+  return {t0, t1, tDom, rows: rows.querySelectorAll(".tw-cb-msg").length};
 }"""
 
 SEND_LIST = """async ({base, app, secret, text, timeoutMs}) => {
@@ -248,7 +260,9 @@ FIRST_RENDER = """async ({timeoutMs}) => {
 
 def wait_rows(page: Any, selector: str, n: int, timeout_ms: int = 300_000) -> None:
     page.wait_for_function(
-        "([s, n]) => { const l = document.querySelector(s); return !!l && l.childElementCount === n; }",
+        # a list's rows are its children; the Chatbox's are in blocks (chunked_rows.ts)
+        "([s, n]) => { const l = document.querySelector(s); return !!l &&"
+        " l.querySelectorAll(':scope > :not(.tw-cb-chunk), :scope > .tw-cb-chunk > *').length === n; }",
         arg=[selector, n],
         timeout=timeout_ms,
     )

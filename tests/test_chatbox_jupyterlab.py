@@ -164,8 +164,8 @@ def test_two_people_chat_live_in_one_notebook(lab_page: Any, jupyterlab: Any) ->
     img = bob.locator(".tw-cb-rows .tw-cb-msg").last.locator("img.tw-cb-img")
     expect(img).to_be_visible(timeout=30_000)
     page.wait_for_function(
-        "(v) => { const i = document.querySelector(v + ' .tw-cb-rows .tw-cb-msg:last-child img.tw-cb-img');"
-        " return i && i.complete && i.naturalWidth > 0; }",
+        "(v) => { const i = [...document.querySelectorAll(v + ' .tw-cb-rows .tw-cb-msg')].at(-1)"
+        "?.querySelector('img.tw-cb-img'); return i && i.complete && i.naturalWidth > 0; }",
         arg=BOB,
         timeout=20_000,
     )

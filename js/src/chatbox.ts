@@ -173,8 +173,12 @@ export class ChatboxView {
   private syncStatus(): void {
     const state = this.model.get("state") || "idle";
     const link = this.link.state();
-    this.root.dataset.state = state;
-    this.root.dataset.link = link.live ? "live" : "offline";
+    // The root's attributes select rules for every row (`[data-link] .tw-cb-tools`), and Chromium
+    // schedules a restyle even when a write leaves the value as it was (traces show it for
+    // `hidden`): write them only when they change.
+    const linkName = link.live ? "live" : "offline";
+    if (this.root.dataset.state !== state) this.root.dataset.state = state;
+    if (this.root.dataset.link !== linkName) this.root.dataset.link = linkName;
     const offline = offlineText(link);
     const error = this.model.get("error") || "";
     const text =
@@ -196,8 +200,9 @@ export class ChatboxView {
     this.empty.hidden = !emptyText;
     this.empty.dataset.kind = state;
     const usable = state === "active" || state === "pending";
-    this.composer.el.hidden = !usable;
-    this.thread.el.hidden = state === "idle" || state === "missing";
+    const threadHidden = state === "idle" || state === "missing";
+    if (this.composer.el.hidden !== !usable) this.composer.el.hidden = !usable;
+    if (this.thread.el.hidden !== threadHidden) this.thread.el.hidden = threadHidden;
     this.header.setConnection(link.live ? this.model.get("connection") || "offline" : "kernel-offline");
     this.header.el.hidden = state === "idle";
     this.composer.syncButtons();

@@ -21,6 +21,7 @@ import { PendingMessages } from "./chatbox_pending";
 import { ReactorNames } from "./chatbox_reactors";
 import { RowTools } from "./chatbox_tools";
 import type { Message, Typing } from "./chatbox_types";
+import { ChunkedRows } from "./chunked_rows";
 import { h, LiveRegion } from "./dom";
 import { icon } from "./icons";
 import { KeyedRows } from "./keyed_rows";
@@ -54,6 +55,8 @@ export class Thread {
   private readonly host: ThreadHost;
   private readonly rows: KeyedRows<Message, MessageRow>;
   private readonly rowsEl: HTMLDivElement;
+  /** The rows, in blocks inside rowsEl (chunked_rows.ts: a new row's layout stays small). */
+  private readonly slots: ChunkedRows;
   private readonly top: HTMLDivElement;
   private readonly pendingEl: HTMLDivElement;
   private readonly typingEl: HTMLDivElement;
@@ -89,6 +92,7 @@ export class Thread {
     this.scroller = h("div", "tw-cb-thread", { role: "log", "aria-label": "Messages", tabindex: "-1" });
     this.top = h("div", "tw-cb-top");
     this.rowsEl = h("div", "tw-cb-rows");
+    this.slots = new ChunkedRows(this.rowsEl, "tw-cb-chunk");
     this.pending = new PendingMessages();
     this.pendingEl = this.pending.el;
     this.typingEl = h("div", "tw-cb-typing", { "aria-live": "polite" });
@@ -117,7 +121,7 @@ export class Thread {
       act: (row, what, arg) => this.act(row, what, arg),
       reactors: (row, emoji, el) => this.reactorNames.request(row, emoji, el),
     };
-    this.rows = new KeyedRows(this.rowsEl, {
+    this.rows = new KeyedRows(this.slots, {
       create: (id) => createRow(id),
       update: (row, m) => {
         if (row.msg === m) return;
@@ -165,9 +169,15 @@ export class Thread {
     this.placeChanged();
     this.pending.arrived((mid) => !!this.rows.get(mid));
     const appended = !reset && before.last !== last && !!last;
+    // DOM writes (the announcements) before the first layout read below: one forced layout per update
+    const arrived = appended ? this.announce(list, before.last) : { mine: false, others: 0 };
     if (wasAtBottom) this.toBottom(false);
     else if (anchor?.el.isConnected) s.scrollTop += anchor.el.getBoundingClientRect().bottom - anchor.bottom;
-    if (appended) this.arrived(list, before.last, wasAtBottom);
+    if (arrived.mine && !wasAtBottom) this.toBottom(true); // your own message always comes into view
+    if (arrived.others && !this.atBottom()) {
+      this.unseen += arrived.others;
+      this.syncJump();
+    }
     this.syncTop();
     if (this.newestInView || (wasAtBottom && this.visible())) this.seen();
     this.maybeLoadMore();
@@ -179,7 +189,7 @@ export class Thread {
    * (older messages, a day divider or a sender's name that went, a resized image).
    */
   private anchor(): { el: Element; bottom: number } | null {
-    const rows = this.rowsEl.children;
+    const rows = this.slots.elements();
     const top = this.scroller.scrollTop;
     let lo = 0;
     let hi = rows.length;
@@ -198,15 +208,15 @@ export class Thread {
    * (a new message touches three rows, whatever the history loaded); everything after a removal.
    */
   private placeChanged(): void {
-    if (this.removedSome || this.changed.size > this.rowsEl.childElementCount / 2) {
+    if (this.removedSome || this.changed.size > this.slots.count / 2) {
       this.placeAll();
     } else {
       const touched = new Set<MessageRow>();
       for (const row of this.changed) {
         if (!row.el.isConnected) continue;
         touched.add(row);
-        const prev = this.rowOf(row.el.previousElementSibling);
-        const next = this.rowOf(row.el.nextElementSibling);
+        const prev = this.rowOf(this.slots.prev(row.el));
+        const next = this.rowOf(this.slots.next(row.el));
         if (prev) touched.add(prev);
         if (next) touched.add(next);
       }
@@ -219,8 +229,8 @@ export class Thread {
   private placeOne(row: MessageRow): void {
     const m = row.msg;
     if (!m) return;
-    const prev = this.rowOf(row.el.previousElementSibling)?.msg ?? undefined;
-    const next = this.rowOf(row.el.nextElementSibling)?.msg ?? undefined;
+    const prev = this.rowOf(this.slots.prev(row.el))?.msg ?? undefined;
+    const next = this.rowOf(this.slots.next(row.el))?.msg ?? undefined;
     const newDay = !prev || !sameDay(prev.created_at, m.created_at);
     place(row, newDay, newDay || !sameGroup(prev, m), !sameGroup(m, next));
   }
@@ -229,7 +239,7 @@ export class Thread {
   private placeAll(): void {
     let prev: Message | undefined;
     let prevRow: MessageRow | undefined;
-    for (let el = this.rowsEl.firstElementChild; el; el = el.nextElementSibling) {
+    for (let el = this.slots.first(); el; el = this.slots.next(el)) {
       const row = this.rows.get((el as HTMLElement).dataset.id ?? "");
       if (!row?.msg) continue;
       const m = row.msg;
@@ -242,23 +252,21 @@ export class Thread {
     }
   }
 
-  /** New messages at the end: announce others', count them while scrolled away. */
-  private arrived(list: readonly Message[], previousLast: string, wasAtBottom: boolean): void {
+  /** New messages at the end: announce others' (no layout read); whether one is mine, how many are not. */
+  private announce(list: readonly Message[], previousLast: string): { mine: boolean; others: number } {
     const me = this.host.me();
-    let count = 0;
+    let mine = false;
+    let others = 0;
     for (let i = list.length - 1; i >= 0 && list[i]!.id !== previousLast; i--) {
       const m = list[i]!;
       if (m.sender?.id === me) {
-        if (!wasAtBottom) this.toBottom(true); // your own message always comes into view
+        mine = true;
         continue;
       }
-      count++;
-      if (count <= 3) this.live.say(`${nameOf(m.sender)}: ${(m.plaintext || "").slice(0, 140)}`);
+      others++;
+      if (others <= 3) this.live.say(`${nameOf(m.sender)}: ${(m.plaintext || "").slice(0, 140)}`);
     }
-    if (count && !this.atBottom()) {
-      this.unseen += count;
-      this.syncJump();
-    }
+    return { mine, others };
   }
 
   setTyping(t: Typing): void {
@@ -272,7 +280,7 @@ export class Thread {
   /** Own messages' read ticks, from the newest back to the first one already shown as read. */
   syncRead(): void {
     const until = this.host.everyoneReadUntil();
-    for (let el = this.rowsEl.lastElementChild; el; el = el.previousElementSibling) {
+    for (let el = this.slots.last(); el; el = this.slots.prev(el)) {
       const row = this.rows.get((el as HTMLElement).dataset.id ?? "");
       if (!row?.ticks) continue;
       const wasRead = row.readShown;
@@ -297,7 +305,7 @@ export class Thread {
   private syncTop(): void {
     const more = this.host.canLoadMore();
     this.top.classList.toggle("tw-cb-top--more", more);
-    if (!more && this.rowsEl.childElementCount) this.top.textContent = "";
+    if (!more && this.slots.count) this.top.textContent = "";
   }
 
   // --- scrolling ---------------------------------------------------------------------------------
@@ -338,8 +346,9 @@ export class Thread {
   /** Near the top of a shown, laid-out thread (or one too short to scroll): ask for older messages. */
   maybeLoadMore(): void {
     const s = this.scroller;
-    if (!this.rowsEl.childElementCount || !s.clientHeight) return;
-    if (s.scrollTop < LOAD_MORE_MARGIN && this.host.canLoadMore() && this.host.live()) {
+    // the cheap checks first: reading the layout forces one when the DOM just changed
+    if (!this.slots.count || !this.host.canLoadMore() || !this.host.live() || !s.clientHeight) return;
+    if (s.scrollTop < LOAD_MORE_MARGIN) {
       this.top.textContent = "Loading earlier messages…";
       this.host.send({ op: "load_more", count: LOAD_MORE_COUNT });
     }
@@ -347,9 +356,11 @@ export class Thread {
 
   private syncJump(): void {
     const show = this.unseen > 0;
+    const text = show ? `${this.unseen} new ${this.unseen === 1 ? "message" : "messages"}` : "";
+    if (this.jumpText.textContent === text) return; // every update at the bottom lands here: no restyle
     this.jump.hidden = !show;
-    this.jumpText.textContent = show ? `${this.unseen} new ${this.unseen === 1 ? "message" : "messages"}` : "";
-    this.jump.setAttribute("aria-label", show ? `${this.jumpText.textContent}: scroll to the newest` : "");
+    this.jumpText.textContent = text;
+    this.jump.setAttribute("aria-label", show ? `${text}: scroll to the newest` : "");
   }
 
   // --- read marking --------------------------------------------------------------------------------
@@ -458,7 +469,7 @@ export class Thread {
 
   /** Focus the newest message (from the composer, or when the thread gets focus). */
   focusNewest(): void {
-    this.focusRow(this.rowOf(this.rowsEl.lastElementChild));
+    this.focusRow(this.rowOf(this.slots.last()));
   }
 
   private onKey(e: KeyboardEvent): void {
@@ -466,10 +477,10 @@ export class Thread {
     if (!row) return;
     const onRow = e.target === row.el;
     let target: MessageRow | null = null;
-    if (e.key === "ArrowUp" && onRow) target = this.rowOf(row.el.previousElementSibling) ?? row;
-    else if (e.key === "ArrowDown" && onRow) target = this.rowOf(row.el.nextElementSibling) ?? row;
-    else if (e.key === "Home" && onRow) target = this.rowOf(this.rowsEl.firstElementChild);
-    else if (e.key === "End" && onRow) target = this.rowOf(this.rowsEl.lastElementChild);
+    if (e.key === "ArrowUp" && onRow) target = this.rowOf(this.slots.prev(row.el)) ?? row;
+    else if (e.key === "ArrowDown" && onRow) target = this.rowOf(this.slots.next(row.el)) ?? row;
+    else if (e.key === "Home" && onRow) target = this.rowOf(this.slots.first());
+    else if (e.key === "End" && onRow) target = this.rowOf(this.slots.last());
     else if (e.key === "Escape" && !onRow) {
       e.preventDefault();
       this.focusRow(row);

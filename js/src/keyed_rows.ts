@@ -1,5 +1,5 @@
 /**
- * A container whose children are exactly one row element per list item, in list order, kept in
+ * One row element per list item, in list order (by default the children of a container), kept in
  * step with a list of keyed items (conversations, uploads, messages...). A list produced by a patch
  * from the list shown (patch_client.ts) is followed by replaying the patch's ops on the DOM;
  * any other list is reconciled by id, moving as few rows as possible. Row elements are kept for as
@@ -11,6 +11,38 @@ import { patchThatMade } from "./patch_client";
 /** What the caller keeps per row: at least its element. */
 export interface RowHandle {
   readonly el: HTMLElement;
+}
+
+/**
+ * Where the rows live, in list order: by default a container whose children are exactly the rows
+ * (ChildRows); the Chatbox thread keeps its many rows in blocks (chunked_rows.ts).
+ */
+export interface RowSlots {
+  /** The row element at `index`, null past the end. */
+  at(index: number): Element | null;
+  /** Insert (or move) `row` before `ref`, a row already placed (null: at the end). */
+  insertBefore(row: Element, ref: Element | null): void;
+  /** Take `row` out. */
+  remove(row: Element): void;
+  /** Every row element, in order. */
+  elements(): Element[];
+}
+
+/** The rows are the container's children. */
+export class ChildRows implements RowSlots {
+  constructor(readonly el: HTMLElement) {}
+  at(index: number): Element | null {
+    return this.el.children[index] ?? null;
+  }
+  insertBefore(row: Element, ref: Element | null): void {
+    this.el.insertBefore(row, ref);
+  }
+  remove(row: Element): void {
+    row.remove();
+  }
+  elements(): Element[] {
+    return Array.from(this.el.children);
+  }
 }
 
 export interface RowRenderer<T extends Keyed, R extends RowHandle> {
@@ -50,13 +82,13 @@ export function lisMembers(seq: readonly number[]): Set<number> {
 }
 
 export class KeyedRows<T extends Keyed, R extends RowHandle> {
-  readonly container: HTMLElement;
+  private readonly slots: RowSlots;
   private readonly renderer: RowRenderer<T, R>;
   private readonly rows = new Map<string, R>();
   private shown: readonly T[] = [];
 
-  constructor(container: HTMLElement, renderer: RowRenderer<T, R>) {
-    this.container = container;
+  constructor(container: HTMLElement | RowSlots, renderer: RowRenderer<T, R>) {
+    this.slots = container instanceof Node ? new ChildRows(container) : container;
     this.renderer = renderer;
   }
 
@@ -82,7 +114,7 @@ export class KeyedRows<T extends Keyed, R extends RowHandle> {
     return true;
   }
 
-  /** Mirror of applyOps on the DOM: the container's children are exactly the rows, in list order. */
+  /** Mirror of applyOps on the DOM: the slots hold exactly the rows, in list order. */
   private replay(ops: readonly ListOp<T>[]): void {
     for (const op of ops) {
       if (op.t === "del") {
@@ -90,8 +122,8 @@ export class KeyedRows<T extends Keyed, R extends RowHandle> {
         if (row) this.drop(op.id, row);
       } else {
         const row = this.upsert(op.c);
-        if (row.el.parentNode) row.el.remove();
-        this.container.insertBefore(row.el, this.container.children[op.at] ?? null);
+        if (row.el.parentNode) this.slots.remove(row.el);
+        this.slots.insertBefore(row.el, this.slots.at(op.at));
       }
     }
   }
@@ -103,7 +135,7 @@ export class KeyedRows<T extends Keyed, R extends RowHandle> {
     for (const [id, row] of [...this.rows]) if (!wanted.has(id)) this.drop(id, row);
 
     const domIndex = new Map<Element, number>();
-    Array.from(this.container.children).forEach((el, i) => {
+    this.slots.elements().forEach((el, i) => {
       domIndex.set(el, i);
     });
     const seen = new Set<string>();
@@ -114,10 +146,10 @@ export class KeyedRows<T extends Keyed, R extends RowHandle> {
       order.push(this.upsert(item));
     }
     const stay = lisMembers(order.map((r) => domIndex.get(r.el) ?? -1));
-    let anchor: Node | null = null;
+    let anchor: Element | null = null;
     for (let i = order.length - 1; i >= 0; i--) {
       const row = order[i]!;
-      if (!stay.has(i)) this.container.insertBefore(row.el, anchor);
+      if (!stay.has(i)) this.slots.insertBefore(row.el, anchor);
       anchor = row.el;
     }
   }
@@ -133,7 +165,7 @@ export class KeyedRows<T extends Keyed, R extends RowHandle> {
   }
 
   private drop(id: string, row: R): void {
-    row.el.remove();
+    if (row.el.parentNode) this.slots.remove(row.el);
     this.rows.delete(id);
     this.renderer.removed?.(row);
   }
