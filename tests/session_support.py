@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from talkwidgets.emulator import shared_server
+from talkwidgets.session._registry import _sessions as open_sessions
 
 
 def new_app_id() -> str:
@@ -65,6 +66,11 @@ async def world() -> AsyncIterator[tuple[str, Admin]]:
         await admin.user(uid)
     yield app_id, admin
     await admin.aclose()
+    # close the sessions the test opened on this app while their loop still runs, so their
+    # connections end here instead of as unclosed sockets when a later test collects them
+    for key, session in list(open_sessions.items()):
+        if key[0] == app_id and not session.closed:
+            await session.aclose()
 
 
 async def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
