@@ -5,7 +5,7 @@
  * group (first, last) and whether it opens a day are set by the thread (`place`).
  *
  * The tools are built only while the thread asks for them (`showTools`: the row is hovered, or is
- * the keyboard's current row) and dropped after (`dropTools`): they were a fifth of a loaded
+ * the keyboard's current row) and dropped after (`dropTools`): they were over a third of a loaded
  * thread's elements, and every element costs each frame's pre-paint and paint over the whole
  * thread. Their room beside the bubble stays reserved (`tw-cb-stack--tools`), so nothing moves
  * when they come and go.
