@@ -294,6 +294,63 @@ def test_keyboard_reply_edit_react_delete(page: Any) -> None:
     assert page.page_errors == [], page.page_errors
 
 
+def test_tools_are_built_on_hover_and_keyboard_focus_only(page: Any) -> None:
+    open_harness(page, "chatbox")
+    history = [message(n, ANA if n % 2 else ME, f"line {n}") for n in range(1, 21)]
+    mount(page, state(history))
+    expect(page.locator(".tw-cb-rows .tw-cb-msg")).to_have_count(20)
+    tools = page.locator(".tw-cb-rows .tw-cb-tools")
+    expect(tools).to_have_count(0)  # untouched rows carry no tool buttons
+    assert page.locator(".tw-cb-rows .tw-cb-tool").count() == 0
+    theirs = page.locator(".tw-cb-msg[data-id='m19']")
+    mine = page.locator(".tw-cb-msg[data-id='m20']")
+    box = page.locator(".tw-cb-input")
+
+    # hover builds the row's tools beside a bubble that does not move (their room is kept)
+    bubble = theirs.locator(".tw-cb-bubble").bounding_box()
+    theirs.hover()
+    expect(theirs.get_by_role("button", name="React", exact=True)).to_be_visible()
+    expect(theirs.get_by_role("button", name="Reply")).to_be_visible()
+    expect(theirs.get_by_role("button", name="Edit")).to_have_count(0)
+    assert theirs.locator(".tw-cb-bubble").bounding_box() == bubble
+    # a refill under the pointer keeps them (no new pointerenter comes)
+    liked = message(19, ANA, "line 19", reactions=[{"emoji": "👍", "count": 1, "current_user_reacted": False}])
+    page.evaluate("(m) => window.tw.deliver({op: 'patch', seq: 2, ops: [{t: 'put', at: 18, c: m}]})", liked)
+    expect(theirs.locator(".tw-cb-reaction")).to_have_count(1)
+    expect(theirs.get_by_role("button", name="React", exact=True)).to_be_visible()
+    # the pointer moves on: the tools go with it
+    mine.hover()
+    expect(mine.get_by_role("button", name="Delete")).to_be_visible()
+    expect(theirs.locator(".tw-cb-tools")).to_have_count(0)
+    box.hover()
+    expect(tools).to_have_count(0)
+
+    # keyboard: the focused row gets its tools, in the Tab order; the row it left loses them
+    box.focus()
+    box.press("ArrowUp")
+    expect(mine).to_be_focused()
+    expect(mine.get_by_role("button", name="Edit")).to_have_attribute("tabindex", "0")
+    mine.press("ArrowUp")
+    expect(theirs).to_be_focused()
+    expect(mine.locator(".tw-cb-tools")).to_have_count(0)
+    expect(tools).to_have_count(1)
+    theirs.press("Tab")  # the reaction pill first, then the tools
+    expect(theirs.locator(".tw-cb-reaction")).to_be_focused()
+    page.keyboard.press("Tab")
+    react = theirs.get_by_role("button", name="React", exact=True)
+    expect(react).to_be_focused()
+    expect(react).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(theirs).to_be_focused()
+    # hovering another row leaves the current row's tools (Tab still reaches them)
+    page.locator(".tw-cb-msg[data-id='m18']").hover()
+    expect(tools).to_have_count(2)
+    box.hover()
+    expect(tools).to_have_count(1)
+    expect(page.locator(".tw-cb-rows .tw-cb-tools [tabindex='0']")).to_have_count(2)
+    assert page.page_errors == [], page.page_errors
+
+
 def test_typing_files_read_ticks_and_draft(page: Any) -> None:
     open_harness(page, "chatbox")
     image = {"type": "file", "subtype": "image", "filename": "cat.png", "size": 10, "width": 800, "height": 600}

@@ -3,6 +3,12 @@
  * (quote, text, files, time, edited mark, read ticks), the reactions and the row's tools (react,
  * reply, edit, delete). A row is rebuilt when its message object changes; where it sits in its
  * group (first, last) and whether it opens a day are set by the thread (`place`).
+ *
+ * The tools are built only while the thread asks for them (`showTools`: the row is hovered, or is
+ * the keyboard's current row) and dropped after (`dropTools`): they were over a third of a loaded
+ * thread's elements, and every element costs each frame's pre-paint and paint over the whole
+ * thread. Their room beside the bubble stays reserved (`tw-cb-stack--tools`), so nothing moves
+ * when they come and go.
  */
 import { type FileUrls, type FileView, fileView, locationView } from "./chatbox_files";
 import { clock, dayLabel, fullTime, initials, nameOf, quoteText } from "./chatbox_format";
@@ -41,7 +47,12 @@ export interface MessageRow {
   dayText: HTMLSpanElement;
   body: HTMLDivElement;
   ticks: HTMLSpanElement | null;
+  /** The buttons inside the message (reaction pills, the quote): Tab reaches them on the current row. */
   tools: HTMLButtonElement[];
+  /** The react/reply/edit/delete buttons while shown (null: not built). */
+  toolbar: HTMLDivElement | null;
+  /** Whether the row's buttons are in the Tab order (the keyboard's current row). */
+  tabbable: boolean;
   files: FileView[];
   readShown: boolean;
 }
@@ -57,7 +68,21 @@ export function createRow(id: string): MessageRow {
   day.hidden = true;
   const body = h("div", "tw-cb-line");
   el.append(day, body);
-  return { el, id, msg: null, mine: false, day, dayText, body, ticks: null, tools: [], files: [], readShown: false };
+  return {
+    el,
+    id,
+    msg: null,
+    mine: false,
+    day,
+    dayText,
+    body,
+    ticks: null,
+    tools: [],
+    toolbar: null,
+    tabbable: false,
+    files: [],
+    readShown: false,
+  };
 }
 
 /** Whether it starts a day, a group and ends a group (set by the thread from the neighbours). */
@@ -161,9 +186,11 @@ function reactionPills(row: MessageRow, reactions: Reaction[], ctx: RowContext):
 
 /** Fill `row` for message `m` (rebuilds the row's body). */
 export function fill(row: MessageRow, m: Message, ctx: RowContext): void {
+  const hadToolbar = row.toolbar !== null;
   row.msg = m;
   row.files = [];
   row.tools = [];
+  row.toolbar = null;
   const me = ctx.me();
   const system = m.type === "SystemMessage" || !m.sender;
   row.mine = !system && m.sender?.id === me;
@@ -181,10 +208,11 @@ export function fill(row: MessageRow, m: Message, ctx: RowContext): void {
     else note.textContent = text;
     row.body.replaceChildren(note);
     row.ticks = null;
+    if (row.tabbable) setToolsTabbable(row, true);
     return;
   }
 
-  const stack = h("div", "tw-cb-stack");
+  const stack = h("div", "tw-cb-stack tw-cb-stack--tools");
   const name = h("div", "tw-cb-name", { dir: "auto" });
   name.textContent = nameOf(m.sender);
   if (m.sender?.role && m.sender.role !== "default") name.dataset.role = m.sender.role;
@@ -238,20 +266,39 @@ export function fill(row: MessageRow, m: Message, ctx: RowContext): void {
   const reactions = Array.isArray(m.reactions) ? m.reactions.filter((r) => r && r.count > 0) : [];
   if (reactions.length) stack.append(reactionPills(row, reactions, ctx));
 
+  row.body.replaceChildren(...(row.mine ? [] : [avatar(m.sender)]), stack);
+  // a refill under the pointer or the keyboard keeps the tools in place (pointerenter will not come again)
+  if (hadToolbar) showTools(row, ctx);
+  if (row.tabbable) setToolsTabbable(row, true);
+}
+
+/** Build the row's react/reply/edit/delete buttons (hovered or current row); once, until dropped. */
+export function showTools(row: MessageRow, ctx: RowContext): void {
+  const m = row.msg;
+  const stack = row.body.querySelector(".tw-cb-stack--tools");
+  if (row.toolbar || !m || !stack) return; // system messages have no tools
   const tools = h("div", "tw-cb-tools");
-  row.tools.unshift(
+  tools.append(
     toolButton("smile", "React", () => ctx.act(row, "picker")),
     toolButton("reply", "Reply", () => ctx.act(row, "reply")),
   );
-  tools.append(row.tools[0]!, row.tools[1]!);
   if (row.mine) {
-    const edit = toolButton("edit", "Edit", () => ctx.act(row, "edit"));
     const del = toolButton("trash", "Delete", () => ctx.act(row, "delete"));
     del.classList.add("tw-cb-tool--danger");
-    tools.append(edit, del);
-    row.tools.splice(2, 0, edit, del);
+    tools.append(
+      toolButton("edit", "Edit", () => ctx.act(row, "edit")),
+      del,
+    );
   }
-  row.body.replaceChildren(...(row.mine ? [] : [avatar(m.sender)]), stack, tools);
+  for (const b of tools.children) (b as HTMLButtonElement).tabIndex = row.tabbable ? 0 : -1;
+  stack.append(tools); // after the pills and the quote: the Tab order is unchanged
+  row.toolbar = tools;
+}
+
+/** Remove the row's tools (the pointer left a row that is not the keyboard's current one). */
+export function dropTools(row: MessageRow): void {
+  row.toolbar?.remove();
+  row.toolbar = null;
 }
 
 /** Show "sent" or "read by everyone" on one of your messages; answers whether it is read. */
@@ -267,7 +314,9 @@ export function showRead(row: MessageRow, everyoneReadUntil: number, force = fal
   return read;
 }
 
-/** Make the row's tools reachable with Tab (the current row) or not. */
+/** Make the row's buttons reachable with Tab (the current row) or not. */
 export function setToolsTabbable(row: MessageRow, on: boolean): void {
+  row.tabbable = on;
   for (const b of row.tools) b.tabIndex = on ? 0 : -1;
+  if (row.toolbar) for (const b of row.toolbar.children) (b as HTMLButtonElement).tabIndex = on ? 0 : -1;
 }

@@ -8,18 +8,10 @@
  */
 import { FileUrls } from "./chatbox_files";
 import { nameOf, sameDay, sameGroup, typingText } from "./chatbox_format";
-import {
-  createRow,
-  fill,
-  type MessageRow,
-  place,
-  type RowContext,
-  setToolsTabbable,
-  showRead,
-} from "./chatbox_message";
+import { createRow, fill, type MessageRow, place, type RowContext, showRead } from "./chatbox_message";
 import { PendingMessages } from "./chatbox_pending";
 import { ReactorNames } from "./chatbox_reactors";
-import { RowTools } from "./chatbox_tools";
+import { RowTools, ToolsOnDemand } from "./chatbox_tools";
 import type { Message, Typing } from "./chatbox_types";
 import { ChunkedRows } from "./chunked_rows";
 import { h, LiveRegion } from "./dom";
@@ -72,6 +64,7 @@ export class Thread {
   private newestInView = false;
   private unseen = 0;
   private current: MessageRow | null = null;
+  private readonly onDemand: ToolsOnDemand;
   private readonly tools: RowTools;
   /** Rows filled since the last placement, and whether any left: only their neighbourhood is re-placed. */
   private readonly changed = new Set<MessageRow>();
@@ -130,12 +123,19 @@ export class Thread {
       },
       removed: (row) => {
         if (this.current === row) this.current = null;
+        this.onDemand.forget(row);
         this.removedSome = true;
       },
     });
     this.scroller.addEventListener("scroll", () => this.onScroll(), { passive: true });
     this.scroller.addEventListener("keydown", (e) => this.onKey(e));
     this.scroller.addEventListener("focusin", (e) => this.onFocus(e.target as Element));
+    this.onDemand = new ToolsOnDemand(
+      this.rowsEl,
+      this.ctx,
+      (el) => this.rowOf(el),
+      () => this.current,
+    );
     if (typeof IntersectionObserver !== "undefined") {
       this.observer = new IntersectionObserver((entries) => {
         this.newestInView = entries.some((en) => en.isIntersecting);
@@ -449,16 +449,13 @@ export class Thread {
     return this.rows.get((item as HTMLElement).dataset.id ?? "") ?? null;
   }
 
+  /** The focus came into a row: it becomes the current row, its tools built and in the Tab order. */
   private onFocus(target: Element): void {
     const row = this.rowOf(target);
     if (!row || row === this.current) return;
-    if (this.current) {
-      setToolsTabbable(this.current, false);
-      this.current.el.tabIndex = -1;
-    }
+    const previous = this.current;
     this.current = row;
-    row.el.tabIndex = 0;
-    setToolsTabbable(row, true);
+    this.onDemand.focused(row, previous);
   }
 
   private focusRow(row: MessageRow | null): void {

@@ -1,9 +1,17 @@
 /**
  * The reaction picker and the two-step delete of a Chatbox message row (the row's other tools call
- * straight into the thread). Keyboard: the picker is a toolbar (←/→ move, Escape closes and goes
- * back to the React button); delete asks for a second press within a few seconds.
+ * straight into the thread), and which rows have their tools built at all. Keyboard: the picker is
+ * a toolbar (←/→ move, Escape closes and goes back to the React button); delete asks for a second
+ * press within a few seconds.
  */
-import { type MessageRow, QUICK_REACTIONS } from "./chatbox_message";
+import {
+  dropTools,
+  type MessageRow,
+  QUICK_REACTIONS,
+  type RowContext,
+  setToolsTabbable,
+  showTools,
+} from "./chatbox_message";
 import { h } from "./dom";
 
 export class RowTools {
@@ -88,5 +96,67 @@ export class RowTools {
     this.picker = null; // first: removing the focused picker fires focusout, which closes it again
     picker.closest(".tw-cb-msg")?.classList.remove("tw-cb-msg--picking");
     picker.remove();
+  }
+}
+
+/**
+ * Rows have their tools built only while they may be used: under the pointer, the keyboard's
+ * current row (Tab goes from it to them; any focus inside a row makes it current), the picker
+ * open. A loaded thread's other rows carry none (chatbox_message.ts says why).
+ */
+export class ToolsOnDemand {
+  private hovered: MessageRow | null = null;
+  private readonly ctx: RowContext;
+  private readonly rowOf: (el: Element) => MessageRow | null;
+  private readonly current: () => MessageRow | null;
+
+  constructor(
+    rowsEl: HTMLElement,
+    ctx: RowContext,
+    rowOf: (el: Element) => MessageRow | null,
+    current: () => MessageRow | null,
+  ) {
+    this.ctx = ctx;
+    this.rowOf = rowOf;
+    this.current = current;
+    // pointerenter/leave do not bubble: caught on the way down (capture), kept when they are a row's
+    rowsEl.addEventListener("pointerenter", (e) => this.pointer(e.target as Element, true), true);
+    rowsEl.addEventListener("pointerleave", (e) => this.pointer(e.target as Element, false), true);
+  }
+
+  private pointer(target: Element, enter: boolean): void {
+    if (!target.classList?.contains("tw-cb-msg")) return;
+    const row = this.rowOf(target);
+    if (!row) return;
+    if (enter) {
+      this.hovered = row;
+      showTools(row, this.ctx);
+      return;
+    }
+    if (this.hovered === row) this.hovered = null;
+    this.release(row);
+  }
+
+  /** The focus came into `row` (now current): its tools built and, with its buttons, in the Tab order. */
+  focused(row: MessageRow, previous: MessageRow | null): void {
+    if (previous) {
+      setToolsTabbable(previous, false);
+      previous.el.tabIndex = -1;
+      this.release(previous);
+    }
+    row.el.tabIndex = 0;
+    showTools(row, this.ctx);
+    setToolsTabbable(row, true);
+  }
+
+  /** Drop the row's tools unless it is still in use. */
+  release(row: MessageRow): void {
+    if (row === this.current() || row === this.hovered || row.el.classList.contains("tw-cb-msg--picking")) return;
+    dropTools(row);
+  }
+
+  /** The row left the thread. */
+  forget(row: MessageRow): void {
+    if (this.hovered === row) this.hovered = null;
   }
 }
