@@ -1,6 +1,7 @@
 """Jupyter widgets (anywidget) over the public session API."""
 
-from .chatbox import Chatbox, SentMessage
+from ._composer_rules import SentMessage
+from .chatbox import Chatbox
 from .conversation_list import ConversationList
 from .file_drop import FileDrop, UploadResult
 from .inbox import Inbox

@@ -15,9 +15,8 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any
 
 import traitlets
 from anywidget import WidgetTrait
@@ -26,8 +25,9 @@ from ..model.content import SendFileBlock
 from ..model.errors import InvalidArgumentError, TalkError
 from ..model.files import FileMetadata, FileToken
 from ..model.snapshots import ConversationSnapshot, MessageSnapshot, TypingSnapshot
-from ..session import MessageRef, MessageSubscription, TalkSession
+from ..session import MessageSubscription, TalkSession
 from ._base import TalkWidget, is_ping, require_session
+from ._composer_rules import MAX_EMOJI, MAX_TEXT, SCROLL_SEARCH_LIMIT, TYPING_EVERY, SentMessage, is_message_id
 from ._conversation_feed import ConversationFeed
 from ._list_sync import PatchedListSync
 from ._loop import call_on_loop
@@ -39,27 +39,6 @@ log = logging.getLogger("talkwidgets.widgets")
 
 _STATIC = Path(__file__).resolve().parent.parent / "static"
 _MAX_LOAD_MORE = MessageSubscription.MAX_LOAD_MORE
-TYPING_EVERY = 4.0
-"""Seconds between two ``mark_as_typing`` calls while someone types (one lasts 10 s; TalkJS asks
-for at most one every few seconds)."""
-MAX_TEXT = 20_000
-"""Characters in one message sent from the composer."""
-SCROLL_SEARCH_LIMIT = 2_000
-"""``scroll_to`` loads older messages until it finds the one asked for, up to this many."""
-MAX_EMOJI = 50
-
-
-@dataclass(frozen=True)
-class SentMessage:
-    """What ``on_send`` callbacks receive: a message sent from the composer."""
-
-    conversation_id: str
-    message: MessageRef
-    text: str | None
-    """The text typed (``None`` for a file)."""
-    reply_to: str | None
-    """The id of the message answered, if any."""
-    file: FileMetadata | None = None
 
 
 class Chatbox(PatchedListSync, TalkWidget):
@@ -200,7 +179,7 @@ class Chatbox(PatchedListSync, TalkWidget):
             raise InvalidArgumentError("no conversation is shown (set conversation_id first)")
         if not content.strip():
             raise InvalidArgumentError(f"text must be a non-empty string, got {content!r}")
-        if reply_to is not None and not _is_id(reply_to):
+        if reply_to is not None and not is_message_id(reply_to):
             raise InvalidArgumentError(f"reply_to must be a message id, got {reply_to!r}")
         return self._spawn(self._feed.ref.send(content, referenced_message=reply_to))
 
@@ -380,14 +359,16 @@ class Chatbox(PatchedListSync, TalkWidget):
 
     def _op_react(self, msg: dict[str, Any]) -> None:
         mid, emoji, on = msg.get("id"), msg.get("emoji"), msg.get("on")
-        if self._feed is None or not _is_id(mid) or not isinstance(emoji, str) or not 0 < len(emoji) <= MAX_EMOJI:
+        if not isinstance(emoji, str) or not 0 < len(emoji) <= MAX_EMOJI:
+            return
+        if self._feed is None or not is_message_id(mid):
             return
         reactions = self._feed.ref.message(mid).reactions(emoji)
         self._spawn(self._reporting("react", mid, reactions.add() if on else reactions.remove()))
 
     def _op_edit(self, msg: dict[str, Any]) -> None:
         mid, text = msg.get("id"), msg.get("text")
-        if self._feed is None or not _is_id(mid) or not self._own(mid):
+        if self._feed is None or not is_message_id(mid) or not self._own(mid):
             return
         if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
             self.send({"op": "failed", "what": "edit", "id": mid, "reason": "a message cannot be empty"})
@@ -396,7 +377,7 @@ class Chatbox(PatchedListSync, TalkWidget):
 
     def _op_delete(self, msg: dict[str, Any]) -> None:
         mid = msg.get("id")
-        if self._feed is not None and _is_id(mid) and self._own(mid):
+        if self._feed is not None and is_message_id(mid) and self._own(mid):
             self._spawn(self._reporting("delete", mid, self._feed.ref.message(mid).delete()))
 
     def _op_files(self, msg: dict[str, Any]) -> None:
@@ -409,7 +390,7 @@ class Chatbox(PatchedListSync, TalkWidget):
 
     def _op_reactors(self, msg: dict[str, Any]) -> None:
         mid, emoji = msg.get("id"), msg.get("emoji")
-        if self._feed is not None and _is_id(mid) and isinstance(emoji, str) and 0 < len(emoji) <= MAX_EMOJI:
+        if self._feed is not None and is_message_id(mid) and isinstance(emoji, str) and 0 < len(emoji) <= MAX_EMOJI:
             self._spawn(self._reactors(self._feed, mid, emoji))
 
     async def _reactors(self, feed: ConversationFeed, mid: str, emoji: str) -> None:
@@ -422,7 +403,7 @@ class Chatbox(PatchedListSync, TalkWidget):
 
     def _op_action(self, msg: dict[str, Any]) -> None:
         action, params, mid = msg.get("action"), msg.get("params"), msg.get("id")
-        if not isinstance(action, str) or not _is_id(mid):
+        if not isinstance(action, str) or not is_message_id(mid):
             return
         clean = {str(k): str(v) for k, v in params.items()} if isinstance(params, dict) else {}
         for callback in list(self._action_callbacks):
@@ -430,16 +411,16 @@ class Chatbox(PatchedListSync, TalkWidget):
 
     def _op_attach(self, msg: dict[str, Any]) -> None:
         upload_id, reply_to = msg.get("upload_id"), msg.get("reply_to")
-        if self._feed is None or not _is_id(upload_id):
+        if self._feed is None or not is_message_id(upload_id):
             return
-        self._attach_context[upload_id] = (self._feed.id, reply_to if _is_id(reply_to) else None)
+        self._attach_context[upload_id] = (self._feed.id, reply_to if is_message_id(reply_to) else None)
         done = self._attach_done.pop(upload_id, None)
         if done is not None:
             self._post_attachment(upload_id, *done)
 
     def _op_find(self, msg: dict[str, Any]) -> None:
         mid = msg.get("id")
-        if _is_id(mid):
+        if is_message_id(mid):
             self.scroll_to(mid)
 
     _HANDLERS: dict[str, Callable[[Chatbox, dict[str, Any]], None]] = {
@@ -546,7 +527,3 @@ class Chatbox(PatchedListSync, TalkWidget):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
-
-
-def _is_id(value: object) -> TypeGuard[str]:
-    return isinstance(value, str) and 0 < len(value) <= 255
