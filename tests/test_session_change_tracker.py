@@ -8,7 +8,8 @@ import random
 import pytest
 
 from talkwidgets import WindowChange
-from talkwidgets.session._changes import ChangeTracker, longest_increasing
+from talkwidgets.model.sequences import longest_increasing
+from talkwidgets.session._changes import ChangeTracker
 
 
 def take(tracker: ChangeTracker, window: list[str]) -> WindowChange:

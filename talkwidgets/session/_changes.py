@@ -12,35 +12,13 @@ previous emission, keep their snapshot object, and keep their order relative to 
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from types import MappingProxyType
 
+from ..model.sequences import longest_increasing
 from ..model.states import WindowChange
 
 NO_CHANGE = WindowChange()
-
-
-def longest_increasing(seq: Sequence[int]) -> set[int]:
-    """Positions (indexes into ``seq``) of one longest strictly increasing subsequence."""
-    tails: list[int] = []  # tails[k]: the smallest last value of an increasing run of length k + 1
-    tail_pos: list[int] = []
-    prev = [-1] * len(seq)
-    for pos, value in enumerate(seq):
-        k = bisect_left(tails, value)
-        if k == len(tails):
-            tails.append(value)
-            tail_pos.append(pos)
-        else:
-            tails[k] = value
-            tail_pos[k] = pos
-        prev[pos] = tail_pos[k - 1] if k > 0 else -1
-    members: set[int] = set()
-    pos = tail_pos[-1] if tail_pos else -1
-    while pos >= 0:
-        members.add(pos)
-        pos = prev[pos]
-    return members
 
 
 class ChangeTracker:

@@ -33,10 +33,11 @@ Full protocol (docs/widget-sync-protocol.md)::
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
+
+from ..model.sequences import longest_increasing
 
 __all__ = ["ListSyncError", "PatchedListSync", "apply_ops", "change_ops", "diff_ops"]
 
@@ -122,28 +123,6 @@ def change_ops(removed: Iterable[str], puts: Sequence[tuple[int, Conversation]],
     return ops
 
 
-def _lis_members(seq: Sequence[int]) -> set[int]:
-    """Positions (indexes into ``seq``) of one longest strictly increasing subsequence."""
-    tails: list[int] = []  # tails[k] = smallest tail value of an increasing run of length k+1
-    tail_pos: list[int] = []  # position in seq of that tail
-    prev = [-1] * len(seq)
-    for pos, value in enumerate(seq):
-        k = bisect_left(tails, value)
-        if k == len(tails):
-            tails.append(value)
-            tail_pos.append(pos)
-        else:
-            tails[k] = value
-            tail_pos[k] = pos
-        prev[pos] = tail_pos[k - 1] if k > 0 else -1
-    members: set[int] = set()
-    pos = tail_pos[-1] if tail_pos else -1
-    while pos >= 0:
-        members.add(pos)
-        pos = prev[pos]
-    return members
-
-
 def diff_ops(
     old: Sequence[Conversation],
     new: Sequence[Conversation],
@@ -180,7 +159,7 @@ def diff_ops(
     # keep a longest run of them that is increasing in new positions, re-put the rest.
     candidates = [cid for cid in old_ids if cid in new_pos and old_by_id[cid] == new[new_pos[cid]]]
     keep_seq = [new_pos[cid] for cid in candidates]
-    kept = {candidates[p] for p in _lis_members(keep_seq)}
+    kept = {candidates[p] for p in longest_increasing(keep_seq)}
 
     n_puts = len(new) - len(kept)
     if max_changed is not None and len(ops) + n_puts > max_changed * max(len(old), len(new)):
