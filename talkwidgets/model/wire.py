@@ -59,6 +59,7 @@ from .snapshots import (
     ReferencedMessageSnapshot,
     SingleReactionSnapshot,
     UserSnapshot,
+    referenced_from_message,
 )
 
 __all__ = [
@@ -378,19 +379,7 @@ def message_from_wire(
 
 def referenced_message_from_wire(d: Mapping[str, Any], sender: UserSnapshot) -> ReferencedMessageSnapshot:
     """A reply's ``referencedMessage`` JSON (one level deep) → ``ReferencedMessageSnapshot``."""
-    message = message_from_wire(d, sender)
-    return ReferencedMessageSnapshot(
-        id=message.id,
-        sender=sender,
-        custom=message.custom,
-        created_at=message.created_at,
-        edited_at=message.edited_at,
-        referenced_message_id=message.referenced_message_id,
-        origin=message.origin,
-        plaintext=message.plaintext,
-        content=message.content,
-        reactions=message.reactions,
-    )
+    return referenced_from_message(message_from_wire(d, sender))
 
 
 def single_reaction_from_wire(user: UserSnapshot, d: Mapping[str, Any]) -> SingleReactionSnapshot:
