@@ -58,6 +58,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 import websockets
 from websockets.asyncio.client import connect
 
@@ -117,6 +118,32 @@ class Result:
     lost: int
     pace_msgs_per_s: float = float("nan")
     """1 ÷ the median time from one send to the next: the rate without the machine's stalls."""
+    server_cpu_ms: float = float("nan")
+    """The server process's user + system CPU time per measured message."""
+    client_cpu_ms: float = float("nan")
+    """This process's (sender and subscribers) CPU time per measured message."""
+
+
+class CpuMeter:
+    """CPU seconds of the server process and of this one, between :meth:`start` and :meth:`stop`:
+    with one sequential sender, a message's time is roughly the two added up."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server = psutil.Process(server_pid)
+        self.me = psutil.Process()
+        self.at = (0.0, 0.0)
+        self.used = (float("nan"), float("nan"))
+
+    def _now(self) -> tuple[float, float]:
+        server, me = self.server.cpu_times(), self.me.cpu_times()
+        return server.user + server.system, me.user + me.system
+
+    def start(self) -> None:
+        self.at = self._now()
+
+    def stop(self) -> None:
+        now = self._now()
+        self.used = (now[0] - self.at[0], now[1] - self.at[1])
 
 
 class Recorder:
@@ -140,7 +167,7 @@ class Recorder:
                         self.done.set()
 
 
-def summarise(server: str, rec: Recorder, sent: list[float], answered: list[float]) -> Result:
+def summarise(server: str, rec: Recorder, sent: list[float], answered: list[float], cpu: CpuMeter) -> Result:
     measured = range(WARMUP, len(sent))
     delays, e2e, lost, last = [], [], 0, 0.0
     for row in rec.recv:
@@ -168,6 +195,8 @@ def summarise(server: str, rec: Recorder, sent: list[float], answered: list[floa
         percentile(posts, 50),
         lost,
         1 / statistics.median(gaps) if gaps else float("nan"),
+        cpu.used[0] * 1000 / n,
+        cpu.used[1] * 1000 / n,
     )
 
 
@@ -209,6 +238,7 @@ async def run_emulator(subscribers: int, messages: int, checkout: Checkout, send
             pumps = [asyncio.create_task(rec.pump(k, ws)) for k, ws in enumerate(sockets)]
 
             sent, answered = [0.0] * total, [0.0] * total
+            cpu = CpuMeter(server.proc.pid)
             url = f"{server.api}/conversations/{CONVERSATION}/messages"
             if sender == "lean":
                 lean = await LeanHttp.open(server.port)
@@ -218,6 +248,8 @@ async def run_emulator(subscribers: int, messages: int, checkout: Checkout, send
                     for i in range(total)
                 ]
                 for i in range(total):
+                    if i == WARMUP:
+                        cpu.start()
                     sent[i] = time.perf_counter()
                     status, answer = await lean.send(requests[i])
                     answered[i] = time.perf_counter()
@@ -226,6 +258,8 @@ async def run_emulator(subscribers: int, messages: int, checkout: Checkout, send
                 await lean.close()
             else:
                 for i in range(total):
+                    if i == WARMUP:
+                        cpu.start()
                     body = [{"text": text_of(i), "sender": SENDER}]
                     sent[i] = time.perf_counter()
                     r = await http.post(url, json=body)
@@ -233,6 +267,7 @@ async def run_emulator(subscribers: int, messages: int, checkout: Checkout, send
                     if r.status_code != 200:
                         raise RuntimeError(f"POST answered {r.status_code}: {r.text}")
             await wait_all(rec, 60)
+            cpu.stop()
             # one real frame, reused as the baseline's payload so both move the same bytes
             r = await http.get(url, params={"limit": 1})
             frame = json.dumps(
@@ -249,7 +284,7 @@ async def run_emulator(subscribers: int, messages: int, checkout: Checkout, send
                 await ws.close()
             for task in pumps:
                 task.cancel()
-        return summarise(checkout.label, rec, sent, answered), frame
+        return summarise(checkout.label, rec, sent, answered, cpu), frame
     finally:
         server.stop()
 
@@ -283,18 +318,22 @@ async def run_baseline(subscribers: int, messages: int, template: str) -> Result
         at = template.index(MARKER) + len(MARKER)
         payloads = [template[:at] + f"{i:06d}" + template[at + 6 :] for i in range(total)]
         sent, answered = [0.0] * total, [0.0] * total
+        cpu = CpuMeter(proc.pid)
         async with connect(f"ws://127.0.0.1:{port}/post", max_size=None, ping_interval=None) as sender:
             for i in range(total):
+                if i == WARMUP:
+                    cpu.start()
                 sent[i] = time.perf_counter()
                 await sender.send(payloads[i])
                 await sender.recv()
                 answered[i] = time.perf_counter()
         await wait_all(rec, 60)
+        cpu.stop()
         for ws in sockets:
             await ws.close()
         for task in pumps:
             task.cancel()
-        return summarise("baseline", rec, sent, answered)
+        return summarise("baseline", rec, sent, answered, cpu)
     finally:
         stop_process(proc)
 
@@ -309,6 +348,8 @@ FIGURES = (
     "send_to_recv_p50_ms",
     "send_to_recv_p99_ms",
     "post_p50_ms",
+    "server_cpu_ms",
+    "client_cpu_ms",
 )
 
 
@@ -322,8 +363,9 @@ def median_of(runs: list[Result]) -> Result:
 def table(results: dict[tuple[int, str], list[Result]], servers: list[str]) -> str:
     head = (
         "| subscribers | server | msgs/s | msgs/s range | msgs/s at the median pace | delay p50 (ms) "
-        "| delay p99 (ms) | send→recv p50 (ms) | send→recv p99 (ms) | POST p50 (ms) | lost |\n"
-        "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n"
+        "| delay p99 (ms) | send→recv p50 (ms) | send→recv p99 (ms) | POST p50 (ms) "
+        "| server CPU per message (ms) | client CPU per message (ms) | lost |\n"
+        "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
     )
     counts = sorted({n for n, _ in results})
     rows = []
@@ -336,7 +378,7 @@ def table(results: dict[tuple[int, str], list[Result]], servers: list[str]) -> s
                 f"| {n} | {server} | {r.msgs_per_s:.0f} | {min(rates):.0f}–{max(rates):.0f} | "
                 f"{r.pace_msgs_per_s:.0f} | {r.delay_p50_ms:.2f} | "
                 f"{r.delay_p99_ms:.2f} | {r.send_to_recv_p50_ms:.2f} | {r.send_to_recv_p99_ms:.2f} | "
-                f"{r.post_p50_ms:.2f} | {r.lost} |"
+                f"{r.post_p50_ms:.2f} | {r.server_cpu_ms:.2f} | {r.client_cpu_ms:.2f} | {r.lost} |"
             )
     others = [s for s in servers if s != "baseline"]
     ratio_head = (

@@ -232,14 +232,13 @@ class Store:
             found = messages.row_in(self._db, app_id, cid, mid)
             if found is None:
                 return None
-            parts = participants.of_conversation(self._db, app_id, cid)
-            return render.message_row(found, render.read_untils(parts))
+            return render.message_row(found, participants.read_untils(self._db, app_id, cid))
 
     def list_messages(self, app_id: str, cid: str, limit: int, starting_after: str | None) -> list[JSON]:
         """Newest first; ``startingAfter`` walks back in time."""
         with self._db.lock:
             rows = messages.page(self._db, app_id, cid, limit, starting_after)
-            read_until = render.read_untils(participants.of_conversation(self._db, app_id, cid))
+            read_until = participants.read_untils(self._db, app_id, cid)
             return [render.message_row(r, read_until) for r in rows]
 
     def list_user_messages(

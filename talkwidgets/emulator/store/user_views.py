@@ -22,7 +22,7 @@ def messages_of(db: Storage, app_id: str, rows: Sequence[sqlite3.Row], viewer: s
     for row in rows:
         cid = row["conversation_id"]
         if cid not in read_until:
-            read_until[cid] = render.read_untils(participants.of_conversation(db, app_id, cid))
+            read_until[cid] = participants.read_untils(db, app_id, cid)
         message = render.message_row(row, read_until[cid])
         plain.append(message)
         if message.get("referencedMessageId"):

@@ -34,17 +34,18 @@ def send(
         raise not_found(f"conversation {conversation_id!r}")
     number = messages.last_number(db, app_id, conversation_id)
     last_at: int | None = conversation["last_message_at"]
-    parts = participants.of_conversation(db, app_id, conversation_id)
-    read_until = render.read_untils(parts)
     ids: list[str] = []
     for i, item in enumerate(items):
         sender = item.get("sender")
-        if sender is not None and sender not in parts:
-            raise rules.sender_not_participant(sender, conversation_id)
         number += 1
         given = created_at[i] if created_at else None
         ts = given if given is not None else rules.next_message_time(now_ms(), last_at)
         last_at = ts
+        # the participants' unread counts and activity, answering who they are (a refusal below
+        # rolls the whole transaction back)
+        read_until = participants.message_sent(db, app_id, conversation_id, sender, ts)
+        if sender is not None and sender not in read_until:
+            raise rules.sender_not_participant(sender, conversation_id)
         message_id = rules.new_message_id()
         content = resolve_content(db, app_id, item["content"])
         referenced = item.get("referencedMessageId")
@@ -65,12 +66,11 @@ def send(
             "custom": rules.merge_map(None, item.get("custom")),
         }
         messages.insert(db, app_id, message_id, conversation_id, number, sender, ts, data)
-        participants.count_message(db, app_id, conversation_id, sender, ts, 1)
         search.index_message(db, app_id, conversation_id, message_id, content, new=True)
-        conversations.set_last_message(db, app_id, conversation_id, message_id, ts)
+        conversations.set_own_last_message(db, app_id, conversation_id, message_id, ts)
         message = render.message(data, sender, ts, read_until)
         if emit_events:
-            db.emit(app_id, "message.sent", conversation_id, parts.keys(), {"message": message})
+            db.emit(app_id, "message.sent", conversation_id, read_until.keys(), {"message": message})
         if fire_webhooks:
             db.queue_webhook(app_id, "message.sent", partial(_sent, db, app_id, conversation_id, message, sender))
         ids.append(message_id)
@@ -117,9 +117,9 @@ def edit(db: Storage, app_id: str, conversation_id: str, message_id: str, patch:
     data["editedAt"] = now_ms()
     messages.update_data(db, app_id, message_id, data)
     search.index_message(db, app_id, conversation_id, message_id, data["content"])
-    parts = participants.of_conversation(db, app_id, conversation_id)
-    message = render.message(data, found["sender_id"], found["created_at"], render.read_untils(parts))
-    db.emit(app_id, "message.updated", conversation_id, parts.keys(), {"message": message})
+    read_until = participants.read_untils(db, app_id, conversation_id)
+    message = render.message(data, found["sender_id"], found["created_at"], read_until)
+    db.emit(app_id, "message.updated", conversation_id, read_until.keys(), {"message": message})
     db.queue_webhook(app_id, "message.updated", lambda: payloads.message_changed(message))
 
 
@@ -128,7 +128,7 @@ def delete(db: Storage, app_id: str, conversation_id: str, message_id: str) -> N
     found = messages.row_in(db, app_id, conversation_id, message_id)
     if found is None:
         raise not_found(f"message {message_id!r} in conversation {conversation_id!r}")
-    read_until = render.read_untils(participants.of_conversation(db, app_id, conversation_id))
+    read_until = participants.read_untils(db, app_id, conversation_id)
     deleted = render.message_row(found, read_until)
     messages.delete(db, app_id, message_id)
     participants.count_message(db, app_id, conversation_id, found["sender_id"], found["created_at"], -1)

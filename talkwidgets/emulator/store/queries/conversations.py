@@ -149,12 +149,18 @@ def update_data(db: Storage, app_id: str, conversation_id: str, data: JSON) -> N
 def set_last_message(db: Storage, app_id: str, conversation_id: str, message_id: str | None, at: int | None) -> None:
     """The conversation's last message (None: it has none), with the activity of the conversation
     and of its participants that follows from it: every list order stays right in this transaction."""
+    set_own_last_message(db, app_id, conversation_id, message_id, at)
+    participants.follow_last_message(db, app_id, conversation_id, at)
+
+
+def set_own_last_message(db: Storage, app_id: str, conversation_id: str, message_id: str, at: int | None) -> None:
+    """The conversation's row only: for a caller that moves its participants' activity itself
+    (a new message does, together with their unread counts: ``participants.message_sent``)."""
     db.execute(
         "UPDATE conversations SET last_message_id=?, last_message_at=?,"
         f" activity={conversation_activity('?', 'created_at')} WHERE app_id=? AND id=?",
         (message_id, at, at, app_id, conversation_id),
     )
-    participants.follow_last_message(db, app_id, conversation_id, at)
 
 
 def refresh_activity(db: Storage) -> None:
