@@ -153,7 +153,9 @@ def set_last_message(db: Storage, app_id: str, conversation_id: str, message_id:
     participants.follow_last_message(db, app_id, conversation_id, at)
 
 
-def set_own_last_message(db: Storage, app_id: str, conversation_id: str, message_id: str, at: int | None) -> None:
+def set_own_last_message(
+    db: Storage, app_id: str, conversation_id: str, message_id: str | None, at: int | None
+) -> None:
     """The conversation's row only: for a caller that moves its participants' activity itself
     (a new message does, together with their unread counts: ``participants.message_sent``)."""
     db.execute(
