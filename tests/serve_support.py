@@ -18,13 +18,18 @@ __all__ = ["Cut", "free_port", "kill_hard", "start_serve", "stop_process"]
 
 
 def start_serve(
-    db: Path | str, port: int, app_id: str, secret: str, *, seed: Path | None = None
+    db: Path | str, port: int, app_id: str, secret: str, *, seed: Path | None = None, log_level: str | None = None
 ) -> subprocess.Popen[Any]:
-    """Start ``talkwidgets serve`` and wait (bounded) until its health check answers."""
+    """Start ``talkwidgets serve`` and wait (bounded) until its health check answers.
+
+    ``log_level="info"`` adds the access log to its output (the pipe holds about 64 KiB unread:
+    enough for a few hundred requests)."""
     args = [sys.executable, "-m", "talkwidgets", "serve", "--db", str(db), "--port", str(port)]
     args += ["--app-id", app_id, "--secret-key", secret]
     if seed is not None:
         args += ["--seed", str(seed)]
+    if log_level is not None:
+        args += ["--log-level", log_level]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -27,7 +27,7 @@ from talkwidgets import (
 )
 from talkwidgets.model import ActionLinkNode, AutoLinkNode, LinkNode, MarkupNode
 from tests.serve_support import free_port, start_serve, stop_process
-from tests.session_support import wait_until
+from tests.session_support import Admin, wait_until
 
 
 def texts(sub: Any) -> list[str]:
@@ -230,6 +230,43 @@ async def test_2500_messages_window_of_30_load_more_to_loaded_all_with_memory_bo
         await alice.aclose()
     finally:
         stop_process(proc)
+
+
+async def test_a_live_reply_quotes_the_window_and_reads_only_a_quote_older_than_it() -> None:
+    port = free_port()
+    proc = start_serve(":memory:", port, SEED_APP, SEED_SECRET, log_level="info")
+    try:
+        host = f"http://127.0.0.1:{port}"
+        admin = Admin(host, SEED_APP, SEED_SECRET)
+        for uid in ("alice", "bob"):
+            await admin.user(uid)
+        await admin.conversation("c", "alice", "bob")
+        old = await admin.send("c", "bob", "an old message")
+        for n in range(30):  # the window holds 30: "an old message" falls out of it
+            await admin.send("c", "bob", f"m{n:02d}")
+        alice = await get_talk_session(SEED_APP, "alice", secret_key=SEED_SECRET, host=host)
+        bob = await get_talk_session(SEED_APP, "bob", secret_key=SEED_SECRET, host=host)
+        sub = alice.conversation("c").subscribe_messages()
+        await sub.connected
+        recent = sub.state.latest_snapshot[0]
+        in_window = await bob.conversation("c").send("to the recent one", referenced_message=recent.id)
+        beyond = await bob.conversation("c").send("to the old one", referenced_message=old)
+        await wait_until(lambda: texts(sub)[:2] == ["to the old one", "to the recent one"], what="the replies")
+        newest, second = sub.state.latest_snapshot[:2]
+        assert second.referenced_message is not None and second.referenced_message.id == recent.id
+        assert second.referenced_message.plaintext == "m29" and second.referenced_message.sender.name == "Bob"
+        assert newest.referenced_message is not None and newest.referenced_message.plaintext == "an old message"
+        sub.unsubscribe()
+        await alice.aclose()
+        await bob.aclose()
+        await admin.aclose()
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=30)
+        stop_process(proc)
+    single_reads = [line for line in out.decode().splitlines() if "GET /v1/" in line and "/messages/" in line]
+    assert len(single_reads) == 1, single_reads  # the quote outside the window, none for the other
+    assert beyond.id in single_reads[0] and in_window.id not in single_reads[0]
 
 
 async def test_load_more_after_the_oldest_loaded_item_vanished_unseen_reads_the_window_again(world) -> None:

@@ -4,7 +4,8 @@ The window starts with the 30 newest messages, grows into the past by ``load_mor
 takes in every new message. Messages are read through the emulator's user-view routes
 (``GET /users/{me}/conversations/{id}/messages``), which give each message's reactions with
 ``currentUserReacted`` and a reply's ``referencedMessage``; against the TalkJS cloud the plain
-messages route is used and replies are resolved with one read each (cached).
+messages route is used and replies are resolved with one read each (cached). A live reply to a
+message in the window quotes the window's copy; only a reply to an older one costs a read.
 
 Live: ``message.sent`` adds, ``message.updated`` replaces, ``message.deleted`` removes (and the
 window takes in one older message, so it keeps its size), reactions update the message's summary,
@@ -145,7 +146,14 @@ class MessageSubscription(MemberWindow[MessageSnapshot]):
             return False  # already in (the initial read, or a replay, saw it): later events edit it
         if not self._loaded_all and self._order and message_order(msg) < self._order_key(self._order[0]):
             return False  # older than the window (a replay from before it was read)
-        if msg.get("referencedMessageId"):
+        ref_id = msg.get("referencedMessageId")
+        if ref_id and ref_id in self._items:
+            # a reply to a message in the window (the usual case) quotes what the window holds,
+            # kept current by the same events: no read
+            return await self._replace(
+                dict(msg, reactions=msg.get("reactions") or [], referencedMessage=quoted(self._items[ref_id]))
+            )
+        if ref_id:
             try:
                 item = await self._fetch_one(mid)  # the viewer's route resolves the quote
             except Gone:
