@@ -17,6 +17,7 @@ import { ChunkedRows } from "./chunked_rows";
 import { h, LiveRegion } from "./dom";
 import { icon } from "./icons";
 import { KeyedRows } from "./keyed_rows";
+import { SkippableBlocks } from "./skippable_blocks";
 
 /** Load older messages when the view is this close to the top (px). */
 export const LOAD_MORE_MARGIN = 400;
@@ -49,6 +50,8 @@ export class Thread {
   private readonly rowsEl: HTMLDivElement;
   /** The rows, in blocks inside rowsEl (chunked_rows.ts: a new row's layout stays small). */
   private readonly slots: ChunkedRows;
+  /** Blocks out of view are neither laid out nor painted (skippable_blocks.ts). */
+  private readonly skippable: SkippableBlocks;
   private readonly top: HTMLDivElement;
   private readonly pendingEl: HTMLDivElement;
   private readonly typingEl: HTMLDivElement;
@@ -85,7 +88,8 @@ export class Thread {
     this.scroller = h("div", "tw-cb-thread", { role: "log", "aria-label": "Messages", tabindex: "-1" });
     this.top = h("div", "tw-cb-top");
     this.rowsEl = h("div", "tw-cb-rows");
-    this.slots = new ChunkedRows(this.rowsEl, "tw-cb-chunk");
+    this.skippable = new SkippableBlocks(this.rowsEl, "tw-cb-chunk--skippable");
+    this.slots = new ChunkedRows(this.rowsEl, "tw-cb-chunk", this.skippable);
     this.pending = new PendingMessages();
     this.pendingEl = this.pending.el;
     this.typingEl = h("div", "tw-cb-typing", { "aria-live": "polite" });
@@ -150,6 +154,7 @@ export class Thread {
     this.observer?.disconnect();
     this.urls.dispose();
     this.tools.dispose();
+    this.skippable.dispose();
     clearTimeout(this.readTimer);
     document.removeEventListener("visibilitychange", this.onVisible);
   }
@@ -171,6 +176,7 @@ export class Thread {
     const appended = !reset && before.last !== last && !!last;
     // DOM writes (the announcements) before the first layout read below: one forced layout per update
     const arrived = appended ? this.announce(list, before.last) : { mine: false, others: 0 };
+    this.skippable.settle(); // changed blocks count with their real heights in the layout read next
     if (wasAtBottom) this.toBottom(false);
     else if (anchor?.el.isConnected) s.scrollTop += anchor.el.getBoundingClientRect().bottom - anchor.bottom;
     if (arrived.mine && !wasAtBottom) this.toBottom(true); // your own message always comes into view
@@ -189,17 +195,8 @@ export class Thread {
    * (older messages, a day divider or a sender's name that went, a resized image).
    */
   private anchor(): { el: Element; bottom: number } | null {
-    const rows = this.slots.elements();
-    const top = this.scroller.scrollTop;
-    let lo = 0;
-    let hi = rows.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const el = rows[mid] as HTMLElement;
-      if (el.offsetTop + el.offsetHeight <= top) lo = mid + 1;
-      else hi = mid;
-    }
-    const line = rows[lo]?.querySelector(".tw-cb-line");
+    const row = this.skippable.firstRowEndingBelow(this.scroller.scrollTop);
+    const line = row?.querySelector(".tw-cb-line");
     return line ? { el: line, bottom: line.getBoundingClientRect().bottom } : null;
   }
 

@@ -13,6 +13,12 @@
  */
 import type { RowSlots } from "./keyed_rows";
 
+/** Told when a block is created or removed (`SkippableBlocks`). */
+export interface BlockWatcher {
+  added(block: Element): void;
+  removed(block: Element): void;
+}
+
 /** Rows per block (a block can grow past it only by rows inserted in its middle). */
 export const CHUNK = 64;
 
@@ -20,10 +26,12 @@ export class ChunkedRows implements RowSlots {
   readonly el: HTMLElement;
   private readonly chunkClass: string;
   private rowCount = 0;
+  private readonly watcher: BlockWatcher | null;
 
-  constructor(el: HTMLElement, chunkClass: string) {
+  constructor(el: HTMLElement, chunkClass: string, watcher: BlockWatcher | null = null) {
     this.el = el;
     this.chunkClass = chunkClass;
+    this.watcher = watcher;
   }
 
   get count(): number {
@@ -94,7 +102,10 @@ export class ChunkedRows implements RowSlots {
     if (!chunk || chunk.parentElement !== this.el) return;
     row.remove();
     this.rowCount--;
-    if (!chunk.childElementCount) chunk.remove();
+    if (!chunk.childElementCount) {
+      chunk.remove();
+      this.watcher?.removed(chunk);
+    }
   }
 
   private owns(row: Element): boolean {
@@ -105,6 +116,7 @@ export class ChunkedRows implements RowSlots {
     const chunk = document.createElement("div");
     chunk.className = this.chunkClass;
     this.el.insertBefore(chunk, before);
+    this.watcher?.added(chunk);
     return chunk;
   }
 }
