@@ -8,6 +8,7 @@ from typing import Any
 
 from talkwidgets import get_talk_session
 from talkwidgets.emulator import shared_server
+from talkwidgets.model.auth import mint_user_token
 from tests.session_support import wait_until
 
 
@@ -45,6 +46,25 @@ async def test_a_user_who_shares_no_conversation_is_followed_live_until_unsubscr
     await wait_until(lambda: watchers(app_id, "carol") == 0, what="the feed to stop watching carol")
     assert alice.connection == "connected"
     me.unsubscribe()
+
+
+async def test_the_watch_is_sent_again_after_a_reconnect(world) -> None:
+    app_id, admin = world
+    alice = await get_talk_session(app_id=app_id, user_id="alice")
+    sub = alice.user("carol").subscribe()
+    await sub.connected
+    await wait_until(lambda: watchers(app_id, "carol") == 1, what="the feed to watch carol")
+    before = await admin.call("GET", "/users/alice/sessions")
+    statuses: list[str] = []
+    alice.on_connection_change(statuses.append)
+    alice.set_token(mint_user_token(app_id, "alice", admin.secret, ttl=3600))  # the feed reconnects
+    await wait_until(lambda: statuses[-2:] == ["reconnecting", "connected"], what="alice's feed to reconnect")
+    after = await admin.call("GET", "/users/alice/sessions")
+    assert {s["id"] for s in after["data"]} - {s["id"] for s in before["data"]}  # a new connection
+    await wait_until(lambda: watchers(app_id, "carol") == 1, what="the new connection to watch carol")
+    await admin.call("PUT", "/users/carol", json={"name": "Carol R."})
+    await wait_until(lambda: snap(sub).name == "Carol R.", what="carol's name after the reconnect")
+    sub.unsubscribe()
 
 
 async def test_a_contact_changes_once_per_change_and_yourself_is_not_watched(world) -> None:
