@@ -1,7 +1,7 @@
 """Fan-out of committed events to the live-feed connections of each app.
 
-Ephemeral frames (typing, presence, watched users) go out here too, without being stored: they never get a
-sequence number and are never replayed.
+Ephemeral frames (typing, presence, watched users) go out here too, without being stored: they
+never get a sequence number and are never replayed.
 
 The fan-out is prepared: each frame is JSON-encoded once (:meth:`FeedEvent.payload`), listeners
 are found by user (a message reaches its conversation's participants without looking at anyone
