@@ -12,7 +12,7 @@ from ._http import endpoint, read_json
 from .bodies import check_user_body
 from .errors import EmulatorError, ForbiddenError, InvalidError, not_found
 from .instance import Emulator
-from .principal import Principal
+from .principal import Principal, user_as_seen_by
 from .store.filters import parse_filter
 from .store.rules import require_name_for_new_user
 
@@ -38,9 +38,6 @@ async def put_user(request: Request, em: Emulator, who: Principal) -> None:
     em.store.put_user(who.app_id, user_id, body)
 
 
-PRIVATE_USER_FIELDS = ("email", "phone", "pushTokens")
-
-
 @endpoint
 async def get_user(request: Request, em: Emulator, who: Principal) -> Any:
     """A user. Other users' tokens see the public profile only (no email, phone or push tokens).
@@ -51,10 +48,7 @@ async def get_user(request: Request, em: Emulator, who: Principal) -> Any:
     user = em.store.get_user(who.app_id, user_id)
     if user is None:
         raise not_found(f"user {user_id!r}")
-    if who.user_id is not None and who.user_id != user_id:
-        for key in PRIVATE_USER_FIELDS:
-            user[key] = None
-    return user
+    return user_as_seen_by(user, who.user_id)
 
 
 @endpoint

@@ -19,6 +19,7 @@ from .hub import FRAME_SINK, Ephemeral, FrameSink, Listener, Resync
 from .instance import Emulator
 from .presence import Presence
 from .store import FeedEvent
+from .user_watch import UserWatch
 
 PROTOCOL_VERSION = 2
 
@@ -47,7 +48,7 @@ async def feed_endpoint(websocket: WebSocket) -> None:
         await _deny(websocket, exc)
         return
 
-    listener = Listener(app_id, user_id)
+    listener = Listener(app_id, user_id, app_credentials=who.is_app)
     sink: FrameSink | None = websocket.scope.get("extensions", {}).get(FRAME_SINK)
     em.hub.add(listener)
     try:
@@ -83,12 +84,13 @@ async def feed_endpoint(websocket: WebSocket) -> None:
         # published during the replay waits in the queue and goes first)
         listener.last_sent = last_sent
         listener.sink = sink
-        await _pump(websocket, listener, em.presence, sink, who.expires_at)
+        await _pump(websocket, listener, em.presence, em.user_watch, sink, who.expires_at)
     except WebSocketDisconnect:
         pass
     finally:
         em.hub.remove(listener)
         em.presence.disconnected(listener)
+        em.user_watch.disconnected(listener)
 
 
 async def _send(websocket: WebSocket, sink: FrameSink | None, payload: bytes) -> None:
@@ -99,7 +101,12 @@ async def _send(websocket: WebSocket, sink: FrameSink | None, payload: bytes) ->
 
 
 async def _pump(
-    websocket: WebSocket, listener: Listener, presence: Presence, sink: FrameSink | None, expires_at: int | None
+    websocket: WebSocket,
+    listener: Listener,
+    presence: Presence,
+    users: UserWatch,
+    sink: FrameSink | None,
+    expires_at: int | None,
 ) -> None:
     async def writer() -> None:
         while True:
@@ -122,7 +129,7 @@ async def _pump(
     async def reader() -> None:
         while True:
             try:
-                reply = handle_op(presence, listener, client_frame(await websocket.receive()))
+                reply = handle_op(presence, users, listener, client_frame(await websocket.receive()))
             except (BadFrame, FeedOpError) as bad:
                 await websocket.close(code=bad.code, reason=close_reason(bad.reason))
                 return

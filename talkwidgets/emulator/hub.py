@@ -1,7 +1,7 @@
 """Fan-out of committed events to the live-feed connections of each app.
 
-Ephemeral frames (typing, presence) go out here too, without being stored: they never get a
-sequence number and are never replayed.
+Ephemeral frames (typing, presence, watched users) go out here too, without being stored: they
+never get a sequence number and are never replayed.
 
 The fan-out is prepared: each frame is JSON-encoded once (:meth:`FeedEvent.payload`), listeners
 are found by user (a message reaches its conversation's participants without looking at anyone
@@ -50,7 +50,7 @@ class Resync:
 
 @dataclass(frozen=True)
 class Ephemeral:
-    """A frame that is sent once and forgotten (``typing``, ``presence``): no ``seq``, no replay."""
+    """A frame that is sent once and forgotten (``typing``, ``presence``, ``user``): no ``seq``, no replay."""
 
     payload: bytes
 
@@ -75,6 +75,11 @@ class Listener:
     connected_at: int = field(default_factory=now_ms)
     watching: frozenset[str] = frozenset()
     """Users whose ``presence`` frames this connection asked for (the ``watch`` op)."""
+    watching_users: frozenset[str] = frozenset()
+    """Users whose ``user`` frames this connection asked for (the ``watch`` op's ``users``)."""
+    app_credentials: bool = False
+    """Whether the connection authenticated with the secret key or an app token (which read every
+    user in full) rather than a user token (which reads other users' public profile only)."""
     sink: FrameSink | None = None
     """Set once the connection streams live (after its replay): frames may then be written directly."""
     last_sent: int = 0

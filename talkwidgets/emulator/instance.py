@@ -18,6 +18,7 @@ from .hub import FeedHub
 from .presence import Presence
 from .store import Changes, Store
 from .typing_state import Typing
+from .user_watch import UserWatch
 from .webhooks import WebhookSender
 
 
@@ -31,6 +32,7 @@ class Emulator:
         self.store = Store(self.config.db_path, event_retention=self.config.event_retention)
         self.hub = FeedHub()
         self.presence = Presence(self.hub)
+        self.user_watch = UserWatch(self.hub, self.store.get_user)
         self.typing = Typing(self.hub, self.store.participant_ids, self.config.typing_seconds)
         self.webhooks = WebhookSender(self.store, self.config.webhook_timeout, self.config.webhook_retry_delay)
         self._own_files_dir = self.config.files_dir is None and self.config.db_path == ":memory:"
@@ -51,6 +53,7 @@ class Emulator:
         if changes.events:
             self.hub.publish(changes.events)
             self._on_loop(self.typing.after_commit, changes.events)
+            self._on_loop(self.user_watch.after_commit, changes.events)
         if changes.webhooks and self._loop is not None:
             if threading.get_ident() == self._loop_thread:
                 self._submit(changes)
@@ -62,7 +65,7 @@ class Emulator:
             self.webhooks.submit(webhook.app_id, webhook.type, webhook.data)
 
     def _on_loop(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Run ``fn`` on the serving loop's thread (typing and presence live there)."""
+        """Run ``fn`` on the serving loop's thread (typing, presence and user watches live there)."""
         if self._loop is None or threading.get_ident() == self._loop_thread:
             fn(*args)
         else:

@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import ForbiddenError
+
+PRIVATE_USER_FIELDS = ("email", "phone", "pushTokens")
+"""What only the user themselves and app credentials see of a user (``GET /users/{id}``)."""
+
+
+def user_as_seen_by(user: dict[str, Any], token_user_id: str | None) -> dict[str, Any]:
+    """``user`` (REST JSON) as a caller reads it: a user token sees other users' public profile only
+    (no email, phone or push tokens); app credentials (``token_user_id`` None) see everything.
+    Returns ``user`` itself when nothing is hidden, else a copy."""
+    if token_user_id is None or token_user_id == user.get("id"):
+        return user
+    return {**user, **dict.fromkeys(PRIVATE_USER_FIELDS)}
 
 
 @dataclass(frozen=True, slots=True)

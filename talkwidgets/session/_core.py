@@ -30,7 +30,7 @@ Wire = dict[str, Any]
 """A decoded REST JSON object (camelCase keys, Unix-ms timestamps)."""
 
 MAX_WATCHED = 1000
-"""The feed's limit on users whose presence one connection watches."""
+"""The feed's limit on users whose presence (and, separately, whose profile) one connection watches."""
 
 USER_VIEW_FIELDS = ("joinedAt", "readUntil", "access", "notify", "isUnread", "unreadMessageCount")
 
@@ -72,6 +72,8 @@ class SessionCore:
         self._live: LiveSource | None = None
         self._watched: dict[str, int] = {}
         """Users whose presence subscriptions watch, with how many watch each."""
+        self._watched_users: dict[str, int] = {}
+        """Users whose profile subscriptions watch, with how many watch each."""
 
     # -- identity and state ---------------------------------------------------------------------
 
@@ -158,7 +160,7 @@ class SessionCore:
         return snap
 
     def remember_user(self, wire: Wire) -> UserSnapshot:
-        """Cache a user read from elsewhere (a live ``user.updated`` event)."""
+        """Cache a user read from elsewhere (a live ``user.updated`` event or ``user`` frame)."""
         snap = self._users[wire["id"]] = user_from_wire(wire)
         return snap
 
@@ -270,7 +272,23 @@ class SessionCore:
         """
         if user_id not in self._watched and len(self._watched) >= MAX_WATCHED:
             raise TalkError(f"one session watches the presence of at most {MAX_WATCHED} users")
-        self._watched[user_id] = self._watched.get(user_id, 0) + 1
+        return self._watch(self._watched, user_id)
+
+    def watch_user(self, user_id: str) -> Callable[[], None]:
+        """Ask the live source for ``user`` frames about ``user_id`` (their profile changes, which
+        the feed's events carry only for the current user's contacts); returns the undo.
+
+        Counted like ``watch_presence``. Past the feed's limit of distinct users the user is not
+        watched (the undo does nothing): their subscription is then re-read on every reconnect
+        only, as before the feed could watch users.
+        """
+        if user_id not in self._watched_users and len(self._watched_users) >= MAX_WATCHED:
+            log.warning("not following user %r live: this session already watches %d users", user_id, MAX_WATCHED)
+            return lambda: None
+        return self._watch(self._watched_users, user_id)
+
+    def _watch(self, counts: dict[str, int], user_id: str) -> Callable[[], None]:
+        counts[user_id] = counts.get(user_id, 0) + 1
         self._push_watch()
         done = False
 
@@ -279,18 +297,18 @@ class SessionCore:
             if done:
                 return
             done = True
-            left = self._watched.get(user_id, 0) - 1
+            left = counts.get(user_id, 0) - 1
             if left > 0:
-                self._watched[user_id] = left
+                counts[user_id] = left
             else:
-                self._watched.pop(user_id, None)
+                counts.pop(user_id, None)
             self._push_watch()
 
         return unwatch
 
     def _push_watch(self) -> None:
         if self._live is not None:
-            self._live.watch(sorted(self._watched))
+            self._live.watch(sorted(self._watched), sorted(self._watched_users))
 
     def _make_live_source(self) -> LiveSource:
         """The backend decides: the cloud is polled, the emulator has a feed."""
@@ -321,6 +339,11 @@ class SessionCore:
     def _on_frame(self, frame: Frame) -> None:
         if not is_resync(frame) and frame.get("type") == "user.updated":
             self.remember_user(frame["data"]["user"])
+        elif frame.get("op") == "user":  # a watched user, now (None: no such user)
+            if frame.get("user") is None:
+                self.forget_user(frame["userId"])
+            else:
+                self.remember_user(frame["user"])
         for listener in list(self._listeners):
             listener.on_frame(frame)
 

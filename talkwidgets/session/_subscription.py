@@ -25,8 +25,9 @@ reconnect may replay one. Idempotence is what makes the initial load and reconne
   ``frame["conversationId"]``, ``frame["data"]``, see docs/realtime-protocol.md); answer whether
   anything visible changed. Ignore what does not concern you (answer False). Must be idempotent.
 - optionally ``async _signal(frame) -> bool``: the same for the feed's other frames: the
-  ephemeral ``typing`` and ``presence`` frames (no ``seq``, never replayed) and ``reconnected``
-  (the feed came back after a drop: re-read what cannot be replayed). Ignored by default.
+  ephemeral ``typing``, ``presence`` and ``user`` frames (no ``seq``, never replayed) and
+  ``reconnected`` (the feed came back after a drop: re-read what cannot be replayed). Ignored by
+  default.
 - ``async _resync() -> bool``: re-read everything over REST (after a feed resync, and on every poll
   against the cloud); answer whether anything changed. Keep unchanged snapshot objects.
 - ``_snapshot() -> T``: the current ``latest_snapshot`` value (immutable: a snapshot or a tuple).
@@ -35,8 +36,8 @@ reconnect may replay one. Idempotence is what makes the initial load and reconne
   ``on_snapshot(snapshot)``. The windowed layer (``_window.py``) adds ``loaded_all`` to both.
 - optionally ``_emitted(state)``: runs after each emission, once ``on_snapshot`` has had it (the
   windowed layer hands its change set to ``on_change`` handlers there).
-- optionally ``_cleanup()``: release what the subscription holds outside itself (a presence
-  watch, a timer) when it ends; called once, synchronously.
+- optionally ``_cleanup()``: release what the subscription holds outside itself (a presence or
+  user watch, a timer) when it ends; called once, synchronously.
 - ``TASK_NAME``: the work task's name (shows in asyncio debugging).
 
 **Emitting (done here).** After ``_load``, and after every hook or job that answers True, the base

@@ -1,8 +1,12 @@
 """``UserRef.subscribe`` and ``UserRef.subscribe_online``: one user, and whether they are online.
 
 A user's changes reach the session as ``user.updated`` events, which the feed sends about the
-current user and about everyone who shares a conversation with them. For anyone else the
-snapshot is re-read whenever the feed reconnects or resyncs (and on every poll), but is not live.
+current user and about everyone who shares a conversation with them. For anyone else a
+subscription asks the feed to ``watch`` the user and follows its ``user`` frames; the server sends
+those only to connections that do not get the event, so watching a contact costs nothing but the
+frame answering the watch (and contacts change as people join and leave conversations, which a
+subscription would otherwise have to track). The snapshot is also re-read whenever the feed
+reconnects or resyncs. Polling (the TalkJS cloud) re-reads it on every poll.
 
 Online means holding at least one live-feed connection: a ``TalkSession`` is online while it has
 a subscription running over the feed. ``subscribe_online`` asks the feed to ``watch`` the user
@@ -38,7 +42,13 @@ class UserSubscription(SingleSubscription[UserSnapshot]):
 
     def __init__(self, core: SessionCore, user_id: str, on_snapshot: OnUser | None) -> None:
         self.user_id = user_id
+        self._unwatch: Callable[[], None] | None = None
         super().__init__(core, on_snapshot)
+
+    async def _load(self) -> None:
+        if self.user_id != self._core.user_id:  # the current user's own events always arrive
+            self._unwatch = self._core.watch_user(self.user_id)
+        await super()._load()
 
     async def _read(self) -> UserSnapshot | None:
         return await self._core.user_snapshot(self.user_id, refresh=True)
@@ -49,9 +59,17 @@ class UserSubscription(SingleSubscription[UserSnapshot]):
         return False
 
     async def _signal(self, frame: Frame) -> bool:
+        if frame.get("op") == "user" and frame.get("userId") == self.user_id:
+            user = frame.get("user")  # cached by the core from the frame
+            return self._set(None if user is None else await self._core.user_snapshot(self.user_id))
         if frame.get("op") == "reconnected":
             return self._set(await self._read())  # events are replayed, but this user's may not be ours
         return False
+
+    def _cleanup(self) -> None:
+        unwatch, self._unwatch = self._unwatch, None
+        if unwatch is not None:
+            unwatch()
 
 
 class UserOnlineSubscription(SingleSubscription[UserOnlineSnapshot]):
@@ -63,13 +81,15 @@ class UserOnlineSubscription(SingleSubscription[UserOnlineSnapshot]):
     def __init__(self, core: SessionCore, user_id: str, on_snapshot: OnUserOnline | None) -> None:
         self.user_id = user_id
         self._online = False
-        self._unwatch: Callable[[], None] | None = None
+        self._unwatch: list[Callable[[], None]] = []
         super().__init__(core, on_snapshot)
         if core.is_cloud:
             self._fail(TalkError(NO_CLOUD_PRESENCE))
 
     async def _load(self) -> None:
-        self._unwatch = self._core.watch_presence(self.user_id)
+        self._unwatch.append(self._core.watch_presence(self.user_id))
+        if self.user_id != self._core.user_id:
+            self._unwatch.append(self._core.watch_user(self.user_id))
         await super()._load()
 
     async def _read(self) -> UserOnlineSnapshot | None:
@@ -90,6 +110,8 @@ class UserOnlineSubscription(SingleSubscription[UserOnlineSnapshot]):
         return False
 
     async def _signal(self, frame: Frame) -> bool:
+        if frame.get("op") == "user" and frame.get("userId") == self.user_id:
+            return await self._rebuild() if frame.get("user") is not None else self._set(None)
         if frame.get("op") == "presence" and frame.get("userId") == self.user_id:
             self._online = frame.get("isOnline") is True
             return await self._rebuild() if self._current is not None else self._set(await self._read())
@@ -98,6 +120,6 @@ class UserOnlineSubscription(SingleSubscription[UserOnlineSnapshot]):
         return False
 
     def _cleanup(self) -> None:
-        unwatch, self._unwatch = self._unwatch, None
-        if unwatch is not None:
-            unwatch()
+        unwatch, self._unwatch = self._unwatch, []
+        for undo in unwatch:
+            undo()

@@ -28,10 +28,11 @@ log = logging.getLogger("talkwidgets.feed")
 class FeedClient:
     """One WebSocket to ``/v1/{app}/feed`` for one user, kept open while someone listens (a ``LiveSource``).
 
-    ``on_frame`` receives ``event`` and ``resync`` frames in order, the ephemeral ``typing`` and
-    ``presence`` frames as they come, and a ``reconnected`` frame after each reconnection;
-    ``on_status`` hears ``"connected"``/``"reconnecting"``; ``on_fatal`` hears errors that
-    retrying cannot fix. ``watch(user_ids)`` sends the ``watch`` op now and after every reconnect.
+    ``on_frame`` receives ``event`` and ``resync`` frames in order, the ephemeral ``typing``,
+    ``presence`` and ``user`` frames as they come, and a ``reconnected`` frame after each
+    reconnection; ``on_status`` hears ``"connected"``/``"reconnecting"``; ``on_fatal`` hears errors
+    that retrying cannot fix. ``watch(presence, users)`` sends the ``watch`` op now and after every
+    reconnect.
     """
 
     def __init__(
@@ -60,7 +61,8 @@ class FeedClient:
         self._task: asyncio.Task[None] | None = None
         self._ready: asyncio.Future[int] | None = None
         self._ws: Any = None
-        self._watch: list[str] = []
+        self._watch_presence: list[str] = []
+        self._watch_users: list[str] = []
         self._sends: set[asyncio.Task[None]] = set()
         self._connected_before = False
         """Whether this run of the feed has had a connection (so the next one is a reconnect)."""
@@ -98,13 +100,14 @@ class FeedClient:
             with contextlib.suppress(Exception):
                 await self._ws.close()
 
-    def watch(self, user_ids: Sequence[str]) -> None:
-        """Replace the users whose presence this connection follows (sent now if connected, and
-        again after every reconnect, since the server forgets it with the connection)."""
-        ids = sorted(set(user_ids))
-        if ids == self._watch:
+    def watch(self, presence: Sequence[str], users: Sequence[str] = ()) -> None:
+        """Replace the users whose presence, and whose profile, this connection follows (sent now
+        if connected, and again after every reconnect, since the server forgets it with the
+        connection)."""
+        online, profiles = sorted(set(presence)), sorted(set(users))
+        if online == self._watch_presence and profiles == self._watch_users:
             return
-        self._watch = ids
+        self._watch_presence, self._watch_users = online, profiles
         ws = self._ws
         if ws is not None and self._status == "connected":
             task = asyncio.get_running_loop().create_task(self._send_watch(ws))
@@ -113,7 +116,9 @@ class FeedClient:
 
     async def _send_watch(self, ws: Any) -> None:
         with contextlib.suppress(ConnectionClosed):  # a reconnect sends it again
-            await ws.send(json.dumps({"op": "watch", "presence": self._watch}))
+            # both lists every time: a server from before "users" ignores that field, and one
+            # that knows it would keep an omitted list unchanged
+            await ws.send(json.dumps({"op": "watch", "presence": self._watch_presence, "users": self._watch_users}))
 
     def _query(self) -> str:
         q: dict[str, Any] = {}
@@ -191,7 +196,7 @@ class FeedClient:
         if self.last_seq is None:
             self.last_seq = int(hello["seq"])
         self._set_status("connected")
-        if self._watch:  # the server forgot the watch set with the last connection
+        if self._watch_presence or self._watch_users:  # the server forgot them with the last connection
             await self._send_watch(ws)
         if self._connected_before:
             await self._dispatch(reconnected_frame())  # replayed events follow; ephemeral state did not survive
@@ -224,7 +229,7 @@ class FeedClient:
             elif op == "resync":
                 self.last_seq = int(frame["seq"])
                 await self._dispatch(frame)
-            elif op in ("typing", "presence"):
+            elif op in ("typing", "presence", "user"):
                 await self._dispatch(frame)
 
     async def _dispatch(self, frame: Frame) -> None:

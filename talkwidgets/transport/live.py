@@ -15,8 +15,8 @@ from typing import Any, Literal, Protocol
 Frame = dict[str, Any]
 """A decoded feed frame: ``{"op": "event", "seq", "type", "conversationId", "data"}`` for an event,
 ``{"op": "resync", ...}`` when every subscription must re-read its data over REST, the feed's
-ephemeral ``{"op": "typing", ...}`` and ``{"op": "presence", ...}`` frames (no ``seq``, never
-replayed), and ``{"op": "reconnected"}`` after the feed came back from a drop (what was ephemeral
+ephemeral ``{"op": "typing", ...}``, ``{"op": "presence", ...}`` and ``{"op": "user", ...}`` frames
+(no ``seq``, never replayed), and ``{"op": "reconnected"}`` after the feed came back from a drop (what was ephemeral
 must be re-read)."""
 
 Status = Literal["connected", "reconnecting", "offline"]
@@ -54,8 +54,9 @@ class LiveSource(Protocol):
     - ``status`` is ``"connected"``, ``"reconnecting"`` or ``"offline"``; every change is told to
       ``on_status``.
     - ``reconnect()`` picks up a new token (the feed reconnects and resumes by sequence number).
-    - ``watch(user_ids)`` replaces the set of users whose presence frames are wanted; it is kept
-      across reconnects. A source without presence (the poller) ignores it.
+    - ``watch(presence, users)`` replaces the sets of users whose ``presence`` frames and whose
+      ``user`` (profile) frames are wanted; they are kept across reconnects. A source without
+      them (the poller, which re-reads everything on every poll) ignores it.
     - ``stop()`` ends delivery and leaves the source ``"offline"``; it may be started again.
     """
 
@@ -68,7 +69,7 @@ class LiveSource(Protocol):
 
     async def reconnect(self) -> None: ...
 
-    def watch(self, user_ids: Sequence[str]) -> None: ...
+    def watch(self, presence: Sequence[str], users: Sequence[str] = ()) -> None: ...
 
 
 __all__ = [

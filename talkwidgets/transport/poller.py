@@ -51,8 +51,8 @@ class Poller:
     async def reconnect(self) -> None:
         """Nothing to do: every poll reads the current token afresh."""
 
-    def watch(self, user_ids: Sequence[str]) -> None:
-        """Nothing to do: presence is re-read over REST on every poll."""
+    def watch(self, presence: Sequence[str], users: Sequence[str] = ()) -> None:
+        """Nothing to do: presence and users are re-read over REST on every poll."""
 
     async def _run(self) -> None:
         while True:
