@@ -73,6 +73,29 @@ async def test_watchers_get_one_user_frame_per_change_unless_they_get_the_event(
         await feed.close()
 
 
+async def test_user_updated_events_show_contacts_the_public_profile_live_and_replayed(server, world) -> None:
+    alice = await open_feed(server, server.user_token("alice"))  # the user herself: all of it
+    bob = await open_feed(server, server.user_token("bob"))  # a contact with a user token
+    admin = await open_feed(server)
+    since = bob.hello["seq"]
+    ok(world.put("/users/alice", json={"name": "Alice C."}))
+    seen = {}
+    for name, feed in (("alice", alice), ("bob", bob), ("admin", admin)):
+        (event,) = await until_pong(feed)
+        assert event["type"] == "user.updated" and event["data"]["user"]["name"] == "Alice C."
+        seen[name] = event["data"]["user"]
+    public = ok(httpx.get(f"{server.api}/users/alice", headers=_bearer(server, "bob"))).json()
+    assert seen["bob"] == public and public["email"] is None and public["phone"] is None
+    for name in ("alice", "admin"):
+        assert seen[name]["email"] == ["alice@example.com"] and seen[name]["phone"] == ["+100"]
+    # a resumed connection replays the event the same way
+    again = await open_feed(server, server.user_token("bob"), since=since)
+    replayed = [f for f in await until_pong(again) if f.get("type") == "user.updated"]
+    assert [f["data"]["user"] for f in replayed] == [public]
+    for feed in (alice, bob, admin, again):
+        await feed.close()
+
+
 async def test_a_user_who_becomes_a_contact_gets_the_event_instead(server, world) -> None:
     zed = await open_feed(server, server.user_token("zed"))
     await zed.send({"op": "watch", "users": ["alice"]})

@@ -15,7 +15,7 @@ from .auth import authenticate
 from .errors import EmulatorError, ForbiddenError
 from .feed_frames import BadFrame, client_frame, close_reason
 from .feed_ops import FeedOpError, handle_op
-from .hub import FRAME_SINK, Ephemeral, FrameSink, Listener, Resync
+from .hub import FRAME_SINK, Ephemeral, FrameSink, Listener, Resync, payload_for
 from .instance import Emulator
 from .presence import Presence
 from .store import FeedEvent
@@ -77,7 +77,7 @@ async def feed_endpoint(websocket: WebSocket) -> None:
                 if event.seq > latest:
                     break
                 if event.visible_to(user_id):
-                    await _send(websocket, sink, event.payload())
+                    await _send(websocket, sink, payload_for(event, listener))
                     last_sent = event.seq
             last_sent = max(last_sent, latest)
         # caught up: from here on the hub may write frames straight to the socket (what was
@@ -122,7 +122,7 @@ async def _pump(
                     await _send(websocket, sink, item.payload)
                 elif item.seq > listener.last_sent:
                     listener.last_sent = item.seq
-                    await _send(websocket, sink, item.payload())
+                    await _send(websocket, sink, payload_for(item, listener))
             finally:
                 listener.done()
 

@@ -23,7 +23,8 @@ from typing import Protocol
 import orjson
 
 from .clock import now_ms
-from .store import FeedEvent
+from .principal import public_profile
+from .store import JSON, FeedEvent
 
 MAX_QUEUE = 10_000
 """A client this far behind is dropped; it reconnects with ``since`` and catches up from storage."""
@@ -96,6 +97,26 @@ class Listener:
         self.pending -= 1
 
 
+VIEWER_DEPENDENT = frozenset({"user.updated"})
+"""Event types whose data depends on who reads it (:func:`payload_for`)."""
+
+
+def payload_for(event: FeedEvent, listener: Listener) -> bytes:
+    """The event's frame as this connection may read it. A ``user.updated`` event goes to the user's
+    contacts too, and a user token reads other users' public profile only (no email, phone or push
+    tokens), as ``GET /users/{id}`` answers it; the user themselves and app credentials read it all."""
+    if event.type not in VIEWER_DEPENDENT or listener.user_id is None or listener.app_credentials:
+        return event.payload()
+    user: JSON = event.data["user"]
+    if user.get("id") == listener.user_id:
+        return event.payload()
+    return event.payload_as("public", _public_user_data)
+
+
+def _public_user_data(data: JSON) -> JSON:
+    return {**data, "user": public_profile(data["user"])}
+
+
 class FeedHub:
     """Fans committed events out to the connected listeners of each app."""
 
@@ -148,13 +169,14 @@ class FeedHub:
     def _deliver(self, events: list[FeedEvent]) -> None:
         for event in events:
             payload, seq = event.payload(), event.seq
+            by_viewer = event.type in VIEWER_DEPENDENT
             for listener in self._of(event.app_id, event.audience):
                 # offer()'s fast path, inline: this loop runs once per connection per event
                 sink = listener.sink
                 if sink is not None and not listener.pending:
                     if seq <= listener.last_sent:
                         continue
-                    if sink.write_text(payload):
+                    if sink.write_text(payload_for(event, listener) if by_viewer else payload):
                         listener.last_sent = seq
                         continue
                 self._enqueue(listener, event)
@@ -166,7 +188,7 @@ class FeedHub:
             if isinstance(item, FeedEvent):
                 if item.seq <= listener.last_sent:
                     return
-                if listener.sink.write_text(item.payload()):
+                if listener.sink.write_text(payload_for(item, listener)):
                     listener.last_sent = item.seq
                     return
             elif listener.sink.write_text(item.payload):

@@ -17,6 +17,11 @@ def user_as_seen_by(user: dict[str, Any], token_user_id: str | None) -> dict[str
     Returns ``user`` itself when nothing is hidden, else a copy."""
     if token_user_id is None or token_user_id == user.get("id"):
         return user
+    return public_profile(user)
+
+
+def public_profile(user: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``user`` (REST JSON) without what only the user and app credentials read."""
     return {**user, **dict.fromkeys(PRIVATE_USER_FIELDS)}
 
 

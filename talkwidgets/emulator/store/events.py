@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,12 +24,22 @@ class FeedEvent:
     data: JSON
     encoded: bytes | None = field(default=None, repr=False, compare=False)
     """The frame as UTF-8 JSON, filled by :meth:`payload` on first use."""
+    views: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+    """Other encodings of the frame, by view (:meth:`payload_as`)."""
 
     def payload(self) -> bytes:
         """The frame as UTF-8 JSON, encoded once however many connections send it."""
         if self.encoded is None:
             self.encoded = orjson.dumps(self.frame())
         return self.encoded
+
+    def payload_as(self, view: str, data: Callable[[JSON], JSON]) -> bytes:
+        """The frame with its data as one kind of reader sees it (``data`` makes that view from the
+        stored data), encoded once per ``view`` name however many connections send it."""
+        found = self.views.get(view)
+        if found is None:
+            found = self.views[view] = orjson.dumps({**self.frame(), "data": data(self.data)})
+        return found
 
     def frame(self) -> JSON:
         return {
