@@ -7,13 +7,18 @@ from the page cache, the closing boundary, over one plain socket. So the figures
 its CPU (user + system, psutil, before and after each upload) and the wall time from the first
 byte sent to the answer read. Between uploads the app is reset, which deletes the stored files.
 
+``--in-process`` adds the kernel's view of FileDrop's chunked path: the emulator embedded
+(``EmbeddedServer``, a thread) in one child process with a session that uploads an ``UploadStream``
+of 4 MiB ``memoryview`` chunks (what FileDrop hands it), so client and server share one interpreter
+as they do in a kernel. Its CPU figure is the whole child's (``time.process_time``, both sides).
+
 Runs alternate between the checkouts (this one, then ``--before``, then the next round), and the
 tables show medians over the rounds: the machine's load moves between rounds.
 
 Run from the repository root::
 
     git archive main | tar -x -C /tmp/perf-before
-    .venv/bin/python -m bench.upload_server --size-mib 100 --repeat 7 \\
+    .venv/bin/python -m bench.upload_server --size-mib 100 --repeat 7 --in-process \\
         --before /tmp/perf-before --before-python .venv/bin/python
 
 Nothing here is a test: timings depend on the machine and its load.
@@ -27,14 +32,16 @@ import json
 import os
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import psutil
 
-from bench._emulator import APP_ID, SECRET, Checkout, Emulator
+from bench._emulator import APP_ID, ROOT, SECRET, Checkout, Emulator
 
 MiB = 1024 * 1024
 BOUNDARY = "benchb0undary"
@@ -104,6 +111,52 @@ def upload(port: int, file: str) -> float:
     return elapsed
 
 
+def in_process(root: str, size_mib: int, chunk_mib: int) -> None:
+    """The child of ``--in-process``: embedded emulator and session in this process (from the
+    checkout at ``root``); prints ``[seconds, cpu seconds]`` of one upload after a warm-up."""
+    sys.path.insert(0, root)
+    import talkwidgets
+
+    if not Path(talkwidgets.__file__).resolve().is_relative_to(Path(root).resolve()):
+        raise RuntimeError(f"talkwidgets came from {talkwidgets.__file__}, not from {root}")
+    from talkwidgets import GenericFileMetadata, get_talk_session
+    from talkwidgets.emulator import EmbeddedServer, EmulatorConfig
+    from talkwidgets.session import UploadStream
+
+    chunk = memoryview(bytearray(os.urandom(chunk_mib * MiB)))
+    count = size_mib // chunk_mib
+
+    async def chunks() -> AsyncIterator[memoryview]:
+        for _ in range(count):
+            yield chunk
+
+    async def main() -> None:
+        server = EmbeddedServer(EmulatorConfig(max_upload_bytes=2 * size_mib * MiB)).start()
+        try:
+            secret = server.ensure_app(APP_ID, SECRET)
+            session = await get_talk_session(app_id=APP_ID, user_id="alice", secret_key=secret, host=server.base_url)
+            meta = GenericFileMetadata(filename="bench.bin")
+            await session.upload(UploadStream(count * len(chunk), chunks()), meta)  # warm-up
+            cpu, started = time.process_time(), time.perf_counter()
+            await session.upload(UploadStream(count * len(chunk), chunks()), meta)
+            print(json.dumps([time.perf_counter() - started, time.process_time() - cpu]))
+            await session.aclose()
+        finally:
+            server.stop()
+
+    asyncio.run(main())
+
+
+def run_in_process(checkout: Checkout, size_mib: int) -> tuple[float, float]:
+    # -m from this checkout (the bench package), the emulator's code from ``checkout.root``
+    args = ["-m", "bench.upload_server", "--child-root", str(checkout.root), "--size-mib", str(size_mib)]
+    out = subprocess.run([checkout.python, *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        raise RuntimeError(f"the in-process run failed: {out.stderr[-2000:]}")
+    elapsed, cpu = json.loads(out.stdout.strip().splitlines()[-1])
+    return float(elapsed), float(cpu)
+
+
 def cpu_seconds(proc: psutil.Process) -> float:
     times = proc.cpu_times()
     return times.user + times.system
@@ -117,6 +170,8 @@ async def run(args: argparse.Namespace) -> int:
     max_mb = str(args.size_mib * 2)
     servers = {c.label: Emulator(c, extra=["--max-upload-mb", max_mb]) for c in checkouts}
     results: dict[str, list[tuple[float, float]]] = {c.label: [] for c in checkouts}
+    if args.in_process:
+        results.update({f"{c.label}, in-process": [] for c in checkouts})
     with tempfile.TemporaryDirectory(prefix="upload-server-") as tmp:
         file = os.path.join(tmp, "bench.bin")
         make_file(file, args.size_mib)
@@ -136,12 +191,16 @@ async def run(args: argparse.Namespace) -> int:
                     status, _ = post(em.port, f"/_emulator/apps/{APP_ID}/reset")  # deletes the stored file
                     assert status == 200, status
                     line += f" {label} {args.size_mib / elapsed:.0f} MiB/s {used:.2f} CPU-s;"
+                for checkout in checkouts if args.in_process else []:
+                    elapsed, used = run_in_process(checkout, args.size_mib)
+                    results[f"{checkout.label}, in-process"].append((elapsed, used))
+                    line += f" {checkout.label} in-process {args.size_mib / elapsed:.0f} MiB/s {used:.2f} CPU-s;"
                 print(line, flush=True)
         finally:
             for em in servers.values():
                 em.stop()
     print(f"\n{args.size_mib} MiB per upload, medians of {args.repeat} rounds\n")
-    print("| server | median MiB/s | min–max MiB/s | server CPU s (median) | server CPU s per GiB |")
+    print("| server | median MiB/s | min–max MiB/s | CPU s (median) | CPU s per GiB |")
     print("|---|---:|---:|---:|---:|")
     summary = {}
     for label, runs in results.items():
@@ -164,8 +223,14 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--before", default=None, help="also measure the emulator of this checkout")
     parser.add_argument("--before-python", default=None, help="the Python that runs --before's emulator")
+    parser.add_argument("--in-process", action="store_true", help="also: emulator and session in one process")
     parser.add_argument("--json", default=None, help="write the raw figures here")
-    return asyncio.run(run(parser.parse_args()))
+    parser.add_argument("--child-root", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_root:
+        in_process(args.child_root, args.size_mib, 4)
+        return 0
+    return asyncio.run(run(args))
 
 
 if __name__ == "__main__":
