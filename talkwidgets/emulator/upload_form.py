@@ -24,7 +24,7 @@ from ._http import too_large
 from .errors import InvalidError
 
 WRITE_BUFFER = 1024 * 1024
-"""Bytes gathered before one ``write`` system call: body pieces arrive in at most 64 KiB."""
+"""Bytes gathered before one ``write`` system call (body pieces arrive in 64-256 KiB)."""
 MAX_FIELD_BYTES = 1024 * 1024
 """A plain field carries a word or a number; more than this is refused (as Starlette's form did)."""
 MAX_FIELDS = 10
