@@ -71,8 +71,8 @@ SEND_PIECE = 1024 * 1024
 """Largest piece of a stream's chunk handed to the connection at once. asyncio's socket transport
 (Python 3.11) copies what the socket does not take at once into its own buffer and moves the rest
 down after every send: 4 MiB chunks (FileDrop's default) written whole cost 3.0-3.2 CPU-s per GiB
-with the embedded emulator in the same process, in 1 MiB views 1.7-1.8 (``bench/upload_server.py``'s
-``--in-process`` run)."""
+with the embedded emulator in the same process, in views of 256 KiB to 2 MiB 1.7-1.8
+(docs/benchmarks.md, Uploads)."""
 
 
 def _pieces(chunk: bytes | bytearray | memoryview) -> Iterator[bytes | bytearray | memoryview]:
