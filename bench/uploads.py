@@ -102,7 +102,7 @@ def main() -> int:
         extra = (f'--ServerApp.tornado_settings={{"websocket_max_message_size": {args.ws_max_mib * MiB}}}',)
     runs: list[dict[str, Any]] = []
     with upload_lab(args.driver, extra) as lab:
-        from jupyter_support import kernel_json
+        from tests.jupyter_support import kernel_json
 
         if args.window or args.chunk_mib:
             traits = {"window": args.window, "chunk_size": int(args.chunk_mib * MiB) if args.chunk_mib else None}

@@ -336,6 +336,26 @@ async def test_an_upload_stream_is_sent_as_it_arrives(chat: Chat) -> None:
         UploadStream(3, [b"abc"])  # type: ignore[arg-type]
 
 
+async def test_an_upload_stream_of_large_chunks_arrives_exactly(chat: Chat) -> None:
+    """Chunks larger than what goes to the connection at once (FileDrop's 4 MiB) are sent as views
+    into them: every shape a chunk may have (bytes, bytearray, a memoryview of 4-byte items, a
+    non-contiguous view) arrives byte for byte, in order."""
+    mib = 1024 * 1024
+    words = array.array("I", range(mib // 2))  # 2 MiB of 4-byte items
+    strided = memoryview(bytes(range(256)) * (3 * mib // 256))[::2]  # 1.5 MiB, not contiguous
+    chunks: list[Any] = [bytes([1]) * (4 * mib + 3), bytearray(b"\2" * (3 * mib)), memoryview(words), strided]
+    data = b"".join(bytes(chunk) for chunk in chunks)
+
+    async def stream() -> Any:
+        for chunk in chunks:
+            yield chunk
+
+    token = await chat.session.upload_file(UploadStream(len(data), stream()), GenericFileMetadata("big.bin"))
+    block, _live = await chat.send_and_receive(token)
+    assert block.size == len(data)
+    assert (await chat.http.get(block.url)).content == data
+
+
 # --------------------------------------------------------------------------- the server's limit
 
 

@@ -6,65 +6,30 @@ The size limit is enforced while the body streams in, so an oversized upload sto
 
 from __future__ import annotations
 
+import contextlib
 import mimetypes
 import os
 import secrets
-import shutil
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
-from starlette.types import Message
 
 from . import validate as v
 from ._http import emulator_of, endpoint, too_large
-from .errors import EmulatorError, InvalidError, not_found
+from .errors import InvalidError, not_found
 from .instance import Emulator
 from .principal import Principal
+from .upload_form import read_upload_form
 
 FORM_OVERHEAD = 64 * 1024
 FORM_FIELDS = ("file", "subtype", "width", "height", "duration", "filename")
 
 
-def _limited(request: Request, limit: int) -> Request:
-    """The same request whose body stream fails with 413 once it passes the limit."""
-    received = 0
-    receive = request.receive
-
-    async def counting_receive() -> Message:
-        nonlocal received
-        message = await receive()
-        if message["type"] == "http.request":
-            received += len(message.get("body", b""))
-            if received > limit + FORM_OVERHEAD:
-                raise too_large(limit, "files")
-        return message
-
-    return Request(request.scope, counting_receive)
-
-
-def _store_bytes(upload: UploadFile, path: str, limit: int) -> int:
-    tmp = path + ".part"
-    try:
-        upload.file.seek(0)
-        # private to this account: uploads may be personal, and nobody else needs to read them
-        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
-            shutil.copyfileobj(upload.file, out, 1024 * 1024)
-            size = out.tell()
-        if size > limit:
-            raise too_large(limit, "files")
-        os.replace(tmp, path)
-        return size
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def _metadata(form: Any) -> dict[str, Any]:
+def _metadata(form: Mapping[str, str]) -> dict[str, Any]:
     meta: dict[str, Any] = {}
     subtype = form.get("subtype")
     if subtype not in (None, ""):
@@ -102,28 +67,30 @@ async def upload(request: Request, em: Emulator, who: Principal) -> Any:
         raise too_large(limit, "files")
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise InvalidError("upload with Content-Type multipart/form-data and a 'file' part")
+    file_id = secrets.token_urlsafe(18)
+    path = os.path.join(em.files_dir, file_id)
+    # the bytes stream into <path>.part; only a complete, valid form renames it into place
+    tmp = path + ".part"
     try:
-        form = await _limited(request, limit).form(max_files=1, max_fields=10)
-    except EmulatorError:
-        raise
-    except Exception as exc:  # the multipart parser's own errors
-        raise InvalidError(f"malformed multipart body: {exc}") from None
-    try:
-        unknown = sorted(set(form.keys()) - set(FORM_FIELDS))
-        if unknown:
-            raise InvalidError(f"unknown form field(s): {', '.join(unknown)}")
-        part = form.get("file")
-        if not isinstance(part, UploadFile):
+        try:
+            form = await read_upload_form(
+                request.headers["content-type"], request.stream(), tmp, FORM_FIELDS, limit, limit + FORM_OVERHEAD
+            )
+        except ClientDisconnect:
+            raise InvalidError("the upload ended before its body did") from None
+        if form.unknown:
+            raise InvalidError(f"unknown form field(s): {', '.join(sorted(set(form.unknown)))}")
+        if not form.has_file:
             raise InvalidError("the form needs a 'file' part carrying the bytes")
-        name = v.filename(form.get("filename") or part.filename)
-        meta = _metadata(form)
-        file_id = secrets.token_urlsafe(18)
-        token = "ft_" + secrets.token_urlsafe(24)
-        path = os.path.join(em.files_dir, file_id)
-        size = await run_in_threadpool(_store_bytes, part, path, limit)
+        name = v.filename(form.fields.get("filename") or form.filename)
+        meta = _metadata(form.fields)
+        os.replace(tmp, path)
     finally:
-        await form.close()
-    content_type = part.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+    size = form.size
+    token = "ft_" + secrets.token_urlsafe(24)
+    content_type = form.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
     base = em.public_url or _own_address(request)
     # the name in the URL is cosmetic (the id finds the file); "." and ".." would be dot segments
     # that every client resolves away, so they get a neutral stand-in
