@@ -64,23 +64,29 @@ class Browser:
         metadata: dict[str, Any] | None = None,
         end: bool = True,
         chunks: int | None = None,
+        chunking: tuple[int, int] | None = None,
     ) -> None:
         """``begin``, then the chunks (only the first ``chunks`` of them, if given) with at most
-        ``window`` unacknowledged, then ``end``; stops early when the kernel says ``failed``."""
-        self.post(
-            {
-                "op": "begin",
-                "id": fid,
-                "name": name,
-                "size": len(data),
-                "type": mime,
-                "kind": kind,
-                "metadata": metadata or {},
-            }
-        )
-        ready = self.last(fid)
-        assert ready["op"] == "ready", ready
-        size, window = ready["chunk_size"], ready["window"]
+        ``window`` unacknowledged, then ``end``; stops early when the kernel says ``failed``.
+        ``chunking`` (chunk size, window): a protocol-3 ``begin`` naming them, its chunks right
+        behind it; else the ``begin`` waits for the kernel's ``ready``."""
+        begin = {
+            "op": "begin",
+            "id": fid,
+            "name": name,
+            "size": len(data),
+            "type": mime,
+            "kind": kind,
+            "metadata": metadata or {},
+        }
+        if chunking is not None:
+            self.post({**begin, "chunk_size": chunking[0], "window": chunking[1]})
+            size, window = chunking
+        else:
+            self.post(begin)
+            ready = self.last(fid)
+            assert ready["op"] == "ready", ready
+            size, window = ready["chunk_size"], ready["window"]
         for seq, offset in enumerate(list(range(0, len(data), size))[:chunks]):
             if seq >= window:  # backpressure: chunk `seq` may go once chunk `seq - window` is acknowledged
                 needed = seq - window + 1
@@ -189,6 +195,28 @@ async def test_chunks_stream_into_the_upload_as_they_arrive(setup) -> None:
     block = (await ref.get()).content[0]
     async with httpx.AsyncClient() as http:
         assert (await http.get(block.url)).content == data
+
+
+async def test_chunks_right_behind_a_begin_that_names_the_chunking(setup) -> None:
+    """Protocol 3: a ``begin`` naming the widget's chunk size and window gets no ``ready``; its
+    chunks, sent right behind it, go into the upload. One naming another chunking is rejected with
+    the reason, and the chunks behind it are dropped quietly."""
+    session, widget, browser, admin = setup
+    widget.chunk_size = MiB
+    data = bytes(range(256)) * (3 * MiB // 256) + b"end"
+    await browser.send_file("p", data, name="p.bin", kind="file", chunking=(MiB, widget.window))
+    upload = widget.uploads[0]
+    await wait_until(lambda: upload.status == "done", what="the pipelined upload")
+    assert "ready" not in browser.ops("p") and browser.ops("p").count("ack") == 4
+    ref = (await widget.send_to("files"))[0]
+    block = (await ref.get()).content[0]
+    async with httpx.AsyncClient() as http:
+        assert (await http.get(block.url)).content == data
+
+    await browser.send_file("q", b"y" * (2 * MiB), name="q.bin", kind="file", chunking=(2 * MiB, widget.window))
+    assert browser.ops("q") == ["rejected"], browser.inbox
+    assert "this widget takes 1048576 bytes" in browser.last("q")["reason"]
+    assert widget.uploads[1].status == "error" and widget._transfers == {}
 
 
 async def test_the_window_is_enforced_in_the_kernel(setup) -> None:

@@ -11,7 +11,7 @@ import { h } from "./dom";
 import { icon } from "./icons";
 import { acquireLink, releaseLink } from "./kernel_link";
 import { probeMedia } from "./media_probe";
-import { effectiveLimit, formatClock } from "./upload_core";
+import { chunkingOf, effectiveLimit, formatClock } from "./upload_core";
 import { isFinal, type Upload, Uploader } from "./uploader";
 import { VoiceRecorder } from "./voice_recorder";
 import type { ModelLike } from "./widget_model";
@@ -71,6 +71,7 @@ export class UploadTray {
           accept: () => String(fd.get("accept") || ""),
           maxSize: () => effectiveLimit(Number(fd.get("max_size")) || 0, Number(fd.get("backend_max_size")) || 0),
           direct: () => !!fd.get("direct"),
+          chunking: () => chunkingOf(fd.get("chunk_size"), fd.get("window")),
         },
         probeMedia,
       );

@@ -18,7 +18,7 @@ import { acquireLink, type KernelLink, offlineText, releaseLink } from "./kernel
 import { KeyedRows } from "./keyed_rows";
 import { probeMedia } from "./media_probe";
 import type { FileDropModel } from "./types";
-import { effectiveLimit, formatClock, kindLabel, metaSummary, zoneHint } from "./upload_core";
+import { chunkingOf, effectiveLimit, formatClock, kindLabel, metaSummary, zoneHint } from "./upload_core";
 import { kernelRows, type ViewRow, viewRows } from "./upload_rows";
 import { Uploader, type UploadPolicy } from "./uploader";
 import { VoiceRecorder } from "./voice_recorder";
@@ -37,6 +37,7 @@ function policyOf(model: Model): UploadPolicy {
     accept: () => model.get("accept") || "",
     maxSize: () => sizeLimit(model),
     direct: () => !!model.get("direct"),
+    chunking: () => chunkingOf(model.get("chunk_size"), model.get("window")),
   };
 }
 

@@ -108,6 +108,24 @@ function groupDigits(n: number): string {
 }
 
 /** The largest file a widget takes: the smallest of its own `max_size` and the backend's limit that is set (> 0); 0 for none. */
+/**
+ * The chunk size and window of a FileDrop model (its `chunk_size` and `window` traits), or null when
+ * they are not usable numbers: the uploader then waits for the kernel's `ready` to learn them.
+ */
+export function chunkingOf(chunkSizeTrait: unknown, windowTrait: unknown): Chunking | null {
+  const chunkSize = Number(chunkSizeTrait);
+  const window = Number(windowTrait);
+  return Number.isInteger(chunkSize) && chunkSize > 0 && Number.isInteger(window) && window > 0
+    ? { chunkSize, window }
+    : null;
+}
+
+/** How a chunked transfer cuts its file and how many chunks it keeps in flight. */
+export interface Chunking {
+  chunkSize: number;
+  window: number;
+}
+
 export function effectiveLimit(maxSize: number, backendMax: number): number {
   const limits = [maxSize, backendMax].filter((n) => Number.isFinite(n) && n > 0);
   return limits.length ? Math.min(...limits) : 0;

@@ -6,8 +6,10 @@
  *   with a held target:             direct_begin {own_target: true} and the fetch at once (no round trip);
  *                                   the kernel may still answer rejected / no_direct (the fetch is aborted)
  *   a target ahead of time:         prepare() -> {op:"target"} -> {op:"target", url, token, expires_in}
- *   chunked path:                   begin -> ready {chunk_size, window} -> chunk+buffer ... (at most
- *                                   `window` unacknowledged) -> ack ... -> end -> done | failed
+ *   chunked path:                   begin {chunk_size, window} and the first `window` chunks at once (3);
+ *                                   chunk+buffer ... (at most `window` unacknowledged) -> ack ... -> end
+ *                                   -> done | failed (| rejected: the kernel refused the begin)
+ *   without a known chunking:       begin -> ready {chunk_size, window} -> chunks as above
  *   cancel:                         stop reading/sending, abort the fetch, {op:"cancel", id}
  *
  *   refused:                        {op:"refused", id, name, size, type, kind, reason}: a file refused here
@@ -24,7 +26,16 @@
  * (`TARGET_MARGIN_MS`), and dropped when it fails, when the direct path is turned off, or when the
  * kernel goes.
  */
-import { ChunkWindow, cleanValues, formFields, type Kind, kindOf, type MediaValues, refusal } from "./upload_core";
+import {
+  type Chunking,
+  ChunkWindow,
+  cleanValues,
+  formFields,
+  type Kind,
+  kindOf,
+  type MediaValues,
+  refusal,
+} from "./upload_core";
 import type { KernelChannel } from "./widget_model";
 
 /** No answer from the kernel for this long while it should answer (ready, ack, direct offer): give up. */
@@ -42,6 +53,9 @@ export interface UploadPolicy {
   maxSize(): number;
   /** Try the direct path first (the backend takes the bytes, with a short-lived token). */
   direct(): boolean;
+  /** The chunk size and window the kernel uses (its traits), so chunks need not wait for `ready`;
+   * null (or absent): ask the kernel with a plain `begin` and wait for its `ready`. */
+  chunking?(): Chunking | null;
 }
 
 /** Width/height/duration of a file of `kind` (unknown values null); must not throw. */
@@ -350,16 +364,25 @@ export class Uploader {
     e.phase = "sending";
     e.announced = true;
     this.changed();
-    this.channel.send({ op: "begin", ...begin });
-    const ready = await this.next(e, ["ready"]);
-    const win = new ChunkWindow(e.size, Number(ready.chunk_size), Number(ready.window));
+    const known = this.policy.chunking?.() ?? null;
+    let win: ChunkWindow;
+    if (known) {
+      // (3) the kernel's chunking is known: the first chunks go right behind `begin`, no round trip
+      this.channel.send({ op: "begin", ...begin, chunk_size: known.chunkSize, window: known.window });
+      win = new ChunkWindow(e.size, known.chunkSize, known.window);
+    } else {
+      this.channel.send({ op: "begin", ...begin });
+      const ready = await this.next(e, ["ready"]);
+      win = new ChunkWindow(e.size, Number(ready.chunk_size), Number(ready.window));
+    }
     while (!win.complete) {
       for (let plan = win.next(); plan; plan = win.next()) {
         const bytes = await e.file!.slice(plan.offset, plan.end).arrayBuffer();
         this.check(e);
         this.channel.send({ op: "chunk", id: e.id, seq: plan.seq, offset: plan.offset }, [bytes]);
       }
-      const ack = await this.next(e, ["ack"]);
+      const ack = await this.next(e, ["ack", "ready"]);
+      if (ack.op === "ready") continue; // a kernel of protocol 2 answers every begin (the chunks did not wait)
       win.ack(Number(ack.seq), Number(ack.received));
       e.acked = win.received;
       this.changed();

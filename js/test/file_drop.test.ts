@@ -133,7 +133,7 @@ describe("FileDrop view and transfers", () => {
     expect(el.querySelector<HTMLInputElement>("input[type=file]")!.multiple).toBe(false);
   });
 
-  it("chunked path: begin, a window of chunks, acks, end, done", async () => {
+  it("chunked path: begin with the chunking and the first window at once, acks, end, done", async () => {
     const t = mount({ direct: false });
     t.uploader.addFiles([bytes(2500)]);
     await flush();
@@ -143,11 +143,11 @@ describe("FileDrop view and transfers", () => {
       size: 2500,
       kind: "file",
       type: "application/octet-stream",
+      chunk_size: 1000, // the model's traits: no round trip for ready
+      window: 2,
     });
     expect(rowOf(t.el).dataset.state).toBe("sending");
     const id = t.sent[0]!.content.id as string;
-    t.deliver({ op: "ready", id, chunk_size: 1000, window: 2 });
-    await flush();
     expect(t.ops()).toEqual(["begin", "chunk", "chunk"]); // window of 2
     expect(t.sent[1]!.content).toEqual({ op: "chunk", id, seq: 0, offset: 0 });
     expect(t.sent[1]!.buffers[0]!.byteLength).toBe(1000);
@@ -169,6 +169,25 @@ describe("FileDrop view and transfers", () => {
     expect(rowOf(t.el).dataset.state).toBe("done");
     expect(rowOf(t.el).querySelector(".tw-fd-status")!.textContent).toBe("Done");
     expect(t.ops().filter((o) => o === "chunk")).toHaveLength(3);
+  });
+
+  it("without a known chunking, begin waits for the kernel's ready; a stray ready is skipped", async () => {
+    const t = mount({ direct: false, chunk_size: null as never });
+    t.uploader.addFiles([bytes(1500)]);
+    await flush();
+    expect(t.ops()).toEqual(["begin"]);
+    expect(t.sent[0]!.content).not.toHaveProperty("chunk_size");
+    const id = t.sent[0]!.content.id as string;
+    t.deliver({ op: "ready", id, chunk_size: 1000, window: 1 });
+    await flush();
+    expect(t.ops()).toEqual(["begin", "chunk"]);
+    t.deliver({ op: "ready", id, chunk_size: 1000, window: 1 }); // a protocol-2 kernel's answer, late
+    t.deliver({ op: "ack", id, seq: 0, received: 1000 });
+    await flush();
+    expect(t.ops()).toEqual(["begin", "chunk", "chunk"]);
+    t.deliver({ op: "ack", id, seq: 1, received: 1500 });
+    await flush();
+    expect(t.ops().at(-1)).toBe("end");
   });
 
   it("the kernel's rows give metadata and final states; local progress stays local", async () => {
@@ -314,9 +333,13 @@ describe("FileDrop view and transfers", () => {
     t.deliver({ op: "no_direct", id: b });
     await flush();
     const forA = t.sent.filter((s) => s.content.id === a).map((s) => s.content);
-    expect(forA.map((c) => c.op)).toEqual(["direct_begin", "direct_failed", "begin"]);
+    expect(forA.map((c) => c.op)).toEqual(["direct_begin", "direct_failed", "begin", "chunk"]);
     expect(forA[1]!.reason).toBe("HTTP 503");
-    expect(t.sent.filter((s) => s.content.id === b).map((s) => s.content.op)).toEqual(["direct_begin", "begin"]);
+    expect(t.sent.filter((s) => s.content.id === b).map((s) => s.content.op)).toEqual([
+      "direct_begin",
+      "begin",
+      "chunk",
+    ]);
   });
 
   it("cancel during a direct upload aborts the fetch", async () => {
@@ -364,10 +387,10 @@ describe("FileDrop view and transfers", () => {
     const t = mount();
     t.uploader.addFiles([bytes(10)]);
     await vi.advanceTimersByTimeAsync(10);
-    expect(t.ops()).toEqual(["begin"]);
+    expect(t.ops()).toEqual(["begin", "chunk"]); // then it waits for the ack
     await vi.advanceTimersByTimeAsync(STALL_MS + 10);
     expect(rowOf(t.el).querySelector(".tw-fd-error")!.textContent).toBe(KERNEL_SILENT);
-    expect(t.ops()).toEqual(["begin", "cancel"]);
+    expect(t.ops()).toEqual(["begin", "chunk", "cancel"]);
   });
 
   it("views share one uploader; unmounting removes every listener", async () => {
@@ -377,7 +400,7 @@ describe("FileDrop view and transfers", () => {
     t.uploader.addFiles([bytes(10)]);
     await flush();
     expect(el2.querySelectorAll(".tw-fd-row")).toHaveLength(1);
-    expect(t.ops()).toEqual(["begin"]); // once, not per view
+    expect(t.ops()).toEqual(["begin", "chunk"]); // once, not per view
     (off as () => void)();
     for (const f of cleanups.reverse()) f();
     cleanups = [];
@@ -396,6 +419,6 @@ describe("FileDrop view and transfers", () => {
     expect(drop.defaultPrevented).toBe(true);
     expect(leaked).not.toHaveBeenCalled();
     await flush();
-    expect(t.ops()).toEqual(["begin"]);
+    expect(t.ops()).toEqual(["begin", "chunk"]);
   });
 });

@@ -196,7 +196,7 @@ describe("FileDrop without a kernel", () => {
     const up = uploaderOf(model as never);
     up.addFiles([new File([new Uint8Array(10)], "a.bin")]);
     await vi.advanceTimersByTimeAsync(1);
-    expect(model.sent.map((m) => (m as { op: string }).op)).toEqual(["begin"]);
+    expect(model.sent.map((m) => (m as { op: string }).op)).toEqual(["begin", "chunk"]);
 
     model.kernelAnswers = false;
     model.emit("comm_live_update");
@@ -219,6 +219,6 @@ describe("FileDrop without a kernel", () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(el.querySelectorAll(".tw-fd-row")).toHaveLength(1); // the drop was not taken
     expect(el.querySelector(".tw-fd-sr")!.textContent).toContain("Not sent: Disconnected");
-    expect(model.sent.map((m) => (m as { op: string }).op)).toEqual(["begin"]);
+    expect(model.sent.map((m) => (m as { op: string }).op)).toEqual(["begin", "chunk"]);
   });
 });

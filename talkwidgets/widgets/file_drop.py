@@ -244,9 +244,19 @@ class FileDrop(TalkWidget):
             else:
                 self._spawn(self._offer_direct(transfer))  # answers, then syncs the rows
             return
+        # (3) a begin naming the chunking (the traits the browser read) has its chunks right behind it
+        pipelined = "chunk_size" in msg or "window" in msg
+        if pipelined and (msg.get("chunk_size"), msg.get("window")) != (self.chunk_size, self.window):
+            raise _Refused(
+                f"chunks of {msg.get('chunk_size')!r} bytes, {msg.get('window')!r} in flight: this widget takes"
+                f" {self.chunk_size} bytes, {self.window} in flight (it changed during the upload; add the file again)"
+            )
         transfer.pipe = ChunkPipe(size, self.chunk_size, self.window, lambda seq, taken: self._ack(fid, seq, taken))
         transfer.task = self._spawn(self._upload(transfer, transfer.pipe))
-        self._answer({"op": "ready", "id": fid, "chunk_size": self.chunk_size, "window": self.window})
+        if pipelined:
+            self._sync_rows()
+        else:
+            self._answer({"op": "ready", "id": fid, "chunk_size": self.chunk_size, "window": self.window})
 
     def _describe(self, msg: dict[str, Any]) -> tuple[FileMetadata, int, str]:
         """The metadata instance, size and MIME type a ``begin``-like message announces."""
