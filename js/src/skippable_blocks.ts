@@ -9,10 +9,11 @@
  * Why measured: a skipped block takes its placeholder height. A guessed one would move the thread
  * when the block first renders while the reader scrolls up (the thread keeps its own scroll
  * position: `overflow-anchor: none`). So a block becomes skippable only once it has been laid out:
- * a ResizeObserver reports its real height, which becomes its `contain-intrinsic-size` (and keeps
- * following it while the block is in view). A skipped block whose rows change (added, removed,
- * edited, reacted to) is laid out again before it may be skipped again, and `settle()` applies that
- * before the thread reads the layout, so the thread's scroll anchoring sees real heights.
+ * a ResizeObserver reports its real height, which becomes its `contain-intrinsic-size` (`auto`:
+ * afterwards the browser remembers the height it last rendered). A skipped block whose rows change
+ * (added, removed, edited, reacted to) is laid out again before it may be skipped again, and
+ * `settle()` applies that before the thread reads the layout, so the thread's scroll anchoring sees
+ * real heights.
  */
 export class SkippableBlocks {
   private readonly root: HTMLElement;
@@ -82,11 +83,14 @@ export class SkippableBlocks {
         continue;
       }
       const block = entry.target as HTMLElement;
-      if (block.parentElement !== this.root || this.skipped.has(block)) continue;
+      if (block.parentElement !== this.root) continue;
       const height = entry.borderBoxSize?.[0]?.blockSize ?? block.getBoundingClientRect().height;
       if (height <= 0) continue; // not laid out (hidden): measured when it is
+      // from now on the browser keeps the size current itself: `auto` is the height the block had
+      // when last rendered, so the observer is not needed until the block must be measured again
       block.style.containIntrinsicSize = `auto ${Math.ceil(height)}px`;
       block.classList.add(this.skippable);
+      this.sizes?.unobserve(block);
     }
   }
 
