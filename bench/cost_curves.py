@@ -485,7 +485,7 @@ async def curve_subscribers(sizes: list[int], checkout: Checkout, messages: int,
         spans = await interleave(targets, messages, 5, step)
         per_subscriber = {t: [v / t.size for v in values] for t, values in spans.items()}
         return [
-            *points_of("subscribers", "POST (frames written before the answer)", post_ms),
+            *points_of("subscribers", "POST (answered before the fan-out)", post_ms),
             *points_of("subscribers", "send → last subscriber has it", spans),
             *points_of("subscribers", "send → last subscriber, per subscriber", per_subscriber),
         ]

@@ -72,12 +72,14 @@ ROOT = Path(__file__).resolve().parent.parent
 CONVERSATION = "room"
 SENDER = "sender"
 WARMUP = 20
+ANSWER_FIRST = "baseline, answer first"
+"""The baseline variant that answers the sender before broadcasting (``--answer-first-baseline``)."""
 
 
 # -- the baseline server (runs in its own process) ------------------------------------------------
 
 
-async def _baseline_server(port: int) -> None:
+async def _baseline_server(port: int, answer_first: bool) -> None:
     from websockets.asyncio.server import broadcast, serve
 
     subscribers: set = set()
@@ -92,8 +94,12 @@ async def _baseline_server(port: int) -> None:
                 subscribers.discard(ws)
         elif ws.request.path == "/post":
             async for payload in ws:
-                broadcast(subscribers, payload)
-                await ws.send("ok")
+                if answer_first:  # the sender hears first, then the subscribers (--answer-first-baseline)
+                    await ws.send("ok")
+                    broadcast(subscribers, payload)
+                else:
+                    broadcast(subscribers, payload)
+                    await ws.send("ok")
 
     # no compression, like the emulator's feed: the same bytes on the wire for every subscriber
     async with serve(handler, "127.0.0.1", port, max_size=None, ping_interval=None, compression=None) as server:
@@ -292,10 +298,11 @@ async def run_emulator(subscribers: int, messages: int, checkout: Checkout, send
 # -- baseline run ----------------------------------------------------------------------------------
 
 
-async def run_baseline(subscribers: int, messages: int, template: str) -> Result:
+async def run_baseline(subscribers: int, messages: int, template: str, answer_first: bool = False) -> Result:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.feed_throughput", "--baseline-server", str(port)],
+        [sys.executable, "-m", "bench.feed_throughput", "--baseline-server", str(port)]
+        + (["--baseline-answers-first"] if answer_first else []),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -333,7 +340,7 @@ async def run_baseline(subscribers: int, messages: int, template: str) -> Result
             await ws.close()
         for task in pumps:
             task.cancel()
-        return summarise("baseline", rec, sent, answered, cpu)
+        return summarise(ANSWER_FIRST if answer_first else "baseline", rec, sent, answered, cpu)
     finally:
         stop_process(proc)
 
@@ -380,27 +387,27 @@ def table(results: dict[tuple[int, str], list[Result]], servers: list[str]) -> s
                 f"{r.delay_p99_ms:.2f} | {r.send_to_recv_p50_ms:.2f} | {r.send_to_recv_p99_ms:.2f} | "
                 f"{r.post_p50_ms:.2f} | {r.server_cpu_ms:.2f} | {r.client_cpu_ms:.2f} | {r.lost} |"
             )
-    others = [s for s in servers if s != "baseline"]
+    baselines = [s for s in ("baseline", ANSWER_FIRST) if s in servers]
+    others = [s for s in servers if s not in baselines]
     ratio_head = (
-        "\n| subscribers | server | msgs/s ÷ baseline | range over rounds | median pace ÷ baseline "
+        "\n| subscribers | server | baseline | msgs/s ÷ baseline | range over rounds | median pace ÷ baseline "
         "| range over rounds | send→recv p50 ÷ baseline | send→recv p99 ÷ baseline |\n"
-        "|---:|---|---:|---|---:|---|---:|---:|\n"
+        "|---:|---|---|---:|---|---:|---|---:|---:|\n"
     )
     ratios = []
-    for n in counts:
-        base_runs = results[(n, "baseline")]
-        for server in others:
-            runs = results[(n, server)]
-            # each round's run against the baseline run right next to it in time
-            paired = [e.msgs_per_s / b.msgs_per_s for e, b in zip(runs, base_runs, strict=True)]
-            paced = [e.pace_msgs_per_s / b.pace_msgs_per_s for e, b in zip(runs, base_runs, strict=True)]
-            e, b = median_of(runs), median_of(base_runs)
-            ratios.append(
-                f"| {n} | {server} | {statistics.median(paired):.2f} | {min(paired):.2f}–{max(paired):.2f} | "
-                f"{statistics.median(paced):.2f} | {min(paced):.2f}–{max(paced):.2f} | "
-                f"{e.send_to_recv_p50_ms / b.send_to_recv_p50_ms:.1f} | "
-                f"{e.send_to_recv_p99_ms / b.send_to_recv_p99_ms:.1f} |"
-            )
+    for n, baseline, server in ((n, b, o) for n in counts for b in baselines for o in others):
+        base_runs = results[(n, baseline)]
+        runs = results[(n, server)]
+        # each round's run against the baseline run right next to it in time
+        paired = [e.msgs_per_s / b.msgs_per_s for e, b in zip(runs, base_runs, strict=True)]
+        paced = [e.pace_msgs_per_s / b.pace_msgs_per_s for e, b in zip(runs, base_runs, strict=True)]
+        e, b = median_of(runs), median_of(base_runs)
+        ratios.append(
+            f"| {n} | {server} | {baseline} | {statistics.median(paired):.2f} | {min(paired):.2f}–{max(paired):.2f} | "
+            f"{statistics.median(paced):.2f} | {min(paced):.2f}–{max(paced):.2f} | "
+            f"{e.send_to_recv_p50_ms / b.send_to_recv_p50_ms:.1f} | "
+            f"{e.send_to_recv_p99_ms / b.send_to_recv_p99_ms:.1f} |"
+        )
     return head + "\n".join(rows) + "\n" + ratio_head + "\n".join(ratios)
 
 
@@ -410,7 +417,8 @@ async def main(args: argparse.Namespace) -> int:
     if args.before:
         python = os.path.abspath(args.before_python or sys.executable)  # the servers run from another folder
         checkouts.append(Checkout(Path(args.before).absolute(), python, "before"))
-    servers = ["emulator", "baseline"] + (["before"] if args.before else [])
+    servers = ["emulator", "baseline"] + ([ANSWER_FIRST] if args.answer_first_baseline else [])
+    servers += ["before"] if args.before else []
     results: dict[tuple[int, str], list[Result]] = {(n, s): [] for n in counts for s in servers}
     frame = ""
     for round_ in range(args.repeat):
@@ -421,6 +429,10 @@ async def main(args: argparse.Namespace) -> int:
             results[(n, "baseline")].append(base)
             line = f"  round {round_ + 1}, {n:>3} subscribers: emulator {emu.msgs_per_s:.0f}"
             line += f", baseline {base.msgs_per_s:.0f}"
+            if args.answer_first_baseline:
+                first = await run_baseline(n, args.messages, frame, answer_first=True)
+                results[(n, ANSWER_FIRST)].append(first)
+                line += f", {ANSWER_FIRST} {first.msgs_per_s:.0f}"
             if args.before:
                 before, _ = await run_emulator(n, args.messages, checkouts[1], args.sender, args.db)
                 results[(n, "before")].append(before)
@@ -450,11 +462,17 @@ def cli() -> int:
     parser.add_argument("--before-python", default=None, help="the Python that runs --before's emulator")
     parser.add_argument("--quick", action="store_true", help="50 messages per configuration, 1 round")
     parser.add_argument("--json", default=None, help="also write the raw figures to this file")
+    parser.add_argument(
+        "--answer-first-baseline",
+        action="store_true",
+        help="also measure a baseline that answers the sender before it broadcasts",
+    )
     parser.add_argument("--baseline-server", type=int, default=None, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--baseline-answers-first", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.baseline_server is not None:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_baseline_server(args.baseline_server))
+            asyncio.run(_baseline_server(args.baseline_server, args.baseline_answers_first))
         return 0
     if args.quick:
         args.messages, args.repeat = 50, 1

@@ -16,7 +16,7 @@ from typing import Any
 from .config import EmulatorConfig
 from .hub import FeedHub
 from .presence import Presence
-from .store import Changes, Store
+from .store import Changes, FeedEvent, Store
 from .typing_state import Typing
 from .user_watch import UserWatch
 from .webhooks import WebhookSender
@@ -50,10 +50,14 @@ class Emulator:
         self._loop_thread: int | None = None
 
     def _published(self, changes: Changes) -> None:
+        """After each commit (called under the store's lock, so in commit order).
+
+        The live feed's fan-out runs as the loop's next callback, so the request that committed
+        answers first: its sender (acknowledged = committed) does not wait while frames are written
+        to every participant's connection, and the next request overlaps that fan-out. Events keep
+        their commit order: every commit queues its fan-out on the same loop, in that order."""
         if changes.events:
-            self.hub.publish(changes.events)
-            self._on_loop(self.typing.after_commit, changes.events)
-            self._on_loop(self.user_watch.after_commit, changes.events)
+            self._next_on_loop(self._fan_out, changes.events)
         if changes.webhooks and self._loop is not None:
             if threading.get_ident() == self._loop_thread:
                 self._submit(changes)
@@ -64,10 +68,24 @@ class Emulator:
         for webhook in changes.webhooks:
             self.webhooks.submit(webhook.app_id, webhook.type, webhook.data)
 
-    def _on_loop(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Run ``fn`` on the serving loop's thread (typing, presence and user watches live there)."""
-        if self._loop is None or threading.get_ident() == self._loop_thread:
+    def _fan_out(self, events: list[FeedEvent]) -> None:
+        """Committed events to the live feeds, and what follows from them (typing ends with a
+        message; watchers of an updated user), on the loop's thread."""
+        self.hub.publish(events)
+        self.typing.after_commit(events)
+        self.user_watch.after_commit(events)
+
+    def _after_reset(self, app_id: str, seq: int) -> None:
+        self.hub.resync(app_id, seq, "the app was reset")
+        self.typing.forget_app(app_id)
+
+    def _next_on_loop(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn`` as the serving loop's next callback (typing, presence and user watches live
+        on its thread); at once when nothing serves yet (no connection to tell)."""
+        if self._loop is None:
             fn(*args)
+        elif threading.get_ident() == self._loop_thread:
+            self._loop.call_soon(fn, *args)
         else:
             self._loop.call_soon_threadsafe(fn, *args)
 
@@ -84,8 +102,8 @@ class Emulator:
         """
         paths = self.store.file_paths(app_id)
         self.store.reset(app_id)
-        self.hub.resync(app_id, self.store.latest_seq(app_id), "the app was reset")
-        self._on_loop(self.typing.forget_app, app_id)
+        # behind the fan-outs of the commits before the reset, as they were queued
+        self._next_on_loop(self._after_reset, app_id, self.store.latest_seq(app_id))
         for path in paths:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
