@@ -263,6 +263,18 @@ class Setup:
     def sent_ops(self) -> list[str]:
         return [m["op"] for m in self.page.evaluate("() => window.tw.sent")]
 
+    def ops_until(self, done: Callable[[list[str]], bool], what: str, timeout: float = 10) -> list[str]:
+        """The browser's sent ops once ``done(ops)`` holds: a chunked upload is complete with its last
+        chunk, so the kernel may finish it before the browser's ``end`` arrives."""
+        deadline = time.monotonic() + timeout
+        while True:
+            ops = self.sent_ops()
+            if done(ops):
+                return ops
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}; sent: {ops}")
+            self.page.wait_for_timeout(25)
+
     def pick(self, *paths: Path | str) -> None:
         self.page.locator(".tw-fd-input").set_input_files([str(p) for p in paths])
 
@@ -473,7 +485,7 @@ def test_chunked_path_when_direct_is_off(make: Any) -> None:
     fd.drop("data.bin", "application/octet-stream", 2 * MiB + 123)
     [upload] = fd.finished()
     assert upload.status == "done" and upload.path == "chunked"
-    ops = fd.sent_ops()
+    ops = fd.ops_until(lambda ops: "end" in ops, "the browser's end")
     assert ops[0] == "begin" and ops.count("chunk") == 3 and ops[-1] == "end" and "direct_begin" not in ops
 
 
@@ -491,7 +503,13 @@ def test_type_not_accepted_and_too_large_send_no_bytes(make: Any) -> None:
     fd.pick(MEDIA / "image.png")  # 351 bytes: fine
     fd.finished(3)
     # the refused files were only announced as refused (no begin, no bytes); the kernel lists them as the rows do
-    assert fd.sent_ops() == ["refused", "refused", "begin", "chunk", "end"]
+    assert fd.ops_until(lambda ops: "end" in ops, "the browser's end") == [
+        "refused",
+        "refused",
+        "begin",
+        "chunk",
+        "end",
+    ]
     assert [m["name"] for m in fd.bridge.received if m["op"] == "begin"] == ["image.png"]
     uploads = fd.kernel.call(lambda: [(u.filename, u.status, u.path) for u in fd.widget.uploads])
     assert uploads == [("tone.mp3", "error", "none"), ("image.jpg", "error", "none"), ("image.png", "done", "chunked")]
