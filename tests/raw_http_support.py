@@ -23,6 +23,17 @@ def raw_exchange(port: int, request: bytes, *, timeout: float = TIMEOUT) -> byte
             data += chunk
 
 
+def read_json_answer(sock: socket.socket) -> bytes:
+    """Read an answer whose JSON body ends it, while the request's body is still open (the server
+    answers without waiting for the rest)."""
+    answer = b""
+    while not answer.rstrip().endswith(b"}"):
+        data = sock.recv(65536)
+        assert data, f"connection closed without an answer: {answer!r}"
+        answer += data
+    return answer
+
+
 def status_and_body(answer: bytes) -> tuple[int, dict[str, Any]]:
     head, _, body = answer.partition(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])

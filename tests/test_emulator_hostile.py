@@ -29,7 +29,7 @@ from talkwidgets.emulator import EmulatorConfig
 from talkwidgets.emulator._http import error_body
 from talkwidgets.emulator.errors import InvalidError
 from tests.process_support import free_port
-from tests.raw_http_support import feed_handshake, raw_exchange, status_and_body
+from tests.raw_http_support import feed_handshake, raw_exchange, read_json_answer, status_and_body
 from tests.serve_process import TIMEOUT, Proc
 from tests.server_support import APP_ID, SECRET_KEY, assert_error, auth, make_conversation, make_users, ok, start_server
 
@@ -217,11 +217,7 @@ def test_a_chunked_upload_is_refused_once_it_passes_the_file_limit() -> None:
         ).encode() + b"\0" * 300_000
         with socket.create_connection(("127.0.0.1", srv.embedded.port), timeout=TIMEOUT) as sock:
             sock.sendall(head + b"%x\r\n%s\r\n" % (len(part), part))  # the body never ends
-            answer = b""
-            while not answer.rstrip().endswith(b"}"):
-                data = sock.recv(65536)
-                assert data, f"connection closed without an answer: {answer!r}"
-                answer += data
+            answer = read_json_answer(sock)
         status, body = status_and_body(answer)
         assert status == 413 and body["errorCode"] == "PAYLOAD_TOO_LARGE"
         assert os.listdir(srv.embedded.emulator.files_dir) == []

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from talkwidgets.emulator import EmulatorConfig
-from tests.raw_http_support import status_and_body
+from tests.raw_http_support import read_json_answer, status_and_body
 from tests.serve_process import TIMEOUT
 from tests.server_support import APP_ID, SECRET_KEY, Server, assert_error, ok
 
@@ -93,11 +93,7 @@ def test_a_streamed_upload_over_the_limit_leaves_no_part_file(server: Server) ->
         sock.sendall(request_head(None) + chunk(FILE_HEAD + b"\2" * (LIMIT // 2)))
         wait_until(a_part_file_appears(server), "the upload's .part file exists")
         sock.sendall(chunk(b"\2" * LIMIT))  # past the limit; the body never ends
-        answer = b""
-        while not answer.rstrip().endswith(b"}"):
-            data = sock.recv(65536)
-            assert data, f"connection closed without an answer: {answer!r}"
-            answer += data
+        answer = read_json_answer(sock)
     status, body = status_and_body(answer)
     assert status == 413 and body["errorCode"] == "PAYLOAD_TOO_LARGE"
     assert files_in(server) == []

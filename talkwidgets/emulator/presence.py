@@ -8,6 +8,7 @@ server's connections, and it is used on the event loop's thread only."""
 from __future__ import annotations
 
 from .hub import Ephemeral, FeedHub, Listener
+from .watchers import Watchers
 
 MAX_WATCHED = 1_000
 """Users one connection may watch."""
@@ -25,7 +26,7 @@ class Presence:
     def __init__(self, hub: FeedHub) -> None:
         self._hub = hub
         self._connections: dict[_Key, dict[str, Listener]] = {}
-        self._watchers: dict[_Key, set[Listener]] = {}
+        self._watchers = Watchers()
 
     def connected(self, listener: Listener) -> None:
         if listener.user_id is None:
@@ -51,18 +52,9 @@ class Presence:
 
     def watch(self, listener: Listener, user_ids: list[str]) -> None:
         """Replace the connection's watch set; newly watched users' state is sent at once."""
-        old, new = listener.watching, frozenset(user_ids)
-        for user_id in old - new:
-            watchers = self._watchers.get((listener.app_id, user_id))
-            if watchers is not None:
-                watchers.discard(listener)
-                if not watchers:
-                    del self._watchers[(listener.app_id, user_id)]
-        listener.watching = new
-        for user_id in dict.fromkeys(user_ids):  # in the order asked, once each
-            if user_id in old:
-                continue
-            self._watchers.setdefault((listener.app_id, user_id), set()).add(listener)
+        added = self._watchers.replace(listener, listener.watching, user_ids)
+        listener.watching = frozenset(user_ids)
+        for user_id in added:
             self._hub.offer(listener, presence_frame(user_id, self.is_online(listener.app_id, user_id)))
 
     def is_online(self, app_id: str, user_id: str) -> bool:
@@ -79,5 +71,5 @@ class Presence:
 
     def _tell_watchers(self, key: _Key, online: bool) -> None:
         frame = presence_frame(key[1], online)
-        for watcher in list(self._watchers.get(key, ())):
+        for watcher in self._watchers.of(*key):
             self._hub.offer(watcher, frame)

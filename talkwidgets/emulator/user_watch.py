@@ -16,11 +16,11 @@ from typing import Any
 from .hub import Ephemeral, FeedHub, Listener
 from .principal import user_as_seen_by
 from .store import FeedEvent
+from .watchers import Watchers
 
 MAX_WATCHED_USERS = 1_000
 """Users one connection may watch (besides the same number for presence)."""
 
-_Key = tuple[str, str]  # (app id, user id)
 UserReader = Callable[[str, str], "dict[str, Any] | None"]
 """``read(app_id, user_id)``: the user's REST JSON, or None when there is no such user."""
 
@@ -39,23 +39,14 @@ class UserWatch:
     def __init__(self, hub: FeedHub, read: UserReader) -> None:
         self._hub = hub
         self._read = read
-        self._watchers: dict[_Key, set[Listener]] = {}
+        self._watchers = Watchers()
 
     def watch(self, listener: Listener, user_ids: list[str]) -> None:
         """Replace the connection's watched users; each newly watched user's current state is sent
         at once."""
-        old, new = listener.watching_users, frozenset(user_ids)
-        for user_id in old - new:
-            watchers = self._watchers.get((listener.app_id, user_id))
-            if watchers is not None:
-                watchers.discard(listener)
-                if not watchers:
-                    del self._watchers[(listener.app_id, user_id)]
-        listener.watching_users = new
-        for user_id in dict.fromkeys(user_ids):  # in the order asked, once each
-            if user_id in old:
-                continue
-            self._watchers.setdefault((listener.app_id, user_id), set()).add(listener)
+        added = self._watchers.replace(listener, listener.watching_users, user_ids)
+        listener.watching_users = frozenset(user_ids)
+        for user_id in added:
             user = self._read(listener.app_id, user_id)
             self._hub.offer(listener, user_frame(user_id, None if user is None else _seen_by(listener, user)))
 
@@ -65,7 +56,7 @@ class UserWatch:
 
     def watcher_count(self, app_id: str, user_id: str) -> int:
         """How many connections watch the user (for tests and diagnostics)."""
-        return len(self._watchers.get((app_id, user_id), ()))
+        return len(self._watchers.of(app_id, user_id))
 
     def after_commit(self, events: list[FeedEvent]) -> None:
         """Tell the watchers of each updated user who did not get the event itself."""
@@ -73,12 +64,12 @@ class UserWatch:
             if event.type != "user.updated" or not self._watchers:
                 continue
             user: dict[str, Any] = event.data["user"]
-            watchers = self._watchers.get((event.app_id, user["id"]))
+            watchers = self._watchers.of(event.app_id, user["id"])
             if not watchers:
                 continue
             audience = frozenset(event.audience or ())
             frames: dict[bool, Ephemeral] = {}  # encoded once per view: in full, or the public profile
-            for listener in list(watchers):
+            for listener in watchers:
                 if listener.user_id is None or listener.user_id in audience:
                     continue  # an admin feed or a contact: the stored event reaches it
                 frame = frames.get(listener.app_credentials)
