@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from talkwidgets.emulator import load_seed
-from talkwidgets.emulator.store.rules import UNREAD_SQL, is_unread
+from talkwidgets.emulator.store.rules import UNREAD_SQL, is_unread, next_message_time, read_until_now
 
 MIB = 1024 * 1024
 DEFAULT_UPLOAD_LIMIT = 25 * MIB  # 26214400 bytes
@@ -227,3 +227,51 @@ def test_the_default_upload_limit_is_exactly_25_mib(server: Any, client: httpx.C
     paths, names = stored_files(server)
     assert len(paths) == len(before[0]) + 1 and len(names) == len(before[1]) + 1
     assert os.path.getsize(next(p for p in paths if p not in before[0])) == DEFAULT_UPLOAD_LIMIT
+
+
+# -- message times and refusals -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("now", "last_at", "expected"),
+    [(1000, None, 1000), (1000, 999, 1000), (1000, 1000, 1001), (1000, 5000, 5001), (0, None, 1)],
+)
+def test_message_times_strictly_increase_within_a_conversation(now: int, last_at: int | None, expected: int) -> None:
+    assert next_message_time(now, last_at) == expected
+
+
+@pytest.mark.parametrize(("now", "last_at", "expected"), [(0, None, 0), (5, None, 5), (5, 9, 9), (9, 5, 9)])
+def test_marking_read_covers_now_or_the_last_message_if_later(now: int, last_at: int | None, expected: int) -> None:
+    assert read_until_now(now, last_at) == expected
+
+
+def test_a_burst_of_messages_in_one_request_gets_distinct_increasing_times(client: httpx.Client) -> None:
+    ok(client.put("/users/ann", json={"name": "Ann"}))
+    ok(client.put("/conversations/burst", json={"participants": ["ann"]}))
+    ok(client.post("/conversations/burst/messages", json=[{"text": f"m{i}", "sender": "ann"} for i in range(10)]))
+    times = [m["createdAt"] for m in reversed(data(client.get("/conversations/burst/messages", params={"limit": 10})))]
+    assert times == sorted(set(times)) and len(times) == 10
+
+
+def test_refusals_name_the_rule_exactly(client: httpx.Client) -> None:
+    ok(client.put("/users/ann", json={"name": "Ann"}))
+    ok(client.put("/users/bo", json={"name": "Bo"}))
+    ok(client.put("/conversations/c1", json={"participants": ["ann"]}))
+    refused = client.post("/conversations/c1/messages", json=[{"text": "hi", "sender": "bo"}])
+    assert refused.status_code == 403
+    assert refused.json() == {
+        "errorCode": "SENDER_NOT_PARTICIPANT",
+        "reasons": ["sender 'bo' is not a participant of conversation 'c1'"],
+    }
+    unknown = client.put("/conversations/c2", json={"participants": ["ann", "ghost"]})
+    assert unknown.status_code == 400
+    assert unknown.json() == {
+        "errorCode": "USER_NOT_FOUND",
+        "reasons": ["participant 'ghost' does not exist; create the user first"],
+    }
+    joining = client.put("/conversations/c1/participants/ghost", json={})
+    assert joining.status_code == 400
+    assert joining.json() == {
+        "errorCode": "USER_NOT_FOUND",
+        "reasons": ["user 'ghost' does not exist; create the user first"],
+    }
